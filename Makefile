@@ -1,0 +1,30 @@
+# Every target installs what it needs on first use, so a fresh clone needs only
+# Node 20, Java 17, Maven and Python 3.
+SHELL := /bin/bash
+STACK ?= dev
+
+NODE_STAMP := node_modules/.package-lock.json
+PY_VENV := .venv
+PY_STAMP := $(PY_VENV)/.installed
+
+.PHONY: test test-ts typecheck local deploy
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+# The local AWS emulator (moto server) used by the integration tests.
+$(PY_STAMP): requirements.txt
+	python3 -m venv $(PY_VENV)
+	$(PY_VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+typecheck: $(NODE_STAMP)
+	npx tsc --noEmit -p .
+
+test-ts: $(NODE_STAMP) $(PY_STAMP)
+	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
+
+test: typecheck test-ts
+
+deploy: $(NODE_STAMP)
+	pulumi up --stack $(STACK)

@@ -1,0 +1,24 @@
+import { Command, CommanderError } from 'commander';
+import { registerConfig } from './commands/config';
+
+/** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
+export function buildProgram(): Command {
+  const program = new Command('sluice')
+    .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Firehose, S3, Glue, Athena)')
+    .showHelpAfterError('(run with --help for usage)');
+  registerConfig(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    throw err;
+  }
+}
