@@ -135,9 +135,10 @@ export function validateCloudEvent(ce: Record<string, unknown>): Reason[] {
 export function mapCloudEvent(ce: Record<string, unknown>): { event: Record<string, unknown>; reasons: Reason[] } {
   const reasons: Reason[] = [];
   const event: Record<string, unknown> = { event_uuid: ce.id, event_name: ce.type };
+  // `time` was checked by validateCloudEvent: a string here is a valid RFC 3339 timestamp.
   if (typeof ce.time === 'string') {
     const millis = parseRfc3339(ce.time);
-    event.created_at = millis === undefined ? ce.time : millis / 1000;
+    if (millis !== undefined) event.created_at = millis / 1000;
   } else {
     reasons.push(reason('missing_field', 'CloudEvents: "time" is required by this platform (it becomes created_at); send an RFC 3339 timestamp'));
   }

@@ -118,7 +118,8 @@ function finish(text: string, event: Record<string, unknown>, earlier: Reason[] 
   const createdOk = typeof createdAt === 'number' && createdAt >= 0 && createdAt <= MAX_CREATED_AT;
   if (uuidShapeOf === 0) (reasons ??= []).push(...checkEventUuid(uuid));
   if (nameShape < 0) (reasons ??= []).push(...checkEventName(name));
-  if (!createdOk && !(cloudEvent && typeof createdAt === 'string')) (reasons ??= []).push(...checkCreatedAt(createdAt, cloudEvent ? 'time' : 'created_at'));
+  // A CloudEvent without `time` was reported by the mapping already.
+  if (!createdOk && !(cloudEvent && createdAt === undefined)) (reasons ??= []).push(...checkCreatedAt(createdAt, cloudEvent ? 'time' : 'created_at'));
 
   let eventName = '';
   let eventType = '';
@@ -142,7 +143,8 @@ function finish(text: string, event: Record<string, unknown>, earlier: Reason[] 
   if (carriesEnriched) {
     for (const field of ENRICHED_FIELDS) {
       const value = event[field];
-      if (value === undefined) continue;
+      const known = field === 'created_datetime' ? createdOk : field === 'event_type' || field === 'event_subtype' ? nameShape >= 0 : true;
+      if (value === undefined || !known) continue;
       const expected =
         field === 'created_datetime' ? createdDatetime : field === 'event_type' ? eventType : field === 'event_subtype' ? eventSubtype : field === 'ingested_at' ? ctx.ingestedAt : ctx.source;
       if (value !== expected) {
