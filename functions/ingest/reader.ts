@@ -161,7 +161,8 @@ async function* arrayElements(chunks: AsyncIterator<string>, firstChunk: string,
     }
   };
   const emit = () => {
-    const text = parts.join('');
+    // Whitespace before the comma or bracket that ends an element is not part of it.
+    const text = parts.join('').trimEnd();
     out.push(elementLength > max ? { text, line: elementLine, truncatedFrom: elementLength } : { text, line: elementLine });
     parts = [];
     partsLength = 0;
@@ -272,7 +273,6 @@ async function* arrayElements(chunks: AsyncIterator<string>, firstChunk: string,
     chunk = next.done ? undefined : next.value;
   }
   if (state === S.InElement || state === S.Trailing) {
-    parts = [parts.join('').trimEnd()];
     emit();
     for (const record of out) yield record;
   }
