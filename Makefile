@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts typecheck local deploy
+.PHONY: test test-ts test-java flink-jar typecheck local deploy
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -24,7 +24,18 @@ typecheck: $(NODE_STAMP)
 test-ts: $(NODE_STAMP) $(PY_STAMP)
 	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
-test: typecheck test-ts
+# The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar.
+test-java:
+	cd sql/runner && mvn -q -B verify
+
+# The runner jar for local runs, built only when its sources changed.
+FLINK_JAR := sql/runner/target/sluice-flink-runner.jar
+$(FLINK_JAR): sql/runner/pom.xml $(shell find sql/runner/src/main sql/flink -type f 2>/dev/null)
+	cd sql/runner && mvn -q -B package -DskipTests
+
+flink-jar: $(FLINK_JAR)
+
+test: typecheck test-ts test-java
 
 deploy: $(NODE_STAMP)
 	pulumi up --stack $(STACK)

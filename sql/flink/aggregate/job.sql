@@ -11,6 +11,13 @@ CREATE TEMPORARY TABLE processed_timed (
   WATERMARK FOR created_ts AS created_ts - ${allowed_lateness_seconds}
 ) LIKE processed;
 
+CREATE TEMPORARY VIEW processed_keys AS
+SELECT
+  created_ts,
+  JSON_VALUE(record_text, '$.event_type') AS event_type,
+  JSON_VALUE(record_text, '$.event_subtype') AS event_subtype
+FROM processed_timed;
+
 INSERT INTO aggregates
 SELECT
   DATE_FORMAT(window_start, 'yyyy-MM-dd''T''HH:mm:ss.SSS''Z''') AS window_start,
@@ -18,19 +25,7 @@ SELECT
   event_type,
   event_subtype,
   COUNT(*) AS event_count
-FROM TABLE(
-  TUMBLE(
-    TABLE (
-      SELECT
-        created_ts,
-        JSON_VALUE(record_text, '$.event_type') AS event_type,
-        JSON_VALUE(record_text, '$.event_subtype') AS event_subtype
-      FROM processed_timed
-    ),
-    DESCRIPTOR(created_ts),
-    ${window_seconds}
-  )
-)
+FROM TABLE(TUMBLE(TABLE processed_keys, DESCRIPTOR(created_ts), ${window_seconds}))
 GROUP BY window_start, window_end, event_type, event_subtype;
 
 -- The window operator drops an event when its window has already fired, that is when the
