@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar typecheck local deploy
+.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -28,12 +28,9 @@ test-ts: $(NODE_STAMP) $(PY_STAMP)
 test-java:
 	cd sql/runner && mvn -q -B verify
 
-# The runner jar for local runs, built only when its sources changed.
-FLINK_JAR := sql/runner/target/sluice-flink-runner.jar
-$(FLINK_JAR): sql/runner/pom.xml $(shell find sql/runner/src/main sql/flink -type f 2>/dev/null)
-	cd sql/runner && mvn -q -B package -DskipTests
-
-flink-jar: $(FLINK_JAR)
+# The deployable runner jar (Kinesis connector shaded in): sql/runner/target/sluice-flink-runner-kinesis.jar
+flink-jar-cloud:
+	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
 
 test: typecheck test-ts test-java
 
