@@ -11,10 +11,11 @@ export function registerConfig(program: Command): void {
     .command('check')
     .description('validate Pulumi.<stack>.yaml with the same loader the Pulumi program uses, and print the resolved configuration (defaults applied)')
     .requiredOption('-s, --stack <name>', 'stack name, e.g. dev or prod')
+    .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .option('--json', 'print the resolved configuration as JSON instead of YAML')
-    .action((opts: { stack: string; json?: boolean }) => {
+    .action((opts: { stack: string; dir: string; json?: boolean }) => {
       try {
-        const resolved = loadStackFile(opts.stack, projectRoot());
+        const resolved = loadStackFile(opts.stack, opts.dir);
         process.stdout.write(opts.json ? `${JSON.stringify(resolved, null, 2)}\n` : stringify(resolved));
         process.stderr.write(`stack "${opts.stack}": configuration is valid\n`);
       } catch (err) {
