@@ -1,0 +1,209 @@
+import Ajv, { ErrorObject } from 'ajv';
+import { closest } from 'fastest-levenshtein';
+import { CONFIG_SCHEMA } from './schema';
+import { STREAM_NAMES, SluiceConfig } from './types';
+
+export const NAMESPACE = 'sluice';
+
+/** Thrown when a stack's configuration is invalid; `problems` holds every error found, one line each. */
+export class ConfigError extends Error {
+  constructor(
+    readonly stack: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`stack "${stack}" has ${problems.length} configuration error${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
+ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
+const validate = ajv.compile(CONFIG_SCHEMA);
+
+interface SchemaNode {
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  description?: string;
+  fix?: string;
+  enum?: readonly unknown[];
+  properties?: Record<string, unknown>;
+}
+
+/** `/streams/events/retentionHours` -> `sluice:streams.events.retentionHours`; `/ingestion/sources/0` -> `sluice:ingestion.sources[0]`. */
+export function configKey(instancePath: string, child?: string): string {
+  const parts = instancePath.split('/').filter((p) => p !== '');
+  if (child !== undefined) parts.push(child);
+  if (parts.length === 0) return `${NAMESPACE}:`;
+  const [top, ...rest] = parts;
+  return `${NAMESPACE}:${top}` + rest.map((p) => (/^[0-9]+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
+}
+
+function show(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `${typeof value} ${show(value)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'a boolean', object: 'a map', array: 'a list' };
+
+function describeError(err: ErrorObject): string | undefined {
+  const schema = (err.parentSchema ?? {}) as SchemaNode;
+  const key = configKey(err.instancePath);
+  const got = show(err.data);
+  const useDefault = schema.default !== undefined ? ` or remove it to use ${show(schema.default)}` : '';
+  switch (err.keyword) {
+    case 'required': {
+      const missing = (err.params as { missingProperty: string }).missingProperty;
+      return `${configKey(err.instancePath, missing)} is required but missing; add it to the stack's config file`;
+    }
+    case 'additionalProperties': {
+      const extra = (err.params as { additionalProperty: string }).additionalProperty;
+      const known = Object.keys(schema.properties ?? {});
+      const hint = known.length > 0 ? ` (did you mean ${configKey(err.instancePath, closest(extra, known))}?)` : '';
+      return `${configKey(err.instancePath, extra)} is not a known key${hint}; correct its spelling or remove it`;
+    }
+    case 'type': {
+      const expected = TYPE_WORDS[(err.params as { type: string }).type] ?? (err.params as { type: string }).type;
+      const quoteHint = expected === 'a string' && typeof err.data === 'number' ? ' (quote it in YAML)' : '';
+      return `${key} must be ${expected} (got ${typeName(err.data)}); change its value to ${expected}${quoteHint}`;
+    }
+    case 'minimum':
+    case 'maximum': {
+      const low = err.keyword === 'minimum';
+      const range = schema.minimum !== undefined && schema.maximum !== undefined ? `between ${schema.minimum} and ${schema.maximum}` : low ? `at least ${schema.minimum}` : `at most ${schema.maximum}`;
+      const action = schema.fix ?? (low ? 'raise it' : 'lower it');
+      return `${key} must be ${range} (got ${got}); ${action}${useDefault}`;
+    }
+    case 'enum':
+      return `${key} must be one of ${(schema.enum ?? []).map(show).join(', ')} (got ${got}); pick one of those${useDefault}`;
+    case 'pattern':
+      return `${key} must be ${schema.description ?? `a string matching ${(err.params as { pattern: string }).pattern}`} (got ${got}); ${schema.fix ?? 'correct the value'}`;
+    case 'propertyNames':
+      return undefined; // the nested `pattern` error on the same name carries the message
+    case 'maxLength':
+    case 'maxItems':
+    case 'maxProperties': {
+      const limit = (err.params as { limit: number }).limit;
+      const unit = err.keyword === 'maxLength' ? 'characters' : err.keyword === 'maxItems' ? 'entries' : 'keys';
+      return `${key} must have at most ${limit} ${unit}; shorten it`;
+    }
+    case 'uniqueItems': {
+      const { i, j } = err.params as { i: number; j: number };
+      return `${key} lists the same value twice (entries ${Math.min(i, j)} and ${Math.max(i, j)}); remove the copy`;
+    }
+    default:
+      return `${key} ${err.message ?? 'is invalid'}; correct the value`;
+  }
+}
+
+function propertyNameError(err: ErrorObject): string | undefined {
+  if (err.keyword !== 'pattern' || !err.schemaPath.includes('/propertyNames/')) return undefined;
+  const name = (err as ErrorObject & { propertyName?: string }).propertyName ?? String(err.data);
+  const schema = (err.parentSchema ?? {}) as SchemaNode;
+  return `${configKey(err.instancePath, name)} has an invalid key: must be ${schema.description} (got ${show(name)}); ${schema.fix}`;
+}
+
+function accountOfArn(arn: string): string | undefined {
+  return /^arn:aws[a-z-]*:iam::([0-9]{12}):/.exec(arn)?.[1];
+}
+
+/** Rules that span several keys, which JSON Schema cannot say with a readable message. */
+function crossFieldProblems(cfg: Omit<SluiceConfig, 'stack'>): string[] {
+  const problems: string[] = [];
+  const roleAccount = accountOfArn(cfg.account.deployRoleArn);
+  if (roleAccount !== undefined && roleAccount !== cfg.account.id) {
+    problems.push(
+      `sluice:account.deployRoleArn must be a role in the stack's account ${cfg.account.id} (got a role in ${roleAccount}); ` +
+        `use the deploy role of account ${cfg.account.id}, or correct sluice:account.id if the role is right`,
+    );
+  }
+  for (const name of STREAM_NAMES) {
+    const s = cfg.streams[name];
+    if (s.capacityMode === 'PROVISIONED' && s.shardCount === undefined) {
+      problems.push(`sluice:streams.${name}.shardCount is required when capacityMode is PROVISIONED; set it, or use capacityMode ON_DEMAND`);
+    }
+    if (s.capacityMode === 'ON_DEMAND' && s.shardCount !== undefined) {
+      problems.push(`sluice:streams.${name}.shardCount must not be set when capacityMode is ON_DEMAND (got ${s.shardCount}); remove it, or use capacityMode PROVISIONED`);
+    }
+  }
+  const sources = cfg.ingestion.sources;
+  sources.forEach((src, i) => {
+    sources.slice(0, i).forEach((earlier, j) => {
+      if (earlier.name === src.name) {
+        problems.push(`sluice:ingestion.sources[${i}].name repeats the name of sources[${j}] (${show(src.name)}); give each source its own name`);
+      }
+      if (src.prefix.startsWith(earlier.prefix) || earlier.prefix.startsWith(src.prefix)) {
+        problems.push(
+          `sluice:ingestion.sources[${i}].prefix overlaps sources[${j}].prefix (${show(src.prefix)} and ${show(earlier.prefix)}); ` +
+            'S3 cannot route one object to two sources: use prefixes that do not contain each other',
+        );
+      }
+    });
+  });
+  const lc = cfg.lake.lifecycle;
+  if (lc.rawExpireDays <= lc.rawGlacierDays) {
+    problems.push(
+      `sluice:lake.lifecycle.rawExpireDays must be greater than rawGlacierDays (${lc.rawExpireDays} <= ${lc.rawGlacierDays}); ` +
+        'raise rawExpireDays or lower rawGlacierDays',
+    );
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * Validates the `sluice:` values of one stack and returns the typed, frozen configuration with
+ * defaults applied. `values` maps keys without the namespace (`streams`, `account`, ...) to their
+ * parsed values. Throws a `ConfigError` listing every problem at once.
+ */
+export function loadStackConfig(stack: string, values: Readonly<Record<string, unknown>>): SluiceConfig {
+  const data: Record<string, unknown> = structuredClone({ ...values });
+  const problems: string[] = [];
+  if (!validate(data)) {
+    for (const err of validate.errors ?? []) {
+      const message = propertyNameError(err) ?? describeError(err);
+      if (message !== undefined && !problems.includes(message)) problems.push(message);
+    }
+  } else {
+    problems.push(...crossFieldProblems(data as unknown as Omit<SluiceConfig, 'stack'>));
+  }
+  if (problems.length > 0) throw new ConfigError(stack, problems);
+  return deepFreeze({ stack, ...data } as unknown as SluiceConfig);
+}
+
+/**
+ * Picks the `sluice:` keys out of a Pulumi config map (`sluice:streams` -> `streams`) and parses
+ * the JSON text Pulumi uses for structured values. Keys of other namespaces are not ours.
+ */
+export function sluiceValues(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const [fullKey, raw] of Object.entries(config)) {
+    const sep = fullKey.indexOf(':');
+    if (sep < 0 || fullKey.slice(0, sep) !== NAMESPACE) continue;
+    values[fullKey.slice(sep + 1)] = typeof raw === 'string' ? parseStructured(raw) : raw;
+  }
+  return values;
+}
+
+function parseStructured(text: string): unknown {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return text;
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return text;
+  }
+}

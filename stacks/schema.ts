@@ -1,0 +1,186 @@
+/**
+ * JSON Schema of the `sluice:` config namespace. Every top-level key is an object, so Pulumi
+ * hands each one over as JSON and its inner types survive. `fix` is an annotation read by the
+ * error formatter: it tells the user what to do when a value breaks the rule next to it.
+ */
+
+const ACCOUNT_ID = { type: 'string', pattern: '^[0-9]{12}$', description: 'a 12-digit AWS account id', fix: 'quote it in YAML so leading zeros survive, e.g. "111111111111"' };
+
+/** Retention values CloudWatch Logs accepts. */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const stream = (retentionDefault: number) => ({
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    capacityMode: { type: 'string', enum: ['ON_DEMAND', 'PROVISIONED'], default: 'ON_DEMAND' },
+    shardCount: { type: 'integer', minimum: 1, maximum: 500, fix: 'lower it, or ask AWS for a higher shard quota first' },
+    retentionHours: { type: 'integer', minimum: 24, maximum: 8760, default: retentionDefault },
+  },
+});
+
+const days = (minimum: number, def: number) => ({ type: 'integer', minimum, maximum: 3650, default: def });
+
+const flinkApp = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  properties: {
+    parallelism: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
+    parallelismPerKpu: { type: 'integer', minimum: 1, maximum: 8, default: 1 },
+    autoScaling: { type: 'boolean', default: false },
+  },
+};
+
+const eventNameList = (description: string) => ({
+  type: 'array',
+  default: [],
+  uniqueItems: true,
+  items: { type: 'string', pattern: '^[a-z0-9_]+(:[a-z0-9_]+)*$', maxLength: 128, description, fix: 'use lower-case parts of [a-z0-9_] joined by ":"' },
+});
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['account'],
+  properties: {
+    account: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['id', 'region', 'deployRoleArn'],
+      properties: {
+        id: ACCOUNT_ID,
+        region: { type: 'string', pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$', description: 'an AWS region name', fix: 'use a region code such as "eu-west-1"' },
+        deployRoleArn: {
+          type: 'string',
+          pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$',
+          description: 'an IAM role ARN',
+          fix: 'use the ARN of the deploy role, e.g. "arn:aws:iam::111111111111:role/sluice-deploy"',
+        },
+      },
+    },
+    protection: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { stateful: { type: 'boolean', default: false } },
+    },
+    tags: {
+      type: 'object',
+      default: {},
+      maxProperties: 40,
+      propertyNames: { pattern: '^(?!aws:)[A-Za-z0-9 _.:/=+@-]{1,128}$', description: 'a tag key (1-128 characters, not starting with "aws:")', fix: 'rename the tag' },
+      additionalProperties: { type: 'string', maxLength: 256 },
+    },
+    kms: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        rotation: { type: 'boolean', default: true },
+        deletionWindowDays: { type: 'integer', minimum: 7, maximum: 30, default: 30 },
+      },
+    },
+    streams: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { ingest: stream(24), events: stream(24), processed: stream(24), aggregates: stream(24) },
+    },
+    lake: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        lifecycle: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            rawGlacierDays: days(30, 90),
+            rawExpireDays: days(1, 365),
+            curatedInfrequentAccessDays: days(30, 90),
+            errorsExpireDays: days(1, 90),
+            noncurrentVersionExpireDays: days(1, 30),
+            landingExpireDays: days(1, 30),
+            athenaResultsExpireDays: days(1, 7),
+          },
+        },
+      },
+    },
+    ingestion: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        sources: {
+          type: 'array',
+          default: [],
+          maxItems: 50,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name', 'prefix'],
+            properties: {
+              name: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,30}$', description: 'a source name of lower-case letters, digits and "-" (at most 31 characters)', fix: 'rename the source, e.g. "partner-files"' },
+              prefix: { type: 'string', pattern: '^[A-Za-z0-9!_.*()-]+(/[A-Za-z0-9!_.*()-]+)*/$', description: 'an S3 key prefix ending in "/"', fix: 'use a prefix such as "partner-files/"' },
+              format: { type: 'string', enum: ['jsonl', 'json-array', 'auto'], default: 'auto' },
+            },
+          },
+        },
+        producerAccounts: { type: 'array', default: [], uniqueItems: true, items: ACCOUNT_ID },
+        functionMemoryMb: { type: 'integer', minimum: 128, maximum: 10240, default: 512 },
+        functionTimeoutSeconds: { type: 'integer', minimum: 3, maximum: 900, default: 120 },
+        streamBatchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
+        streamMaxRetries: { type: 'integer', minimum: 0, maximum: 10000, default: 3 },
+      },
+    },
+    validation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { unknownEventNames: { type: 'string', enum: ['accept', 'reject'], default: 'accept' } },
+    },
+    processing: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        dedupTtlHours: { type: 'integer', minimum: 1, maximum: 168, default: 24 },
+        excludeEventTypes: eventNameList('an event type'),
+        excludeEventNames: eventNameList('an event name'),
+        maxFutureSkewSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
+        windowSeconds: { type: 'integer', minimum: 10, maximum: 86400, default: 60 },
+        allowedLatenessSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
+        checkpointIntervalSeconds: { type: 'integer', minimum: 10, maximum: 3600, default: 60 },
+        snapshots: { type: 'boolean', default: true },
+        dedupFilter: flinkApp,
+        aggregate: flinkApp,
+      },
+    },
+    delivery: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        bufferingSeconds: { type: 'integer', minimum: 0, maximum: 900, default: 300 },
+        bufferingMb: { type: 'integer', minimum: 64, maximum: 128, default: 128, fix: 'Parquet conversion needs at least 64 MB' },
+      },
+    },
+    analytics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        bytesScannedCutoffPerQuery: { type: 'integer', minimum: 10485760, maximum: 1099511627776, default: 10737418240 },
+      },
+    },
+    logs: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: { retentionDays: { type: 'integer', enum: LOG_RETENTION_DAYS, default: 30 } },
+    },
+  },
+} as const;

@@ -1,0 +1,136 @@
+/**
+ * The typed, validated configuration of one stack: everything in the `sluice:` namespace of
+ * `Pulumi.<stack>.yaml`, with defaults applied. Produced once by `loadStackConfig` and passed down
+ * to every component; components never read `pulumi.Config` themselves.
+ */
+export interface SluiceConfig {
+  /** The Pulumi stack name (dev, prod, ...). */
+  readonly stack: string;
+  readonly account: AccountConfig;
+  readonly protection: ProtectionConfig;
+  /** Extra tags put on every resource, beside the project, stack and component tags. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly kms: KmsConfig;
+  readonly streams: StreamsConfig;
+  readonly lake: LakeConfig;
+  readonly ingestion: IngestionConfig;
+  readonly validation: ValidationConfig;
+  readonly processing: ProcessingConfig;
+  readonly delivery: DeliveryConfig;
+  readonly analytics: AnalyticsConfig;
+  readonly logs: LogsConfig;
+}
+
+export interface AccountConfig {
+  /** The 12-digit AWS account id the stack deploys into. */
+  readonly id: string;
+  /** The AWS region of every resource of the stack. */
+  readonly region: string;
+  /** The role Pulumi assumes to deploy; must belong to `id`. */
+  readonly deployRoleArn: string;
+}
+
+export interface ProtectionConfig {
+  /** Protect streams, buckets and the key from deletion (`protect` and `retainOnDelete`). */
+  readonly stateful: boolean;
+}
+
+export interface KmsConfig {
+  /** Yearly automatic rotation of the stack's customer-managed key. */
+  readonly rotation: boolean;
+  /** Waiting period before a scheduled key deletion takes effect. */
+  readonly deletionWindowDays: number;
+}
+
+export type StreamName = 'ingest' | 'events' | 'processed' | 'aggregates';
+export const STREAM_NAMES: readonly StreamName[] = ['ingest', 'events', 'processed', 'aggregates'];
+
+export interface StreamConfig {
+  readonly capacityMode: 'ON_DEMAND' | 'PROVISIONED';
+  /** Required with PROVISIONED, absent with ON_DEMAND. */
+  readonly shardCount?: number;
+  readonly retentionHours: number;
+}
+
+export type StreamsConfig = { readonly [K in StreamName]: StreamConfig };
+
+export interface LakeLifecycleConfig {
+  /** Days before raw archive objects move to Glacier Instant Retrieval. */
+  readonly rawGlacierDays: number;
+  /** Days before raw archive objects expire. */
+  readonly rawExpireDays: number;
+  /** Days before curated objects move to Standard-IA. */
+  readonly curatedInfrequentAccessDays: number;
+  /** Days before error-zone objects expire. */
+  readonly errorsExpireDays: number;
+  /** Days before noncurrent object versions in versioned buckets expire. */
+  readonly noncurrentVersionExpireDays: number;
+  /** Days before file drops in the landing bucket expire. */
+  readonly landingExpireDays: number;
+  /** Days before Athena query results expire. */
+  readonly athenaResultsExpireDays: number;
+}
+
+export interface LakeConfig {
+  readonly lifecycle: LakeLifecycleConfig;
+}
+
+export type SourceFormat = 'jsonl' | 'json-array' | 'auto';
+
+export interface FileSourceConfig {
+  /** Source name, written into every event's `source` field and the error-zone partition. */
+  readonly name: string;
+  /** Key prefix in the landing bucket, ending in `/`. */
+  readonly prefix: string;
+  readonly format: SourceFormat;
+}
+
+export interface IngestionConfig {
+  readonly sources: readonly FileSourceConfig[];
+  /** Accounts whose principals may put records on the `ingest` stream. */
+  readonly producerAccounts: readonly string[];
+  readonly functionMemoryMb: number;
+  readonly functionTimeoutSeconds: number;
+  /** Records per invocation of the stream validator. */
+  readonly streamBatchSize: number;
+  /** Retries of a failing stream batch before it goes to the on-failure destination. */
+  readonly streamMaxRetries: number;
+}
+
+export interface ValidationConfig {
+  /** What happens to an event whose `event_name` has no schema in the registry. */
+  readonly unknownEventNames: 'accept' | 'reject';
+}
+
+export interface FlinkAppConfig {
+  readonly parallelism: number;
+  readonly parallelismPerKpu: number;
+  readonly autoScaling: boolean;
+}
+
+export interface ProcessingConfig {
+  readonly dedupTtlHours: number;
+  readonly excludeEventTypes: readonly string[];
+  readonly excludeEventNames: readonly string[];
+  readonly maxFutureSkewSeconds: number;
+  readonly windowSeconds: number;
+  readonly allowedLatenessSeconds: number;
+  readonly checkpointIntervalSeconds: number;
+  readonly snapshots: boolean;
+  readonly dedupFilter: FlinkAppConfig;
+  readonly aggregate: FlinkAppConfig;
+}
+
+export interface DeliveryConfig {
+  readonly bufferingSeconds: number;
+  readonly bufferingMb: number;
+}
+
+export interface AnalyticsConfig {
+  /** Per-query scan limit of the workgroup, in bytes. */
+  readonly bytesScannedCutoffPerQuery: number;
+}
+
+export interface LogsConfig {
+  readonly retentionDays: number;
+}
