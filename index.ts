@@ -8,3 +8,4 @@ export const streamArns = outputs.streamArns;
 export const lakeBucket = outputs.lakeBucket;
 export const landingBucket = outputs.landingBucket;
 export const resultsBucket = outputs.resultsBucket;
+export const flinkApplicationArns = outputs.flinkApplicationArns;
