@@ -50,6 +50,8 @@ function typeName(value: unknown): string {
   return `${typeof value} ${show(value)}`;
 }
 
+const TYPE_WORDS: Record<string, string> = { integer: 'an integer', number: 'a number', string: 'a string', boolean: 'a boolean', object: 'a map', array: 'a list' };
+
 function describeError(err: ErrorObject): string | undefined {
   const schema = (err.parentSchema ?? {}) as SchemaNode;
   const key = configKey(err.instancePath);
@@ -67,10 +69,9 @@ function describeError(err: ErrorObject): string | undefined {
       return `${configKey(err.instancePath, extra)} is not a known key${hint}; correct its spelling or remove it`;
     }
     case 'type': {
-      const expected = (err.params as { type: string }).type;
-      const article = expected === 'integer' || expected === 'object' || expected === 'array' ? 'an' : 'a';
-      const quoteHint = expected === 'string' && typeof err.data === 'number' ? ' (quote it in YAML)' : '';
-      return `${key} must be ${article} ${expected === 'object' ? 'map' : expected === 'array' ? 'list' : expected} (got ${typeName(err.data)}); change its value to ${article} ${expected}${quoteHint}`;
+      const expected = TYPE_WORDS[(err.params as { type: string }).type] ?? (err.params as { type: string }).type;
+      const quoteHint = expected === 'a string' && typeof err.data === 'number' ? ' (quote it in YAML)' : '';
+      return `${key} must be ${expected} (got ${typeName(err.data)}); change its value to ${expected}${quoteHint}`;
     }
     case 'minimum':
     case 'maximum': {
@@ -94,7 +95,7 @@ function describeError(err: ErrorObject): string | undefined {
     }
     case 'uniqueItems': {
       const { i, j } = err.params as { i: number; j: number };
-      return `${key} lists the same value twice (entries ${j} and ${i}); remove the copy`;
+      return `${key} lists the same value twice (entries ${Math.min(i, j)} and ${Math.max(i, j)}); remove the copy`;
     }
     default:
       return `${key} ${err.message ?? 'is invalid'}; correct the value`;

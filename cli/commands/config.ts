@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { stringify } from 'yaml';
+import { loadStackFile } from '../../stacks/file';
+import { ConfigError } from '../../stacks/load';
+import { projectRoot } from '../lib/project';
+
+/** `sluice config check --stack <name>`: validates a stack file without the Pulumi CLI and prints the resolved config. */
+export function registerConfig(program: Command): void {
+  const config = program.command('config').description('inspect and validate stack configuration');
+  config
+    .command('check')
+    .description('validate Pulumi.<stack>.yaml with the same loader the Pulumi program uses, and print the resolved configuration (defaults applied)')
+    .requiredOption('-s, --stack <name>', 'stack name, e.g. dev or prod')
+    .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
+    .option('--json', 'print the resolved configuration as JSON instead of YAML')
+    .action((opts: { stack: string; dir: string; json?: boolean }) => {
+      try {
+        const resolved = loadStackFile(opts.stack, opts.dir);
+        process.stdout.write(opts.json ? `${JSON.stringify(resolved, null, 2)}\n` : stringify(resolved));
+        process.stderr.write(`stack "${opts.stack}": configuration is valid\n`);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,10 @@
+import { sluiceProgram } from './infra/program';
+import { loadPulumiStackConfig } from './stacks/pulumi';
+
+const outputs = sluiceProgram(loadPulumiStackConfig());
+
+export const keyArn = outputs.keyArn;
+export const streamArns = outputs.streamArns;
+export const lakeBucket = outputs.lakeBucket;
+export const landingBucket = outputs.landingBucket;
+export const resultsBucket = outputs.resultsBucket;

@@ -1,0 +1,65 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { SluiceConfig } from '../stacks/types';
+import { physicalName, statefulOptions, tagsFor } from './naming';
+
+export interface PlatformKeyArgs {
+  config: SluiceConfig;
+}
+
+/** The key policy: IAM in the stack's account decides who uses the key, plus the services that encrypt on their own behalf. */
+export function keyPolicy(config: Pick<SluiceConfig, 'account'>): object {
+  const { id, region } = config.account;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AccountIamPolicies',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${id}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+      {
+        Sid: 'CloudWatchLogsOfThisAccount',
+        Effect: 'Allow',
+        Principal: { Service: `logs.${region}.amazonaws.com` },
+        Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        Resource: '*',
+        Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${id}:log-group:*` } },
+      },
+      {
+        Sid: 'S3NotificationsToEncryptedTopics',
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': id } },
+      },
+    ],
+  };
+}
+
+/** The stack's customer-managed KMS key (with an alias); every stream, bucket, log group and delivery stream uses it. */
+export class PlatformKey extends pulumi.ComponentResource {
+  readonly key: aws.kms.Key;
+  readonly alias: aws.kms.Alias;
+
+  constructor(name: string, args: PlatformKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('sluice:kms:PlatformKey', name, {}, opts);
+    const { config } = args;
+    this.key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: `Sluice ${config.stack}: streams, lake, logs and delivery`,
+        enableKeyRotation: config.kms.rotation,
+        deletionWindowInDays: config.kms.deletionWindowDays,
+        policy: JSON.stringify(keyPolicy(config)),
+        tags: tagsFor(config, 'kms'),
+      },
+      statefulOptions(config, this),
+    );
+    this.alias = new aws.kms.Alias(`${name}-alias`, { name: `alias/${physicalName(config)}`, targetKeyId: this.key.keyId }, { parent: this });
+    this.registerOutputs({ keyArn: this.key.arn });
+  }
+}

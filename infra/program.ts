@@ -1,0 +1,29 @@
+import * as aws from '@pulumi/aws';
+import { SluiceConfig } from '../stacks/types';
+import { physicalName } from './naming';
+import { Platform } from './platform';
+
+/**
+ * The explicit provider of a stack: it assumes the stack's deploy role and refuses to act in any
+ * other account. Default providers are disabled in Pulumi.yaml, so nothing can bypass it.
+ */
+export function stackProvider(config: SluiceConfig): aws.Provider {
+  return new aws.Provider(physicalName(config, 'aws'), {
+    region: config.account.region as aws.Region,
+    allowedAccountIds: [config.account.id],
+    assumeRoles: [{ roleArn: config.account.deployRoleArn, sessionName: physicalName(config, 'deploy') }],
+  });
+}
+
+/** The Pulumi program: one platform per stack, deployed through the stack's provider. Returns the stack outputs. */
+export function sluiceProgram(config: SluiceConfig) {
+  const provider = stackProvider(config);
+  const platform = new Platform(physicalName(config), { config }, { providers: [provider] });
+  return {
+    keyArn: platform.keyArn,
+    streamArns: platform.streamArns,
+    lakeBucket: platform.lakeBucket,
+    landingBucket: platform.landingBucket,
+    resultsBucket: platform.resultsBucket,
+  };
+}

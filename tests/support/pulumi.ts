@@ -1,0 +1,123 @@
+import * as pulumi from '@pulumi/pulumi';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/** One resource the program registered, as the engine would have seen it. */
+export interface RecordedResource {
+  type: string;
+  name: string;
+  inputs: Record<string, any>;
+  /** Provider reference (`urn::id`) for custom resources. */
+  provider?: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  parentName?: string;
+}
+
+export interface MockRun {
+  resources: RecordedResource[];
+  outputs: Record<string, unknown>;
+  ofType(type: string): RecordedResource[];
+  one(type: string, nameSuffix: string): RecordedResource;
+}
+
+export const REPO_ROOT = join(__dirname, '..', '..');
+
+/** The stack file's config map in the shape `pulumi.runtime.allConfig()` returns: structured values as JSON text. */
+export function stackConfigMap(stack: string, edit?: (config: Record<string, any>) => void): Record<string, string> {
+  const doc = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), 'utf8')) as { config: Record<string, any> };
+  edit?.(doc.config);
+  return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+/** Physical ids and ARNs the mocked engine hands back, shaped like AWS's so that policies built from them read true. */
+function mockState(args: pulumi.runtime.MockResourceArgs, account: string, region: string): Record<string, unknown> {
+  const inputs = args.inputs as Record<string, unknown>;
+  const name = (inputs.name as string | undefined) ?? args.name;
+  switch (args.type) {
+    case 'aws:s3/bucket:Bucket': {
+      const bucket = (inputs.bucket as string | undefined) ?? args.name;
+      return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, id: bucket };
+    }
+    case 'aws:kinesis/stream:Stream':
+      return { ...inputs, arn: `arn:aws:kinesis:${region}:${account}:stream/${name}` };
+    case 'aws:kms/key:Key':
+      return { ...inputs, arn: `arn:aws:kms:${region}:${account}:key/${args.name}`, keyId: args.name };
+    default:
+      return { ...inputs, arn: `arn:aws:mock:${region}:${account}:${args.type.split(':')[1] ?? 'resource'}/${name}`, name };
+  }
+}
+
+/**
+ * Runs the real Pulumi program (`index.ts`) for a stack under mocks of the engine, and records
+ * every resource with its inputs, provider and options.
+ */
+export async function runStackProgram(stack: string, edit?: (config: Record<string, any>) => void): Promise<MockRun> {
+  const configMap = stackConfigMap(stack, edit);
+  const account = JSON.parse(configMap['sluice:account']).id as string;
+  const region = JSON.parse(configMap['sluice:account']).region as string;
+  pulumi.runtime.setAllConfig(configMap);
+  const byUrnName = new Map<string, RecordedResource>();
+  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; parentName?: string }>();
+  await pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const state = mockState(args, account, region);
+        byUrnName.set(`${args.type}::${args.name}`, {
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs,
+          provider: args.provider,
+          protect: false,
+          retainOnDelete: false,
+        });
+        return { id: (state.id as string | undefined) ?? `${args.name}-id`, state };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    'sluice',
+    stack,
+    false,
+  );
+  const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((t) => {
+      options.set(`${t.type}::${t.name}`, { protect: t.opts.protect === true, retainOnDelete: t.opts.retainOnDelete === true, parentName: (t.opts.parent as any)?.__name });
+      return undefined;
+    });
+    const entry = require.resolve(join(REPO_ROOT, 'index.ts'));
+    // The program reads its config at module load, so every run needs a fresh copy of the project's modules.
+    for (const cached of Object.keys(require.cache)) {
+      if (cached.startsWith(REPO_ROOT) && !cached.includes('node_modules')) delete require.cache[cached];
+    }
+    return { ...require(entry) };
+  })) as Record<string, unknown>;
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  const resources = [...byUrnName.entries()].map(([key, r]) => ({ ...r, ...options.get(key) }));
+  const resolved: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(outputs ?? {})) resolved[k] = await resolveOutput(v);
+  return {
+    resources,
+    outputs: resolved,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    one(type, nameSuffix) {
+      const found = resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
+      if (found.length !== 1) throw new Error(`expected one ${type} named *${nameSuffix}, found ${found.length}: ${resources.filter((r) => r.type === type).map((r) => r.name).join(', ')}`);
+      return found[0];
+    },
+  };
+}
+
+async function resolveOutput(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => resolve(v)));
+  }
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = await resolveOutput(v);
+    return out;
+  }
+  return value;
+}
