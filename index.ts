@@ -8,3 +8,6 @@ export const streamArns = outputs.streamArns;
 export const lakeBucket = outputs.lakeBucket;
 export const landingBucket = outputs.landingBucket;
 export const resultsBucket = outputs.resultsBucket;
+export const glueDatabase = outputs.glueDatabase;
+export const athenaWorkgroup = outputs.athenaWorkgroup;
+export const analystPolicyArn = outputs.analystPolicyArn;

@@ -1,5 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { STREAM_NAMES, SluiceConfig, StreamName } from '../stacks/types';
+import { Analytics } from './analytics';
+import { Catalog } from './catalog';
+import { Delivery } from './delivery';
 import { PlatformKey } from './kms';
 import { Storage } from './storage';
 import { Streams } from './streams';
@@ -15,6 +18,9 @@ export class Platform extends pulumi.ComponentResource {
   readonly lakeBucket: pulumi.Output<string>;
   readonly landingBucket: pulumi.Output<string>;
   readonly resultsBucket: pulumi.Output<string>;
+  readonly glueDatabase: pulumi.Output<string>;
+  readonly athenaWorkgroup: pulumi.Output<string>;
+  readonly analystPolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:platform:Platform', name, {}, opts);
@@ -23,18 +29,50 @@ export class Platform extends pulumi.ComponentResource {
     const key = new PlatformKey(`${name}-kms`, { config }, child);
     const storage = new Storage(`${name}-storage`, { config, keyArn: key.key.arn }, child);
     const streams = new Streams(`${name}-streams`, { config, keyArn: key.key.arn }, child);
+    const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket }, child);
+    new Delivery(
+      `${name}-delivery`,
+      {
+        config,
+        keyArn: key.key.arn,
+        lakeBucketArn: storage.lake.arn,
+        sourceStreamArns: { archive: streams.streams.events.arn, curated: streams.streams.processed.arn, aggregates: streams.streams.aggregates.arn },
+        databaseName: catalog.database.name,
+        curatedTableName: catalog.tables.events!.name,
+        aggregatesTableName: catalog.tables.aggregates!.name,
+      },
+      child,
+    );
+    const analytics = new Analytics(
+      `${name}-analytics`,
+      {
+        config,
+        keyArn: key.key.arn,
+        databaseName: catalog.database.name,
+        lakeBucketArn: storage.lake.arn,
+        resultsBucket: storage.results.bucket,
+        resultsBucketArn: storage.results.arn,
+      },
+      child,
+    );
 
     this.keyArn = key.key.arn;
     this.streamArns = Object.fromEntries(STREAM_NAMES.map((s) => [s, streams.streams[s].arn])) as Record<StreamName, pulumi.Output<string>>;
     this.lakeBucket = storage.lake.bucket;
     this.landingBucket = storage.landing.bucket;
     this.resultsBucket = storage.results.bucket;
+    this.glueDatabase = catalog.database.name;
+    this.athenaWorkgroup = analytics.workgroup.name;
+    this.analystPolicyArn = analytics.analystPolicy.arn;
     this.registerOutputs({
       keyArn: this.keyArn,
       streamArns: this.streamArns,
       lakeBucket: this.lakeBucket,
       landingBucket: this.landingBucket,
       resultsBucket: this.resultsBucket,
+      glueDatabase: this.glueDatabase,
+      athenaWorkgroup: this.athenaWorkgroup,
+      analystPolicyArn: this.analystPolicyArn,
     });
   }
 }

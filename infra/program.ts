@@ -25,5 +25,8 @@ export function sluiceProgram(config: SluiceConfig) {
     lakeBucket: platform.lakeBucket,
     landingBucket: platform.landingBucket,
     resultsBucket: platform.resultsBucket,
+    glueDatabase: platform.glueDatabase,
+    athenaWorkgroup: platform.athenaWorkgroup,
+    analystPolicyArn: platform.analystPolicyArn,
   };
 }

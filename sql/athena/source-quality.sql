@@ -1,7 +1,8 @@
 -- name: source-quality
 -- description: Per source, for a range of arrival dates: events accepted onto the events stream, copies of an
 -- description: event already seen (same event_uuid and created_at, removed later by dedup), inputs rejected to the
--- description: error zone, and the duplicate and error rates.
+-- description: error zone, and the duplicate and error rates. Reads the raw and error zones, which the analyst
+-- description: policy does not grant: run it with the platform team's access.
 -- param: from_date date  First arrival date (raw dt / error dt) to count (YYYY-MM-DD)
 -- param: to_date date  Last arrival date to count (YYYY-MM-DD)
 WITH copies AS (
