@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config';
+import { registerGenerate } from './commands/generate';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -7,6 +8,7 @@ export function buildProgram(): Command {
     .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Firehose, S3, Glue, Athena)')
     .showHelpAfterError('(run with --help for usage)');
   registerConfig(program);
+  registerGenerate(program);
   return program;
 }
 
