@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
+import { registerQuery } from './commands/query';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -9,6 +10,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerConfig(program);
   registerGenerate(program);
+  registerQuery(program);
   return program;
 }
 

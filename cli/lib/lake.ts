@@ -210,3 +210,15 @@ function checkBatch(batch: string): void {
 function literal(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
+
+/** Runs one SQL text on a local lake's views and returns every value as text, as Athena would. */
+export async function queryLocalLake(dir: string, sql: string): Promise<{ columns: string[]; rows: (string | null)[][] }> {
+  const lake = await openLocalLake(dir);
+  try {
+    const reader = await lake.runAndReadAll(sql);
+    const rows = reader.getRowsJson().map((row) => row.map((v) => (v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+    return { columns: reader.columnNames(), rows };
+  } finally {
+    lake.closeSync();
+  }
+}

@@ -22,6 +22,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
+/** A query file, a parameter value or a `--param` argument is not as it should be; the message says how. */
+export class NamedQueryError extends Error {}
+
 export type ParamType = 'date' | 'timestamp' | 'integer' | 'event_type' | 'string';
 const PARAM_TYPES: readonly ParamType[] = ['date', 'timestamp', 'integer', 'event_type', 'string'];
 
@@ -61,7 +64,7 @@ export function loadNamedQueries(dir: string = ATHENA_SQL_DIR): NamedQuery[] {
 export function findNamedQuery(name: string, dir: string = ATHENA_SQL_DIR): NamedQuery {
   const all = loadNamedQueries(dir);
   const found = all.find((q) => q.name === name);
-  if (!found) throw new Error(`no named query "${name}" in ${dir}; available: ${all.map((q) => q.name).join(', ')}`);
+  if (!found) throw new NamedQueryError(`no named query "${name}" in ${dir}; available: ${all.map((q) => q.name).join(', ')}`);
   return found;
 }
 
@@ -83,26 +86,26 @@ export function parseNamedQuery(sql: string, file: string): NamedQuery {
     else if (key === 'description') description.push(value.trim());
     else {
       const p = PARAM_DECL.exec(value.trim());
-      if (!p) throw new Error(`${where(i + 1)}: parameter declaration "${value}" must read "<name> <type> [= <default>] <description>"`);
+      if (!p) throw new NamedQueryError(`${where(i + 1)}: parameter declaration "${value}" must read "<name> <type> [= <default>] <description>"`);
       const [, pname, ptype, pdefault, pdesc] = p as unknown as [string, string, string, string | undefined, string | undefined];
       if (!PARAM_TYPES.includes(ptype as ParamType)) {
-        throw new Error(`${where(i + 1)}: parameter ${pname} has unknown type "${ptype}"; use one of ${PARAM_TYPES.join(', ')}`);
+        throw new NamedQueryError(`${where(i + 1)}: parameter ${pname} has unknown type "${ptype}"; use one of ${PARAM_TYPES.join(', ')}`);
       }
-      if (params.some((q) => q.name === pname)) throw new Error(`${where(i + 1)}: parameter ${pname} is declared twice`);
+      if (params.some((q) => q.name === pname)) throw new NamedQueryError(`${where(i + 1)}: parameter ${pname} is declared twice`);
       const param: QueryParam = { name: pname, type: ptype as ParamType, description: (pdesc ?? '').trim(), ...(pdefault !== undefined ? { default: pdefault } : {}) };
       if (pdefault !== undefined) renderLiteral(param, pdefault);
       params.push(param);
     }
   }
   const expectedName = basename(file, '.sql');
-  if (name === undefined) throw new Error(`${file}: missing "-- name: ${expectedName}" header line`);
-  if (!NAME.test(name) || name !== expectedName) throw new Error(`${file}: name "${name}" must be lower-case words joined by "-" and equal the file name "${expectedName}"`);
-  if (description.length === 0) throw new Error(`${file}: missing "-- description: ..." header line`);
+  if (name === undefined) throw new NamedQueryError(`${file}: missing "-- name: ${expectedName}" header line`);
+  if (!NAME.test(name) || name !== expectedName) throw new NamedQueryError(`${file}: name "${name}" must be lower-case words joined by "-" and equal the file name "${expectedName}"`);
+  if (description.length === 0) throw new NamedQueryError(`${file}: missing "-- description: ..." header line`);
   const used = placeholders(sql).map((p) => p.name);
   const undeclared = [...new Set(used)].filter((u) => !params.some((p) => p.name === u));
-  if (undeclared.length > 0) throw new Error(`${file}: placeholder(s) ${undeclared.map((u) => `:${u}`).join(', ')} have no "-- param:" declaration`);
+  if (undeclared.length > 0) throw new NamedQueryError(`${file}: placeholder(s) ${undeclared.map((u) => `:${u}`).join(', ')} have no "-- param:" declaration`);
   const unused = params.filter((p) => !used.includes(p.name));
-  if (unused.length > 0) throw new Error(`${file}: parameter(s) ${unused.map((p) => p.name).join(', ')} are declared but never used`);
+  if (unused.length > 0) throw new NamedQueryError(`${file}: parameter(s) ${unused.map((p) => p.name).join(', ')} are declared but never used`);
   return { name, description: description.join(' '), params, sql, file };
 }
 
@@ -113,9 +116,9 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
   const out: Record<string, string> = {};
   for (const arg of args) {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new Error(`--param ${JSON.stringify(arg)} must read <name>=<value>, e.g. --param event_type=payment`);
+    if (eq <= 0) throw new NamedQueryError(`--param ${JSON.stringify(arg)} must read <name>=<value>, e.g. --param event_type=payment`);
     const key = arg.slice(0, eq);
-    if (key in out) throw new Error(`--param ${key} is given twice`);
+    if (key in out) throw new NamedQueryError(`--param ${key} is given twice`);
     out[key] = arg.slice(eq + 1);
   }
   return out;
@@ -125,12 +128,12 @@ export function parseParamArgs(args: readonly string[]): Record<string, string> 
 export function renderQuery(query: NamedQuery, values: Readonly<Record<string, string>>): string {
   const unknown = Object.keys(values).filter((k) => !query.params.some((p) => p.name === k));
   if (unknown.length > 0) {
-    throw new Error(`query ${query.name} has no parameter(s) ${unknown.join(', ')}; its parameters: ${describeParams(query)}`);
+    throw new NamedQueryError(`query ${query.name} has no parameter(s) ${unknown.join(', ')}; its parameters: ${describeParams(query)}`);
   }
   const literals = new Map<string, string>();
   for (const param of query.params) {
     const value = values[param.name] ?? param.default;
-    if (value === undefined) throw new Error(`query ${query.name} needs --param ${param.name}=<${param.type}> (${param.description})`);
+    if (value === undefined) throw new NamedQueryError(`query ${query.name} needs --param ${param.name}=<${param.type}> (${param.description})`);
     literals.set(param.name, renderLiteral(param, value));
   }
   let out = '';
@@ -155,7 +158,7 @@ const MAX_INTEGER = 1_000_000_000;
 
 /** The SQL literal of one parameter value; the error names the parameter, the value and the form expected. */
 export function renderLiteral(param: QueryParam, value: string): string {
-  const bad = (expected: string) => new Error(`parameter ${param.name}: ${JSON.stringify(value)} is not ${expected}`);
+  const bad = (expected: string) => new NamedQueryError(`parameter ${param.name}: ${JSON.stringify(value)} is not ${expected}`);
   switch (param.type) {
     case 'date': {
       const m = DATE.exec(value);
@@ -198,12 +201,12 @@ export function placeholders(sql: string): { name: string; start: number; end: n
       i = nl === -1 ? sql.length : nl + 1;
     } else if (c === '/' && next === '*') {
       const close = sql.indexOf('*/', i + 2);
-      if (close === -1) throw new Error('unterminated /* comment in query');
+      if (close === -1) throw new NamedQueryError('unterminated /* comment in query');
       i = close + 2;
     } else if (c === "'" || c === '"') {
       let j = i + 1;
       for (;;) {
-        if (j >= sql.length) throw new Error(`unterminated ${c === "'" ? 'string literal' : 'quoted identifier'} in query`);
+        if (j >= sql.length) throw new NamedQueryError(`unterminated ${c === "'" ? 'string literal' : 'quoted identifier'} in query`);
         if (sql[j] === c) {
           if (sql[j + 1] === c) j += 2;
           else break;
