@@ -180,7 +180,7 @@ export class Delivery extends pulumi.ComponentResource {
       },
       child,
     );
-    const bundle = bundleFunction('functions/firehose-transform/handler.ts');
+    const bundle = bundleFunction('functions/firehose-transform/index.ts');
     this.transform = new aws.lambda.Function(
       `${name}-transform`,
       {

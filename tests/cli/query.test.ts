@@ -14,7 +14,7 @@ import { buildProgram } from '../../cli/index';
 import { AthenaQueryError, backoffDelays, runAthenaQuery, type AthenaSender } from '../../cli/lib/athena';
 import { findNamedQuery, renderQuery } from '../../cli/lib/named-queries';
 import { buildFixtureLake } from '../support/lake-fixture';
-import { startMoto, type Moto } from '../support/moto';
+import { startMoto } from '../support/moto';
 
 /** Runs `sluice <args>` in-process and returns what it printed and its exit code. */
 async function sluice(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
@@ -51,7 +51,7 @@ describe('sluice query', () => {
     // SUCCEEDED on GetQueryExecution, and answers GetQueryResults with results queued through its
     // /moto-api/static/athena/query-results endpoint (one page, no NextToken, never FAILED).
     // Paging and failures are tested below with recorded response shapes.
-    let moto: Moto;
+    let moto: Awaited<ReturnType<typeof startMoto>>;
     const saved: Record<string, string | undefined> = {};
     const env = { AWS_ENDPOINT_URL_ATHENA: '', AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_SESSION_TOKEN: 'testing' };
     let client: AthenaClient;

@@ -7,7 +7,7 @@ import { RESPONSE_LIMIT_BYTES, transformRecords } from '../../functions/firehose
 // Quiet, and no EMF output: the handler's logger and metrics read these when first loaded.
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-const { handler } = require('../../functions/firehose-transform/handler') as typeof import('../../functions/firehose-transform/handler');
+const { handler } = require('../../functions/firehose-transform/index') as typeof import('../../functions/firehose-transform/index');
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'aws-events');
 const fixture = (path: string): FirehoseTransformationEvent => JSON.parse(readFileSync(join(FIXTURES, path), 'utf8'));

@@ -263,9 +263,9 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
   });
 
   it('bundles the transform into one index.js whose handler answers a real Firehose event', async () => {
-    const bundle = bundleFunction('functions/firehose-transform/handler.ts');
+    const bundle = bundleFunction('functions/firehose-transform/index.ts');
     expect(bundle.sha256).to.match(/^[0-9a-f]{64}$/);
-    expect(bundleFunction('functions/firehose-transform/handler.ts').sha256).to.equal(bundle.sha256);
+    expect(bundleFunction('functions/firehose-transform/index.ts').sha256).to.equal(bundle.sha256);
     const code = (await ((await bundle.code.assets)['index.js'] as any).text) as string;
     const mod = { exports: {} as any };
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
