@@ -1,0 +1,224 @@
+/**
+ * The local lake: the same zones, partition layout and columns as the lake bucket, written on
+ * disk with DuckDB so that the analysts' named queries run unchanged on a laptop. Curated rows
+ * come from the same row builders as the Firehose transform; paths from the same partition module.
+ */
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { partitionPath, rawPartition, utcDate } from '../../functions/lake/partitions';
+import { aggregateRow, curatedEventRow, parseUtcTimestamp, type Row, type RowResult } from '../../functions/lake/rows';
+import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../../functions/lake/schema';
+
+export interface WriteOptions {
+  /**
+   * Base of every file name this write creates (`<batch>_<n>.parquet`, `<batch>.json.gz`, ...);
+   * writing the same batch again replaces its files, so reruns are idempotent.
+   */
+  readonly batch: string;
+}
+
+export interface WriteResult {
+  readonly rows: number;
+  /** Files written, relative to the lake directory, sorted. */
+  readonly files: string[];
+}
+
+/** One error-zone record (DESIGN.md, "Event contract"). */
+export interface ErrorRecord {
+  readonly error: {
+    readonly reasons: readonly string[];
+    readonly source: string;
+    readonly object_key?: string;
+    readonly line?: number;
+    readonly sequence_number?: string;
+  };
+  readonly raw: string;
+}
+
+const BATCH = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Writes enriched events (JSON lines) as `curated/events/event_type=../created_date=../<batch>_<n>.parquet`. */
+export async function writeCuratedEvents(dir: string, jsonLines: string, opts: WriteOptions): Promise<WriteResult> {
+  const rows = buildRows(jsonLines, curatedEventRow, 'enriched events');
+  return writeParquet(dir, CURATED_EVENTS, rows, ['created_at', 'event_uuid'], opts);
+}
+
+/** Writes aggregate rows (JSON lines) as `curated/aggregates/window_date=../<batch>_<n>.parquet`. */
+export async function writeAggregates(dir: string, jsonLines: string, opts: WriteOptions): Promise<WriteResult> {
+  const rows = buildRows(jsonLines, aggregateRow, 'aggregates');
+  return writeParquet(dir, AGGREGATES, rows, ['window_start', 'event_type', 'event_subtype'], opts);
+}
+
+/**
+ * Archives enriched events as the archive delivery stream does: each line untouched, gzip JSON
+ * lines under `raw/dt=../hour=../`, partitioned by arrival time. Locally the arrival time is the
+ * event's `ingested_at`, the moment the platform accepted it.
+ */
+export async function writeRawArchive(dir: string, jsonLines: string, opts: WriteOptions): Promise<WriteResult> {
+  checkBatch(opts.batch);
+  const byPath = new Map<string, string[]>();
+  nonEmptyLines(jsonLines).forEach(({ text, number }) => {
+    let ingested: number | undefined;
+    try {
+      ingested = parseUtcTimestamp((JSON.parse(text) as { ingested_at?: unknown }).ingested_at);
+    } catch {
+      ingested = undefined;
+    }
+    if (ingested === undefined) throw new Error(`raw archive, line ${number}: not an enriched event with an ISO 8601 ingested_at`);
+    const path = partitionPath(RAW_EVENTS, rawPartition(ingested));
+    byPath.set(path, [...(byPath.get(path) ?? []), text]);
+  });
+  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}.json.gz`, gzipSync(`${lines.join('\n')}\n`)));
+  return { rows: [...byPath.values()].reduce((n, l) => n + l.length, 0), files: files.sort() };
+}
+
+/** Writes error records as JSON lines under `errors/source=../dt=../<batch>.jsonl`, dated `at` (UTC). */
+export async function writeErrors(dir: string, records: readonly ErrorRecord[], opts: WriteOptions & { readonly at: Date }): Promise<WriteResult> {
+  checkBatch(opts.batch);
+  const dt = utcDate(opts.at.getTime());
+  const byPath = new Map<string, string[]>();
+  for (const record of records) {
+    const path = partitionPath(ERRORS, { source: record.error.source, dt });
+    byPath.set(path, [...(byPath.get(path) ?? []), JSON.stringify(record)]);
+  }
+  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}.jsonl`, `${lines.join('\n')}\n`));
+  return { rows: records.length, files: files.sort() };
+}
+
+/**
+ * A DuckDB connection on a local lake with one view per lake table, named as in the Glue
+ * database and with the same columns, so a named query's text runs here as it does in Athena.
+ * Close it with `closeSync()`.
+ */
+export async function openLocalLake(dir: string): Promise<DuckDBConnection> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await connection.run("SET TimeZone = 'UTC'");
+  for (const table of LAKE_TABLES) await connection.run(viewSql(dir, table));
+  return connection;
+}
+
+/** The view of one lake table over its files, or an empty view with the same columns when there are none yet. */
+export function viewSql(dir: string, table: TableDefinition): string {
+  const all = [...table.columns, ...table.partitionKeys];
+  const depth = table.partitionKeys.map(() => '*').join('/');
+  const ext = table.format === 'parquet' ? 'parquet' : table.name === RAW_EVENTS.name ? 'json.gz' : 'jsonl';
+  const glob = join(dir, table.prefix, depth, `*.${ext}`);
+  const hiveTypes = `{${table.partitionKeys.map((k) => `'${k.name}': '${duckdbType(k.type)}'`).join(', ')}}`;
+  const names = all.map((c) => `"${c.name}"`).join(', ');
+  if (!hasFiles(join(dir, table.prefix), table.partitionKeys.length, ext)) {
+    return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${all.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
+  }
+  if (table.format === 'parquet') {
+    return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${names} FROM read_parquet(${literal(glob)}, hive_partitioning = true, hive_types = ${hiveTypes})`;
+  }
+  const columns = `{${table.columns.map((c) => `'${c.name}': '${duckdbType(c.type).replace(/'/g, "''")}'`).join(', ')}}`;
+  return (
+    `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${names} FROM read_json(${literal(glob)}, format = 'newline_delimited', ` +
+    `hive_partitioning = true, hive_types = ${hiveTypes}, columns = ${columns})`
+  );
+}
+
+function buildRows(jsonLines: string, build: (value: unknown) => RowResult, what: string): { row: Row; partition: Record<string, string> }[] {
+  return nonEmptyLines(jsonLines).map(({ text, number }) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${what}, line ${number}: not JSON (${(err as Error).message})`);
+    }
+    const result = build(value);
+    if (!result.ok) throw new Error(`${what}, line ${number}: ${result.reason}`);
+    return { row: result.row, partition: result.partition };
+  });
+}
+
+async function writeParquet(
+  dir: string,
+  table: TableDefinition,
+  rows: { row: Row; partition: Record<string, string> }[],
+  orderBy: string[],
+  opts: WriteOptions,
+): Promise<WriteResult> {
+  checkBatch(opts.batch);
+  if (rows.length === 0) return { rows: 0, files: [] };
+  const staging = mkdtempSync(join(tmpdir(), 'sluice-lake-'));
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const input = join(staging, 'rows.jsonl');
+    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r.row, ...r.partition })).join('\n'));
+    // Timestamps travel as epoch milliseconds (see functions/lake/rows.ts) and become TIMESTAMP here.
+    const staged = [...table.columns, ...table.partitionKeys].map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : duckdbType(c.type)}'`);
+    const select = [...table.columns, ...table.partitionKeys].map((c) => (c.type === 'timestamp' ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`));
+    const partitions = table.partitionKeys.map((k) => `"${k.name}"`).join(', ');
+    const target = join(dir, table.prefix);
+    mkdirSync(target, { recursive: true });
+    await connection.run(
+      `COPY (SELECT ${select.join(', ')} FROM read_json(${literal(input)}, format = 'newline_delimited', columns = {${staged.join(', ')}}) ` +
+        `ORDER BY ${orderBy.map((c) => `"${c}"`).join(', ')}) TO ${literal(target)} ` +
+        `(FORMAT PARQUET, PARTITION_BY (${partitions}), FILENAME_PATTERN ${literal(`${opts.batch}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
+    );
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+    rmSync(staging, { recursive: true, force: true });
+  }
+  const files = [...new Set(rows.map((r) => partitionPath(table, r.partition)))].flatMap((path) =>
+    readdirSync(join(dir, path))
+      .filter((f) => f.startsWith(`${opts.batch}_`) && f.endsWith('.parquet'))
+      .map((f) => `${path}${f}`),
+  );
+  return { rows: rows.length, files: files.sort() };
+}
+
+function nonEmptyLines(text: string): { text: string; number: number }[] {
+  return text
+    .split('\n')
+    .map((line, i) => ({ text: line.trim(), number: i + 1 }))
+    .filter((l) => l.text !== '');
+}
+
+function writeText(dir: string, relative: string, content: string | Buffer): string {
+  const path = join(dir, relative);
+  mkdirSync(join(path, '..'), { recursive: true });
+  writeFileSync(path, content);
+  return relative;
+}
+
+function hasFiles(root: string, depth: number, ext: string): boolean {
+  const walk = (path: string, level: number): boolean => {
+    let entries;
+    try {
+      entries = readdirSync(path, { withFileTypes: true });
+    } catch {
+      return false;
+    }
+    if (level === depth) return entries.some((e) => e.isFile() && e.name.endsWith(`.${ext}`));
+    return entries.some((e) => e.isDirectory() && e.name.includes('=') && walk(join(path, e.name), level + 1));
+  };
+  return walk(root, 0);
+}
+
+function checkBatch(batch: string): void {
+  if (!BATCH.test(batch)) throw new Error(`batch name ${JSON.stringify(batch)} must be 1-64 letters, digits, _ or -`);
+}
+
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Runs one SQL text on a local lake's views and returns every value as text, as Athena would. */
+export async function queryLocalLake(dir: string, sql: string): Promise<{ columns: string[]; rows: (string | null)[][] }> {
+  const lake = await openLocalLake(dir);
+  try {
+    const reader = await lake.runAndReadAll(sql);
+    const rows = reader.getRowsJson().map((row) => row.map((v) => (v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+    return { columns: reader.columnNames(), rows };
+  } finally {
+    lake.closeSync();
+  }
+}
