@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
 import { registerValidate } from './commands/validate';
+import { registerBench } from './commands/bench';
 import { registerFlink } from './commands/flink';
 import { registerQuery } from './commands/query';
 
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerGenerate(program);
   registerValidate(program);
+  registerBench(program);
   registerFlink(program);
   registerQuery(program);
   return program;
