@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The repository root, where function entry points are resolved from. */
@@ -18,8 +19,11 @@ export interface FunctionBundle {
  * Node.js runtime, in the Pulumi program itself so no separate build step can be forgotten. The AWS
  * SDK v3 ships with the runtime and stays out of the bundle; everything else is inlined. The
  * output is deterministic, so an unchanged function is an unchanged artifact.
+ *
+ * `include` maps a folder of the archive to a folder of the repository whose files the function
+ * reads at run time (e.g. `{ schemas: 'functions/events/schemas' }`); they count in the hash.
  */
-export function bundleFunction(entry: string): FunctionBundle {
+export function bundleFunction(entry: string, include: Readonly<Record<string, string>> = {}): FunctionBundle {
   const result = buildSync({
     entryPoints: [join(ROOT, entry)],
     bundle: true,
@@ -37,8 +41,14 @@ export function bundleFunction(entry: string): FunctionBundle {
   const file = result.outputFiles[0];
   if (!file) throw new Error(`bundling ${entry} produced no output`);
   const code = file.text;
-  return {
-    code: new pulumi.asset.AssetArchive({ 'index.js': new pulumi.asset.StringAsset(code) }),
-    sha256: createHash('sha256').update(code).digest('hex'),
-  };
+  const assets: Record<string, pulumi.asset.Asset> = { 'index.js': new pulumi.asset.StringAsset(code) };
+  const hash = createHash('sha256').update(code);
+  for (const [folder, dir] of Object.entries(include).sort(([a], [b]) => a.localeCompare(b))) {
+    for (const name of readdirSync(join(ROOT, dir)).sort()) {
+      const content = readFileSync(join(ROOT, dir, name), 'utf8');
+      assets[`${folder}/${name}`] = new pulumi.asset.StringAsset(content);
+      hash.update(`\0${folder}/${name}\0${content}`);
+    }
+  }
+  return { code: new pulumi.asset.AssetArchive(assets), sha256: hash.digest('hex') };
 }

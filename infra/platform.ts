@@ -3,6 +3,7 @@ import { STREAM_NAMES, SluiceConfig, StreamName } from '../stacks/types';
 import { Analytics } from './analytics';
 import { Catalog } from './catalog';
 import { Delivery } from './delivery';
+import { Ingestion } from './ingestion';
 import { PlatformKey } from './kms';
 import { FlinkJobName, Processing } from './processing';
 import { Storage } from './storage';
@@ -42,6 +43,18 @@ export class Platform extends pulumi.ComponentResource {
         codeBucket: storage.lake,
         keyArn: key.key.arn,
         streams: { events: streams.streams.events.arn, processed: streams.streams.processed.arn, aggregates: streams.streams.aggregates.arn },
+      },
+      child,
+    );
+    new Ingestion(
+      `${name}-ingestion`,
+      {
+        config,
+        keyArn: key.key.arn,
+        landingBucket: storage.landing,
+        lakeBucket: storage.lake,
+        ingestStreamArn: streams.streams.ingest.arn,
+        eventsStreamArn: streams.streams.events.arn,
       },
       child,
     );

@@ -25,6 +25,12 @@ export function errorLine(reasons: readonly Reason[] | readonly string[], origin
 /** Lake prefix of the error zone. */
 export const ERRORS_PREFIX = 'errors/';
 
+/** The source name of events that arrive on the ingest stream (file drops use their configured names). */
+export const STREAM_SOURCE = 'stream';
+
+/** The error-zone prefix of one source; each function may write only its own. */
+export const errorZonePrefix = (source: string): string => `${ERRORS_PREFIX}source=${encodeURIComponent(source)}/`;
+
 /**
  * Error-zone object key, partitioned by source and date (Hive style, for partition projection):
  * `errors/source=<source>/dt=<YYYY-MM-DD>/<name>-<part>.jsonl`. `name` is derived from what was
@@ -33,7 +39,7 @@ export const ERRORS_PREFIX = 'errors/';
  */
 export function errorKey(source: string, date: Date | string, name: string, part: number): string {
   const day = (typeof date === 'string' ? new Date(date) : date).toISOString().slice(0, 10);
-  return `${ERRORS_PREFIX}source=${encodeURIComponent(source)}/dt=${day}/${name}-${String(part).padStart(5, '0')}.jsonl`;
+  return `${errorZonePrefix(source)}dt=${day}/${name}-${String(part).padStart(5, '0')}.jsonl`;
 }
 
 /** A stable, key-safe name for an input (an S3 object version, a stream batch). */

@@ -5,13 +5,12 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { reason } from '../events/reasons';
 import { SchemaRegistry } from '../events/registry';
 import { createContext, stampIngestedAt, validateLine } from '../events/validate';
-import { errorLine, ErrorZoneWriter, errorObjectName } from '../ingest/error-zone';
+import { errorLine, ErrorZoneWriter, errorObjectName, STREAM_SOURCE } from '../ingest/error-zone';
 import { emptyCounts, IngestCounts } from '../ingest/pipeline';
 import { KinesisPublisher, KinesisSender, PublisherOptions } from '../ingest/publisher';
 import { countIngest, Counters } from '../ingest/telemetry';
 
-/** The source name of events that arrive on the ingest stream. */
-export const STREAM_SOURCE = 'stream';
+export { STREAM_SOURCE };
 
 export interface StreamValidateSettings {
   eventsStream: { arn: string } | { name: string };
