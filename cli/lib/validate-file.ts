@@ -34,7 +34,7 @@ export async function validateFile(file: string, outDir: string, opts: ValidateF
   const input = createReadStream(file);
   await new Promise<void>((resolve, reject) => {
     input.once('open', () => resolve());
-    input.once('error', (err) => reject(new Error(`cannot read ${file}: ${err.message}`)));
+    input.once('error', (err) => reject(new Error(`cannot read ${file}: ${err.message}; give the path of a JSON-lines or JSON-array file (gzip allowed)`)));
   });
   await mkdir(outDir, { recursive: true });
   const valid = new LineWriter(join(outDir, 'valid.jsonl'));
