@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadNamedQueries } from '../../cli/lib/named-queries';
 import { CURATED_EVENTS, glueType, LAKE_TABLES } from '../../functions/lake/schema';
 import { bundleFunction } from '../../infra/bundle';
+import { namedQueryDescription } from '../../infra/analytics';
 import { registryEventTypes } from '../../infra/catalog';
 import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
@@ -198,8 +199,12 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         expect(queries.map((q) => q.name).sort()).to.deep.equal(loadNamedQueries().map((q) => q.name));
         for (const q of loadNamedQueries()) {
           const published = queries.find((x) => x.name === q.name)!;
-          expect(published).to.deep.equal({ name: q.name, description: q.description, database: `sluice_${stack}`, workgroup: `sluice-${stack}-analysts`, query: q.sql });
+          expect(published).to.deep.equal({ name: q.name, description: namedQueryDescription(q), database: `sluice_${stack}`, workgroup: `sluice-${stack}-analysts`, query: q.sql });
         }
+        expect(queries.find((x) => x.name === 'latest-events')!.description).to.equal(
+          'The latest curated events of one event type, newest event time first. Parameters: :event_type (event_type), :since_date (date), :limit (integer, default 100); ' +
+            'run it with: npx sluice query latest-events --stack <stack> --param <name>=<value>.',
+        );
       });
 
       it('limits the analyst policy to the workgroup, the stack tables, the curated zone, the results and the key via S3', () => {
