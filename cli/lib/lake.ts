@@ -71,7 +71,7 @@ export async function writeRawArchive(dir: string, jsonLines: string, opts: Writ
     const path = partitionPath(RAW_EVENTS, rawPartition(ingested));
     byPath.set(path, [...(byPath.get(path) ?? []), text]);
   });
-  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}.json.gz`, gzipSync(`${lines.join('\n')}\n`)));
+  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}${RAW_EVENTS.extension}`, gzipSync(`${lines.join('\n')}\n`)));
   return { rows: [...byPath.values()].reduce((n, l) => n + l.length, 0), files: files.sort() };
 }
 
@@ -84,7 +84,7 @@ export async function writeErrors(dir: string, records: readonly ErrorRecord[], 
     const path = partitionPath(ERRORS, { source: record.error.source, dt });
     byPath.set(path, [...(byPath.get(path) ?? []), JSON.stringify(record)]);
   }
-  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}.jsonl`, `${lines.join('\n')}\n`));
+  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}${ERRORS.extension}`, `${lines.join('\n')}\n`));
   return { rows: records.length, files: files.sort() };
 }
 
@@ -105,11 +105,10 @@ export async function openLocalLake(dir: string): Promise<DuckDBConnection> {
 export function viewSql(dir: string, table: TableDefinition): string {
   const all = [...table.columns, ...table.partitionKeys];
   const depth = table.partitionKeys.map(() => '*').join('/');
-  const ext = table.format === 'parquet' ? 'parquet' : table.name === RAW_EVENTS.name ? 'json.gz' : 'jsonl';
-  const glob = join(dir, table.prefix, depth, `*.${ext}`);
+  const glob = join(dir, table.prefix, depth, `*${table.extension}`);
   const hiveTypes = `{${table.partitionKeys.map((k) => `'${k.name}': '${duckdbType(k.type)}'`).join(', ')}}`;
   const names = all.map((c) => `"${c.name}"`).join(', ');
-  if (!hasFiles(join(dir, table.prefix), table.partitionKeys.length, ext)) {
+  if (!hasFiles(join(dir, table.prefix), table.partitionKeys.length, table.extension)) {
     return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${all.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
   }
   if (table.format === 'parquet') {
@@ -169,7 +168,7 @@ async function writeParquet(
   }
   const files = [...new Set(rows.map((r) => partitionPath(table, r.partition)))].flatMap((path) =>
     readdirSync(join(dir, path))
-      .filter((f) => f.startsWith(`${opts.batch}_`) && f.endsWith('.parquet'))
+      .filter((f) => f.startsWith(`${opts.batch}_`) && f.endsWith(table.extension))
       .map((f) => `${path}${f}`),
   );
   return { rows: rows.length, files: files.sort() };
@@ -189,7 +188,7 @@ function writeText(dir: string, relative: string, content: string | Buffer): str
   return relative;
 }
 
-function hasFiles(root: string, depth: number, ext: string): boolean {
+function hasFiles(root: string, depth: number, extension: string): boolean {
   const walk = (path: string, level: number): boolean => {
     let entries;
     try {
@@ -197,7 +196,7 @@ function hasFiles(root: string, depth: number, ext: string): boolean {
     } catch {
       return false;
     }
-    if (level === depth) return entries.some((e) => e.isFile() && e.name.endsWith(`.${ext}`));
+    if (level === depth) return entries.some((e) => e.isFile() && e.name.endsWith(extension));
     return entries.some((e) => e.isDirectory() && e.name.includes('=') && walk(join(path, e.name), level + 1));
   };
   return walk(root, 0);
