@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts typecheck local deploy
+.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -24,7 +24,15 @@ typecheck: $(NODE_STAMP)
 test-ts: $(NODE_STAMP) $(PY_STAMP)
 	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
-test: typecheck test-ts
+# The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar.
+test-java:
+	cd sql/runner && mvn -q -B verify
 
-deploy: $(NODE_STAMP)
+# The deployable runner jar (Kinesis connector shaded in): sql/runner/target/sluice-flink-runner-kinesis.jar
+flink-jar-cloud:
+	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
+
+test: typecheck test-ts test-java
+
+deploy: $(NODE_STAMP) flink-jar-cloud
 	pulumi up --stack $(STACK)

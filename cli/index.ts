@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
+import { registerFlink } from './commands/flink';
 import { registerQuery } from './commands/query';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerConfig(program);
   registerGenerate(program);
+  registerFlink(program);
   registerQuery(program);
   return program;
 }

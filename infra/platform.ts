@@ -4,11 +4,14 @@ import { Analytics } from './analytics';
 import { Catalog } from './catalog';
 import { Delivery } from './delivery';
 import { PlatformKey } from './kms';
+import { FlinkJobName, Processing } from './processing';
 import { Storage } from './storage';
 import { Streams } from './streams';
 
 export interface PlatformArgs {
   config: SluiceConfig;
+  /** Local paths of the build outputs the platform deploys. */
+  artifacts: { flinkRunnerJar: string; flinkSqlDir: string };
 }
 
 /** The whole platform of one stack; each concern is a component of its own under this one. */
@@ -18,6 +21,7 @@ export class Platform extends pulumi.ComponentResource {
   readonly lakeBucket: pulumi.Output<string>;
   readonly landingBucket: pulumi.Output<string>;
   readonly resultsBucket: pulumi.Output<string>;
+  readonly flinkApplicationArns: Record<FlinkJobName, pulumi.Output<string>>;
   readonly glueDatabase: pulumi.Output<string>;
   readonly athenaWorkgroup: pulumi.Output<string>;
   readonly analystPolicyArn: pulumi.Output<string>;
@@ -29,6 +33,18 @@ export class Platform extends pulumi.ComponentResource {
     const key = new PlatformKey(`${name}-kms`, { config }, child);
     const storage = new Storage(`${name}-storage`, { config, keyArn: key.key.arn }, child);
     const streams = new Streams(`${name}-streams`, { config, keyArn: key.key.arn }, child);
+    const processing = new Processing(
+      `${name}-processing`,
+      {
+        config,
+        runnerJarPath: args.artifacts.flinkRunnerJar,
+        sqlDir: args.artifacts.flinkSqlDir,
+        codeBucket: storage.lake,
+        keyArn: key.key.arn,
+        streams: { events: streams.streams.events.arn, processed: streams.streams.processed.arn, aggregates: streams.streams.aggregates.arn },
+      },
+      child,
+    );
     const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket }, child);
     new Delivery(
       `${name}-delivery`,
@@ -61,6 +77,10 @@ export class Platform extends pulumi.ComponentResource {
     this.lakeBucket = storage.lake.bucket;
     this.landingBucket = storage.landing.bucket;
     this.resultsBucket = storage.results.bucket;
+    this.flinkApplicationArns = {
+      'dedup-filter': processing.applications['dedup-filter'].application.arn,
+      aggregate: processing.applications.aggregate.application.arn,
+    };
     this.glueDatabase = catalog.database.name;
     this.athenaWorkgroup = analytics.workgroup.name;
     this.analystPolicyArn = analytics.analystPolicy.arn;
@@ -70,6 +90,7 @@ export class Platform extends pulumi.ComponentResource {
       lakeBucket: this.lakeBucket,
       landingBucket: this.landingBucket,
       resultsBucket: this.resultsBucket,
+      flinkApplicationArns: this.flinkApplicationArns,
       glueDatabase: this.glueDatabase,
       athenaWorkgroup: this.athenaWorkgroup,
       analystPolicyArn: this.analystPolicyArn,

@@ -1,4 +1,5 @@
 import * as aws from '@pulumi/aws';
+import { join } from 'node:path';
 import { SluiceConfig } from '../stacks/types';
 import { physicalName } from './naming';
 import { Platform } from './platform';
@@ -15,16 +16,28 @@ export function stackProvider(config: SluiceConfig): aws.Provider {
   });
 }
 
+/**
+ * Build outputs the program deploys: the Flink runner jar with the Kinesis connector
+ * (`make flink-jar-cloud`; SLUICE_FLINK_JAR overrides its path) and the job SQL it packages.
+ */
+export function artifactPaths(root = join(__dirname, '..')): { flinkRunnerJar: string; flinkSqlDir: string } {
+  return {
+    flinkRunnerJar: process.env.SLUICE_FLINK_JAR ?? join(root, 'sql', 'runner', 'target', 'sluice-flink-runner-kinesis.jar'),
+    flinkSqlDir: join(root, 'sql', 'flink'),
+  };
+}
+
 /** The Pulumi program: one platform per stack, deployed through the stack's provider. Returns the stack outputs. */
 export function sluiceProgram(config: SluiceConfig) {
   const provider = stackProvider(config);
-  const platform = new Platform(physicalName(config), { config }, { providers: [provider] });
+  const platform = new Platform(physicalName(config), { config, artifacts: artifactPaths() }, { providers: [provider] });
   return {
     keyArn: platform.keyArn,
     streamArns: platform.streamArns,
     lakeBucket: platform.lakeBucket,
     landingBucket: platform.landingBucket,
     resultsBucket: platform.resultsBucket,
+    flinkApplicationArns: platform.flinkApplicationArns,
     glueDatabase: platform.glueDatabase,
     athenaWorkgroup: platform.athenaWorkgroup,
     analystPolicyArn: platform.analystPolicyArn,

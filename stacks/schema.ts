@@ -30,7 +30,17 @@ const flinkApp = {
     parallelism: { type: 'integer', minimum: 1, maximum: 64, default: 1 },
     parallelismPerKpu: { type: 'integer', minimum: 1, maximum: 8, default: 1 },
     autoScaling: { type: 'boolean', default: false },
+    restoreFromSnapshot: { type: 'boolean', default: true, fix: 'set false for one deploy only when a SQL change makes the saved state unusable (docs/processing.md)' },
+    allowNonRestoredState: { type: 'boolean', default: false },
+    startPosition: { type: 'string', enum: ['TRIM_HORIZON', 'LATEST'], default: 'TRIM_HORIZON' },
   },
+};
+
+const eventTypeList = {
+  type: 'array',
+  default: [],
+  uniqueItems: true,
+  items: { type: 'string', pattern: '^[a-z0-9_]+$', maxLength: 128, description: 'an event type', fix: 'an event type is the first part of an event name: lower-case [a-z0-9_], no ":"' },
 };
 
 const eventNameList = (description: string) => ({
@@ -148,7 +158,7 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         dedupTtlHours: { type: 'integer', minimum: 1, maximum: 168, default: 24 },
-        excludeEventTypes: eventNameList('an event type'),
+        excludeEventTypes: eventTypeList,
         excludeEventNames: eventNameList('an event name'),
         maxFutureSkewSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
         windowSeconds: { type: 'integer', minimum: 10, maximum: 86400, default: 60 },

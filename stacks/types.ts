@@ -106,6 +106,12 @@ export interface FlinkAppConfig {
   readonly parallelism: number;
   readonly parallelismPerKpu: number;
   readonly autoScaling: boolean;
+  /** Start from the latest snapshot on every update and restart (default true). */
+  readonly restoreFromSnapshot: boolean;
+  /** Let a restore drop snapshot state that no operator of the new job claims (default false). */
+  readonly allowNonRestoredState: boolean;
+  /** Where the job's Kinesis source starts when it runs without restored state. */
+  readonly startPosition: 'TRIM_HORIZON' | 'LATEST';
 }
 
 export interface ProcessingConfig {

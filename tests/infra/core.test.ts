@@ -124,8 +124,12 @@ describe('infra: data core under mocks', function () {
     expect(results[0].expiration).to.deep.equal({ days: 3 });
   });
 
-  it('exports the stream ARNs, bucket names and key ARN', () => {
+  it('exports the stream ARNs, bucket names, key ARN and Flink application ARNs', () => {
     expect(runs.dev.outputs).to.deep.equal({
+      flinkApplicationArns: {
+        'dedup-filter': 'arn:aws:mock:eu-west-1:111111111111:kinesisanalyticsv2/application/sluice-dev-dedup-filter',
+        aggregate: 'arn:aws:mock:eu-west-1:111111111111:kinesisanalyticsv2/application/sluice-dev-aggregate',
+      },
       keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/sluice-dev-kms-key',
       lakeBucket: 'sluice-dev-111111111111-lake',
       landingBucket: 'sluice-dev-111111111111-landing',

@@ -54,6 +54,8 @@ function mockState(args: pulumi.runtime.MockResourceArgs, account: string, regio
  * every resource with its inputs, provider and options.
  */
 export async function runStackProgram(stack: string, edit?: (config: Record<string, any>) => void): Promise<MockRun> {
+  // A stand-in for the runner jar, which only `make flink-jar-cloud` builds.
+  process.env.SLUICE_FLINK_JAR ??= join(REPO_ROOT, 'tests', 'fixtures', 'flink', 'sluice-flink-runner-kinesis.jar');
   const configMap = stackConfigMap(stack, edit);
   const account = JSON.parse(configMap['sluice:account']).id as string;
   const region = JSON.parse(configMap['sluice:account']).region as string;

@@ -1,0 +1,139 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { projectRoot } from './project';
+
+/** The Flink SQL jobs the runner knows (sql/flink/<job>/). */
+export const FLINK_JOBS = ['dedup-filter', 'aggregate'] as const;
+export type FlinkJob = (typeof FLINK_JOBS)[number];
+
+export function isFlinkJob(name: string): name is FlinkJob {
+  return (FLINK_JOBS as readonly string[]).includes(name);
+}
+
+/** Where the runner module, its local jar and its local classpath live. */
+export function runnerPaths(root = projectRoot()) {
+  const dir = join(root, 'sql', 'runner');
+  return {
+    dir,
+    pom: join(dir, 'pom.xml'),
+    jar: join(dir, 'target', 'sluice-flink-runner.jar'),
+    classpath: join(dir, 'target', 'runtime-classpath.txt'),
+    /** Touched after each successful build: Maven leaves an unchanged jar's time as it was. */
+    stamp: join(dir, 'target', '.sluice-built'),
+    logConfig: join(dir, 'log4j2-local.properties'),
+    sources: [join(dir, 'pom.xml'), join(dir, 'src', 'main'), join(root, 'sql', 'flink')],
+  };
+}
+
+/**
+ * The JVM options Flink needs on Java 17, read from the runner's pom.xml (property
+ * flink.jvm.opens), the same list the Maven tests run with.
+ */
+export function flinkJvmOptions(pom = runnerPaths().pom): string[] {
+  const match = /<flink\.jvm\.opens>([^<]+)<\/flink\.jvm\.opens>/.exec(readFileSync(pom, 'utf8'));
+  if (!match) throw new Error(`${pom} has no <flink.jvm.opens> property; restore it from version control`);
+  return match[1].trim().split(/\s+/);
+}
+
+function newestModification(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestModification(join(path, entry))), stat.mtimeMs);
+}
+
+/** True when the local jar or classpath is missing, or older than a source or SQL file. */
+export function runnerJarIsStale(paths = runnerPaths()): boolean {
+  if (![paths.jar, paths.classpath, paths.stamp].every((file) => existsSync(file))) return true;
+  const built = statSync(paths.stamp).mtimeMs;
+  return paths.sources.some((source) => existsSync(source) && newestModification(source) > built);
+}
+
+/** Builds the runner jar with Maven when it is missing or stale; says so on `log`. */
+export function ensureRunnerJar(log: (line: string) => void = (line) => process.stderr.write(line + '\n')): string {
+  const paths = runnerPaths();
+  if (!runnerJarIsStale(paths)) return paths.jar;
+  log('building the Flink SQL runner jar (mvn -q -B package -DskipTests in sql/runner); the first build downloads Flink and takes a minute or two');
+  const build = spawnSync('mvn', ['-q', '-B', 'package', '-DskipTests'], { cwd: paths.dir, encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (build.error) throw new Error(`cannot run mvn (${build.error.message}); install Maven 3.8+ and Java 17, then retry`);
+  if (build.status !== 0) {
+    throw new Error(`building the Flink SQL runner failed (mvn exited ${build.status}):\n${(build.stdout + build.stderr).trim()}`);
+  }
+  writeFileSync(paths.stamp, '');
+  return paths.jar;
+}
+
+export interface FlinkRunOptions {
+  job: FlinkJob;
+  /** A JSON-lines file: enriched events for dedup-filter, processed events for aggregate. */
+  input: string;
+  /** Output directory; receives one <sink>.jsonl file per sink of the job. */
+  output: string;
+  /** Job parameters (name -> value), validated by the runner. */
+  params?: Record<string, string>;
+  /** Maximum JVM heap, e.g. "1g". Default 1g. */
+  heap?: string;
+  /** Receives the runner's standard error (Flink's logs at ERROR level, refusals); default: ours. */
+  onStderr?: (chunk: string) => void;
+}
+
+export interface FlinkSinkOutput {
+  path: string;
+  records: number;
+}
+
+/** The runner's summary of a local run. */
+export interface FlinkRunSummary {
+  job: FlinkJob;
+  /** From submitting the job to the end of its input, in the mini-cluster. */
+  elapsed_ms: number;
+  outputs: Record<string, FlinkSinkOutput>;
+}
+
+/** An error from the runner: `exitCode` 2 means the input or a parameter was refused. */
+export class FlinkRunError extends Error {
+  constructor(message: string, readonly exitCode: number | null) {
+    super(message);
+  }
+}
+
+/** The java command line for a local run, built from the jar, its classpath and the pom's JVM options. */
+export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): string[] {
+  const classpath = [paths.jar, readFileSync(paths.classpath, 'utf8').trim()].join(':');
+  const args = [
+    ...flinkJvmOptions(paths.pom),
+    `-Xmx${opts.heap ?? '1g'}`,
+    `-Dlog4j.configurationFile=${paths.logConfig}`,
+    '-cp', classpath,
+    'dev.sluice.flink.SqlRunner',
+    '--job', opts.job,
+    '--input', resolve(opts.input),
+    '--output', resolve(opts.output),
+  ];
+  for (const [name, value] of Object.entries(opts.params ?? {})) args.push('--param', `${name}=${value}`);
+  return args;
+}
+
+/** Runs one job locally in a Flink mini-cluster with the packaged SQL; resolves with its summary. */
+export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummary> {
+  ensureRunnerJar();
+  const child = spawn('java', flinkCommand(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    opts.onStderr?.(chunk);
+  });
+  const exitCode = await new Promise<number | null>((done, fail) => {
+    child.on('error', (err) => fail(new FlinkRunError(`cannot run java (${err.message}); install Java 17 and retry`, null)));
+    child.on('close', done);
+  });
+  if (exitCode !== 0) {
+    const refusal = /^sluice-flink-runner: (.*)$/m.exec(stderr);
+    const detail = refusal ? refusal[1] : stderr.trim().split('\n').slice(-20).join('\n');
+    throw new FlinkRunError(`flink job ${opts.job} failed: ${detail}`, exitCode);
+  }
+  const summary = stdout.trim().split('\n').pop() ?? '';
+  return JSON.parse(summary) as FlinkRunSummary;
+}

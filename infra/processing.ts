@@ -1,0 +1,311 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
+import { physicalName, tagsFor } from './naming';
+
+/** The Flink SQL jobs, each its own Managed Service for Apache Flink application. */
+export type FlinkJobName = 'dedup-filter' | 'aggregate';
+
+/** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
+export const FLINK_RUNTIME = 'FLINK-2_2';
+
+/** The runtime property group the runner reads its job and parameters from. */
+export const PROPERTY_GROUP = 'sluice';
+
+/** Key prefix of deployable artifacts in the lake bucket. */
+export const FLINK_CODE_PREFIX = 'artifacts/flink/';
+
+/** A content-addressed runner jar: its S3 key changes whenever the jar or any job SQL changes. */
+export interface FlinkCodeArtifact {
+  /** Local path of the jar to upload. */
+  jarPath: string;
+  /** sha256 over the jar and every file under sql/flink. */
+  sha256: string;
+  /** `artifacts/flink/sluice-flink-runner-<first 16 hex of sha256>.jar` */
+  key: string;
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir)
+    .map((entry) => join(dir, entry))
+    .flatMap((path) => (statSync(path).isDirectory() ? filesUnder(path) : [path]));
+}
+
+/**
+ * Hashes the runner jar together with the job SQL. The jar already packages the SQL; hashing the
+ * SQL as well keeps the key honest even if a jar were rebuilt from stale resources.
+ */
+export function flinkCodeArtifact(jarPath: string, sqlDir: string): FlinkCodeArtifact {
+  if (!existsSync(jarPath)) {
+    throw new Error(`the Flink runner jar ${jarPath} does not exist; build it with \`make flink-jar-cloud\` before \`pulumi up\``);
+  }
+  const hash = createHash('sha256');
+  hash.update(readFileSync(jarPath));
+  for (const file of filesUnder(sqlDir).sort()) {
+    hash.update(`\0${relative(sqlDir, file)}\0`);
+    hash.update(readFileSync(file));
+  }
+  const sha256 = hash.digest('hex');
+  return { jarPath, sha256, key: `${FLINK_CODE_PREFIX}sluice-flink-runner-${sha256.slice(0, 16)}.jar` };
+}
+
+/** The streams a job reads and writes, by ARN. */
+export interface FlinkJobStreams {
+  events: string;
+  processed: string;
+  aggregates: string;
+}
+
+/**
+ * The runtime properties of a job's application (property group `sluice`): the job name and its
+ * parameters, with the names the runner's SQL declares. Values are plain text; the runner
+ * validates each against its declared type before it reaches SQL.
+ */
+export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, streams: FlinkJobStreams): Record<string, string> {
+  const p = config.processing;
+  const app = appConfig(job, config);
+  const common = { job, region: config.account.region, start_position: app.startPosition };
+  if (job === 'dedup-filter') {
+    return {
+      ...common,
+      events_stream_arn: streams.events,
+      processed_stream_arn: streams.processed,
+      dedup_ttl_seconds: String(p.dedupTtlHours * 3600),
+      exclude_event_types: p.excludeEventTypes.join(','),
+      exclude_event_names: p.excludeEventNames.join(','),
+      max_future_skew_seconds: String(p.maxFutureSkewSeconds),
+    };
+  }
+  return {
+    ...common,
+    processed_stream_arn: streams.processed,
+    aggregates_stream_arn: streams.aggregates,
+    window_seconds: String(p.windowSeconds),
+    allowed_lateness_seconds: String(p.allowedLatenessSeconds),
+  };
+}
+
+export function appConfig(job: FlinkJobName, config: SluiceConfig): FlinkAppConfig {
+  return job === 'dedup-filter' ? config.processing.dedupFilter : config.processing.aggregate;
+}
+
+/** The stream a job reads and the one it writes. */
+export function jobStreamArns(job: FlinkJobName, streams: FlinkJobStreams): { source: string; sink: string } {
+  return job === 'dedup-filter' ? { source: streams.events, sink: streams.processed } : { source: streams.processed, sink: streams.aggregates };
+}
+
+export interface FlinkRolePolicyArgs {
+  source: string;
+  sink: string;
+  keyArn: string;
+  codeObjectArn: string;
+  logGroupArn: string;
+}
+
+/**
+ * What one application may do: read its source stream, write its sink stream, use the stack key
+ * for both (Kinesis server-side encryption), read its own code object and write its own logs.
+ */
+export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ReadSourceStream',
+        Effect: 'Allow',
+        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
+        Resource: [a.source],
+      },
+      {
+        Sid: 'WriteSinkStream',
+        Effect: 'Allow',
+        Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
+        Resource: [a.sink],
+      },
+      {
+        Sid: 'StreamEncryption',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: [a.keyArn],
+      },
+      { Sid: 'ReadCode', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [a.codeObjectArn] },
+      {
+        Sid: 'WriteOwnLogs',
+        Effect: 'Allow',
+        Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        Resource: [`${a.logGroupArn}:*`],
+      },
+    ],
+  };
+}
+
+/** Lets only Managed Flink applications of this account, named as this one, assume the role. */
+export function flinkAssumeRolePolicy(config: Pick<SluiceConfig, 'account'>, applicationName: string): object {
+  const { id, region } = config.account;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'kinesisanalytics.amazonaws.com' },
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': id },
+          ArnEquals: { 'aws:SourceArn': `arn:aws:kinesisanalytics:${region}:${id}:application/${applicationName}` },
+        },
+      },
+    ],
+  };
+}
+
+export interface FlinkApplicationArgs {
+  config: SluiceConfig;
+  job: FlinkJobName;
+  /** The bucket holding the code object. */
+  codeBucketArn: pulumi.Input<string>;
+  /** The code object's key (content-addressed). */
+  codeKey: string;
+  keyArn: pulumi.Input<string>;
+  streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
+}
+
+/**
+ * One Flink SQL job as a Managed Service for Apache Flink application: its own role, its own
+ * KMS-encrypted log group, runtime properties from stack config, checkpoints, snapshots and
+ * parallelism from config, started on creation and restored from its latest snapshot on update.
+ */
+export class FlinkApplication extends pulumi.ComponentResource {
+  readonly application: aws.kinesisanalyticsv2.Application;
+  readonly role: aws.iam.Role;
+  readonly logGroup: aws.cloudwatch.LogGroup;
+
+  constructor(name: string, args: FlinkApplicationArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('sluice:processing:FlinkApplication', name, {}, opts);
+    const { config, job } = args;
+    const child = { parent: this };
+    const app = appConfig(job, config);
+    const applicationName = physicalName(config, job);
+    const tags = tagsFor(config, 'processing');
+
+    this.logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      { name: `/aws/kinesis-analytics/${applicationName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: args.keyArn, tags },
+      child,
+    );
+    const logStream = new aws.cloudwatch.LogStream(`${name}-log-stream`, { name: 'application', logGroupName: this.logGroup.name }, child);
+
+    this.role = new aws.iam.Role(
+      `${name}-role`,
+      { name: physicalName(config, job, 'flink'), assumeRolePolicy: JSON.stringify(flinkAssumeRolePolicy(config, applicationName)), tags },
+      child,
+    );
+    const streams = pulumi.output(args.streams);
+    const policy = new aws.iam.RolePolicy(
+      `${name}-policy`,
+      {
+        role: this.role.id,
+        policy: pulumi
+          .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn])
+          .apply(([s, keyArn, bucketArn, logGroupArn]) =>
+            JSON.stringify(flinkRolePolicy({ ...jobStreamArns(job, s), keyArn, codeObjectArn: `${bucketArn}/${args.codeKey}`, logGroupArn })),
+          ),
+      },
+      child,
+    );
+
+    this.application = new aws.kinesisanalyticsv2.Application(
+      `${name}-app`,
+      {
+        name: applicationName,
+        description: `Sluice ${config.stack}: Flink SQL job ${job}`,
+        runtimeEnvironment: FLINK_RUNTIME,
+        serviceExecutionRole: this.role.arn,
+        startApplication: true,
+        applicationConfiguration: {
+          applicationCodeConfiguration: {
+            codeContentType: 'ZIPFILE',
+            codeContent: { s3ContentLocation: { bucketArn: args.codeBucketArn, fileKey: args.codeKey } },
+          },
+          environmentProperties: {
+            propertyGroups: [{ propertyGroupId: PROPERTY_GROUP, propertyMap: streams.apply((s) => runtimeProperties(job, config, s)) }],
+          },
+          applicationSnapshotConfiguration: { snapshotsEnabled: config.processing.snapshots },
+          runConfiguration: {
+            applicationRestoreConfiguration: {
+              applicationRestoreType: config.processing.snapshots && app.restoreFromSnapshot ? 'RESTORE_FROM_LATEST_SNAPSHOT' : 'SKIP_RESTORE_FROM_SNAPSHOT',
+            },
+            flinkRunConfiguration: { allowNonRestoredState: app.allowNonRestoredState },
+          },
+          flinkApplicationConfiguration: {
+            checkpointConfiguration: {
+              configurationType: 'CUSTOM',
+              checkpointingEnabled: true,
+              checkpointInterval: config.processing.checkpointIntervalSeconds * 1000,
+              minPauseBetweenCheckpoints: Math.min(5000, config.processing.checkpointIntervalSeconds * 500),
+            },
+            monitoringConfiguration: { configurationType: 'CUSTOM', logLevel: 'INFO', metricsLevel: 'OPERATOR' },
+            parallelismConfiguration: {
+              configurationType: 'CUSTOM',
+              parallelism: app.parallelism,
+              parallelismPerKpu: app.parallelismPerKpu,
+              autoScalingEnabled: app.autoScaling,
+            },
+          },
+        },
+        cloudwatchLoggingOptions: { logStreamArn: pulumi.interpolate`${this.logGroup.arn}:log-stream:${logStream.name}` },
+        tags,
+      },
+      { parent: this, dependsOn: [policy] },
+    );
+    this.registerOutputs({ applicationArn: this.application.arn, roleArn: this.role.arn, logGroupName: this.logGroup.name });
+  }
+}
+
+export interface ProcessingArgs {
+  config: SluiceConfig;
+  /** The deployable runner jar (Kinesis connector shaded in). */
+  runnerJarPath: string;
+  /** The job SQL folder, hashed into the code key. */
+  sqlDir: string;
+  /** Bucket for the code object (the lake bucket, under artifacts/flink/). */
+  codeBucket: aws.s3.Bucket;
+  keyArn: pulumi.Input<string>;
+  streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
+}
+
+/** The runner jar as a content-addressed S3 object, and one Flink application per job. */
+export class Processing extends pulumi.ComponentResource {
+  readonly code: aws.s3.BucketObjectv2;
+  readonly applications: Record<FlinkJobName, FlinkApplication>;
+
+  constructor(name: string, args: ProcessingArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('sluice:processing:Processing', name, {}, opts);
+    const artifact = flinkCodeArtifact(args.runnerJarPath, args.sqlDir);
+    this.code = new aws.s3.BucketObjectv2(
+      `${name}-code`,
+      {
+        bucket: args.codeBucket.id,
+        key: artifact.key,
+        source: new pulumi.asset.FileAsset(artifact.jarPath),
+        contentType: 'application/java-archive',
+        serverSideEncryption: 'aws:kms',
+        kmsKeyId: args.keyArn,
+        tags: { ...tagsFor(args.config, 'processing'), sha256: artifact.sha256 },
+      },
+      { parent: this },
+    );
+    const appArgs = { config: args.config, codeBucketArn: args.codeBucket.arn, codeKey: artifact.key, keyArn: args.keyArn, streams: args.streams };
+    this.applications = {
+      'dedup-filter': new FlinkApplication(`${name}-dedup-filter`, { ...appArgs, job: 'dedup-filter' }, { parent: this, dependsOn: [this.code] }),
+      aggregate: new FlinkApplication(`${name}-aggregate`, { ...appArgs, job: 'aggregate' }, { parent: this, dependsOn: [this.code] }),
+    };
+    this.registerOutputs({
+      codeKey: artifact.key,
+      dedupFilterApplicationArn: this.applications['dedup-filter'].application.arn,
+      aggregateApplicationArn: this.applications.aggregate.application.arn,
+    });
+  }
+}

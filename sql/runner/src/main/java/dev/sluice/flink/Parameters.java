@@ -1,0 +1,134 @@
+package dev.sluice.flink;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The parameters the job SQL may use, each with a declared type and, where the platform has
+ * one, a default. SQL refers to a parameter as ${name}; a placeholder naming no declared
+ * parameter is an error in the SQL itself.
+ */
+public final class Parameters {
+    public static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
+
+    /** One declared parameter. An empty default means the parameter is required. */
+    public record Spec(String name, ParamType type, Optional<String> defaultValue, String description) {}
+
+    private static final Map<String, Spec> DECLARED = new LinkedHashMap<>();
+
+    static {
+        required("events_stream_arn", ParamType.STREAM_ARN, "the events stream (dedup-filter input)");
+        required("processed_stream_arn", ParamType.STREAM_ARN, "the processed stream (dedup-filter output, aggregate input)");
+        required("aggregates_stream_arn", ParamType.STREAM_ARN, "the aggregates stream (aggregate output)");
+        required("region", ParamType.AWS_REGION, "the region of the streams");
+        optional("start_position", ParamType.START_POSITION, "TRIM_HORIZON", "where a source starts when the job has no state");
+        optional("dedup_ttl_seconds", ParamType.DURATION_SECONDS, "86400", "how long a seen (event_uuid, created_at) is remembered");
+        optional("exclude_event_types", ParamType.EVENT_TYPE_LIST, "", "event types dropped by the filter");
+        optional("exclude_event_names", ParamType.EVENT_NAME_LIST, "", "event names dropped by the filter");
+        optional("max_future_skew_seconds", ParamType.INTERVAL_SECONDS, "300", "how far created_at may be after ingested_at");
+        optional("window_seconds", ParamType.POSITIVE_INTERVAL_SECONDS, "60", "the tumbling window size");
+        optional("allowed_lateness_seconds", ParamType.INTERVAL_SECONDS, "30", "how far the watermark trails the latest created_at");
+        required("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
+        required("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
+        required("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");
+        required("late_events_output", ParamType.LOCAL_PATH, "the late events output directory (local runs)");
+    }
+
+    private Parameters() {}
+
+    private static void required(String name, ParamType type, String description) {
+        DECLARED.put(name, new Spec(name, type, Optional.empty(), description));
+    }
+
+    private static void optional(String name, ParamType type, String defaultValue, String description) {
+        DECLARED.put(name, new Spec(name, type, Optional.of(defaultValue), description));
+    }
+
+    public static Map<String, Spec> declared() {
+        return Collections.unmodifiableMap(DECLARED);
+    }
+
+    /** The names of the placeholders in {@code sql}; throws if one names no declared parameter. */
+    public static Set<String> placeholders(String sql, String origin) {
+        Set<String> names = new TreeSet<>();
+        Matcher m = PLACEHOLDER.matcher(sql);
+        while (m.find()) {
+            String name = m.group(1);
+            if (!DECLARED.containsKey(name)) {
+                throw new IllegalArgumentException(
+                        origin + " uses ${" + name + "}, which is not a declared parameter; declared: "
+                                + String.join(", ", DECLARED.keySet()) + ". Fix the SQL or declare it in Parameters.");
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /**
+     * Checks the given values against what {@code job} uses and renders each used parameter as
+     * SQL text. Unknown, unused, missing and invalid values are refused with a message that
+     * names the parameter and the fix.
+     */
+    public static Map<String, String> resolve(String job, Set<String> used, Map<String, String> given) {
+        for (String name : new TreeSet<>(given.keySet())) {
+            if (!DECLARED.containsKey(name)) {
+                throw new IllegalArgumentException(
+                        "unknown parameter '" + name + "' for job '" + job + "'; this job takes: "
+                                + String.join(", ", used) + ". Remove it or correct its name.");
+            }
+            if (!used.contains(name)) {
+                throw new IllegalArgumentException(
+                        "parameter '" + name + "' is not used by job '" + job + "' (it takes: "
+                                + String.join(", ", used) + "). Remove it.");
+            }
+        }
+        Map<String, String> rendered = new LinkedHashMap<>();
+        for (String name : used) {
+            Spec spec = DECLARED.get(name);
+            String value = given.containsKey(name) ? given.get(name) : spec.defaultValue().orElse(null);
+            if (value == null) {
+                throw new IllegalArgumentException(
+                        "missing parameter '" + name + "' (" + spec.description() + ") for job '" + job
+                                + "': expected " + spec.type().expected() + ". Set it with --param " + name
+                                + "=<value> locally, or in the application's runtime properties.");
+            }
+            try {
+                rendered.put(name, spec.type().render(value));
+            } catch (ParamType.InvalidValue e) {
+                throw new IllegalArgumentException(
+                        "parameter '" + name + "' has an invalid value '" + printable(value) + "': expected "
+                                + spec.type().expected() + ". Fix the value.");
+            }
+        }
+        return rendered;
+    }
+
+    /** Replaces each placeholder in {@code statement} by its rendered value. */
+    public static String substitute(String statement, Map<String, String> rendered) {
+        Matcher m = PLACEHOLDER.matcher(statement);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            m.appendReplacement(out, Matcher.quoteReplacement(rendered.get(m.group(1))));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String printable(String value) {
+        StringBuilder out = new StringBuilder();
+        value.codePoints().limit(200).forEach(cp -> {
+            if (cp < 0x20 || cp == 0x7f) {
+                out.append(String.format("\\u%04x", cp));
+            } else {
+                out.appendCodePoint(cp);
+            }
+        });
+        return out.toString();
+    }
+}

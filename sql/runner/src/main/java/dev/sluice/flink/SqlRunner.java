@@ -1,0 +1,269 @@
+package dev.sluice.flink;
+
+import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.StatementSet;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.TableResult;
+
+/**
+ * Runs one Sluice Flink SQL job.
+ *
+ * <p>In Managed Service for Apache Flink (no arguments) the job and its parameters come from the
+ * runtime property group {@value #PROPERTY_GROUP}: {@code job} names the job and every other key is
+ * a parameter. Locally: {@code --job <name> --input <file.jsonl> --output <dir> [--param k=v]...}
+ * runs the job in a mini-cluster over files and writes one JSON-lines file per sink into the
+ * output directory.
+ */
+public final class SqlRunner {
+    public static final String PROPERTY_GROUP = "sluice";
+
+    private SqlRunner() {}
+
+    public static void main(String[] args) throws Exception {
+        try {
+            if (args.length == 0) {
+                runInManagedFlink();
+            } else {
+                LocalRun run = LocalRun.parse(args);
+                System.out.println(run.execute());
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("sluice-flink-runner: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static void runInManagedFlink() throws IOException {
+        Properties group = KinesisAnalyticsRuntime.getApplicationProperties().get(PROPERTY_GROUP);
+        if (group == null) {
+            throw new IllegalArgumentException(
+                    "runtime property group '" + PROPERTY_GROUP + "' is missing; add it with a 'job' property");
+        }
+        Map<String, String> params = new LinkedHashMap<>();
+        group.stringPropertyNames().forEach(key -> params.put(key, group.getProperty(key)));
+        String job = params.remove("job");
+        if (job == null) {
+            throw new IllegalArgumentException(
+                    "property 'job' is missing from runtime property group '" + PROPERTY_GROUP
+                            + "'; set it to one of: " + String.join(", ", JobSql.JOBS));
+        }
+        List<JobSql.Statement> statements = JobSql.load(job, "cloud").render(params);
+        TableEnvironment tableEnv = TableEnvironment.create(
+                EnvironmentSettings.newInstance().inStreamingMode().build());
+        submit(tableEnv, statements);
+    }
+
+    /**
+     * Applies the SET options, declares the tables and views, and submits all INSERTs as one
+     * statement set, so that they form one Flink job sharing its sources.
+     */
+    static TableResult submit(TableEnvironment tableEnv, List<JobSql.Statement> statements) {
+        for (JobSql.Statement statement : statements) {
+            if (statement instanceof JobSql.SetOption set) {
+                tableEnv.getConfig().set(set.key(), set.value());
+            }
+        }
+        StatementSet inserts = tableEnv.createStatementSet();
+        int insertCount = 0;
+        for (JobSql.Statement statement : statements) {
+            if (statement instanceof JobSql.Create create) {
+                tableEnv.executeSql(create.sql());
+            } else if (statement instanceof JobSql.Insert insert) {
+                inserts.addInsertSql(insert.sql());
+                insertCount++;
+            }
+        }
+        if (insertCount == 0) {
+            throw new IllegalArgumentException("the job has no INSERT statement; nothing to run");
+        }
+        return inserts.execute();
+    }
+
+    /** A run of one job in a local mini-cluster, over files. */
+    public record LocalRun(String job, Path input, Path output, Map<String, String> params) {
+        private static final String OUTPUT_SUFFIX = "_output";
+
+        public static LocalRun parse(String[] args) {
+            String job = null;
+            Path input = null;
+            Path output = null;
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String flag = args[i];
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(flag + " needs a value; usage: " + usage());
+                }
+                String value = args[++i];
+                switch (flag) {
+                    case "--job" -> job = value;
+                    case "--input" -> input = Path.of(value).toAbsolutePath().normalize();
+                    case "--output" -> output = Path.of(value).toAbsolutePath().normalize();
+                    case "--param" -> {
+                        int eq = value.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException(
+                                    "--param '" + value + "' is not key=value; write it as --param name=value");
+                        }
+                        String key = value.substring(0, eq);
+                        if (key.equals("input_path") || key.endsWith(OUTPUT_SUFFIX)) {
+                            throw new IllegalArgumentException(
+                                    "parameter '" + key + "' is set from --input/--output; remove --param " + key);
+                        }
+                        params.put(key, value.substring(eq + 1));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + flag + "; usage: " + usage());
+                }
+            }
+            if (job == null || input == null || output == null) {
+                throw new IllegalArgumentException("--job, --input and --output are required; usage: " + usage());
+            }
+            if (!Files.isRegularFile(input)) {
+                throw new IllegalArgumentException("--input " + input + " is not a readable file; give a JSON-lines file");
+            }
+            return new LocalRun(job, input, output, params);
+        }
+
+        static String usage() {
+            return "--job <" + String.join("|", JobSql.JOBS) + "> --input <file.jsonl> --output <dir> [--param name=value]...";
+        }
+
+        /** Runs the job to the end of the input and returns a one-line JSON summary. */
+        public String execute() throws Exception {
+            JobSql sql = JobSql.load(job, "local");
+            Path parts = output.resolve(".parts");
+            deleteTree(parts);
+            Files.createDirectories(parts);
+
+            Map<String, String> given = new LinkedHashMap<>(params);
+            given.put("input_path", input.toString());
+            Map<String, Path> sinks = new LinkedHashMap<>();
+            for (String name : sql.parameters()) {
+                if (name.endsWith(OUTPUT_SUFFIX)) {
+                    String sink = name.substring(0, name.length() - OUTPUT_SUFFIX.length()).replace('_', '-');
+                    Path dir = parts.resolve(sink);
+                    given.put(name, dir.toString());
+                    sinks.put(sink, dir);
+                }
+            }
+            List<JobSql.Statement> statements = sql.render(given);
+
+            long started = System.nanoTime();
+            submit(TableEnvironment.create(localSettings()), statements).await();
+            long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+
+            List<String> summaries = new ArrayList<>();
+            for (Map.Entry<String, Path> sink : sinks.entrySet()) {
+                Path target = output.resolve(sink.getKey() + ".jsonl");
+                long records = concatenateParts(sink.getValue(), target);
+                summaries.add("\"" + sink.getKey() + "\":{\"path\":" + jsonString(target.toString())
+                        + ",\"records\":" + records + "}");
+            }
+            deleteTree(parts);
+            return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis
+                    + ",\"outputs\":{" + String.join(",", summaries) + "}}";
+        }
+    }
+
+    /**
+     * The mini-cluster setup that makes a local run deterministic and small: one parallel
+     * instance of every operator, so records keep the file's order end to end; watermarks
+     * emitted right after the record that advances them (auto-watermark interval 0) instead of
+     * on a wall-clock timer, so which events are late depends only on the input; and little
+     * managed memory, since a laptop or CI machine has few cores and little RAM to spare.
+     */
+    static EnvironmentSettings localSettings() {
+        Configuration conf = new Configuration();
+        conf.set(CoreOptions.DEFAULT_PARALLELISM, 1);
+        conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ZERO);
+        conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("32m"));
+        conf.set(TaskManagerOptions.NUM_TASK_SLOTS, 1);
+        return EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build();
+    }
+
+    /** Joins the finished part files of a filesystem sink, in the order Flink wrote them. */
+    static long concatenateParts(Path dir, Path target) throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> listing = Files.walk(dir)) {
+                listing.filter(Files::isRegularFile)
+                        .filter(p -> p.getFileName().toString().startsWith("part-"))
+                        .forEach(files::add);
+            }
+        }
+        files.sort(Comparator.comparing(SqlRunner::partOrder));
+        long records = 0;
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (OutputStream out = Files.newOutputStream(tmp)) {
+            for (Path file : files) {
+                byte[] bytes = Files.readAllBytes(file);
+                out.write(bytes);
+                for (byte b : bytes) {
+                    if (b == '\n') {
+                        records++;
+                    }
+                }
+            }
+        }
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        return records;
+    }
+
+    /** part-&lt;uuid&gt;-&lt;subtask&gt;-&lt;counter&gt;: order by subtask, then counter. */
+    private static String partOrder(Path file) {
+        String[] fields = file.getFileName().toString().split("-");
+        int n = fields.length;
+        try {
+            return String.format("%010d-%010d", Integer.parseInt(fields[n - 2]), Integer.parseInt(fields[n - 1]));
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return file.getFileName().toString();
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    static String jsonString(String s) {
+        StringBuilder out = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        return out.append('"').toString();
+    }
+}
