@@ -1,10 +1,12 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { loadNamedQueries } from '../../cli/lib/named-queries';
 import { CURATED_EVENTS, glueType, LAKE_TABLES } from '../../functions/lake/schema';
 import { bundleFunction } from '../../infra/bundle';
 import { namedQueryDescription } from '../../infra/analytics';
+import { TIMESTAMP_FORMATS } from '../../infra/delivery';
 import { registryEventTypes } from '../../infra/catalog';
 import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
@@ -265,6 +267,16 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
       expect(errors['projection.source.values'].split(',').at(-1)).to.equal('stream');
       expect(errors['projection.source.values'].split(',').length).to.be.greaterThan(1);
     }
+  });
+
+  it('parses the window timestamps exactly as the aggregate job formats them', () => {
+    const job = readFileSync(join(REPO_ROOT, 'sql', 'flink', 'aggregate', 'job.sql'), 'utf8');
+    const formats = [...job.matchAll(/DATE_FORMAT\((window_start|window_end), '((?:[^']|'')*)'\)/g)].map((m) => [m[1], m[2]!.replace(/''/g, "'")]);
+    expect(formats).to.deep.equal([
+      ['window_start', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"],
+      ['window_end', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"],
+    ]);
+    expect(TIMESTAMP_FORMATS).to.include(formats[0]![1]);
   });
 
   it('bundles the transform into one index.js whose handler answers a real Firehose event', async () => {
