@@ -3,6 +3,7 @@ import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
 import { registerFlink } from './commands/flink';
 import { registerQuery } from './commands/query';
+import { registerLocal } from './commands/local';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerFlink(program);
   registerQuery(program);
+  registerLocal(program);
   return program;
 }
 
