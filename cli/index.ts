@@ -5,6 +5,7 @@ import { registerValidate } from './commands/validate';
 import { registerBench } from './commands/bench';
 import { registerFlink } from './commands/flink';
 import { registerQuery } from './commands/query';
+import { registerLocal } from './commands/local';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerBench(program);
   registerFlink(program);
   registerQuery(program);
+  registerLocal(program);
   return program;
 }
 

@@ -93,9 +93,18 @@ export function analystPolicy(s: AnalystScope): object {
   };
 }
 
-/** Athena's description of a named query: the file's description, cut to Athena's limit. */
+/**
+ * Athena's description of a named query: the file's description and how to fill its parameters
+ * (the stored text keeps its `:name` placeholders), cut to Athena's limit.
+ */
 export function namedQueryDescription(query: NamedQuery): string {
-  return query.description.length <= DESCRIPTION_LIMIT ? query.description : `${query.description.slice(0, DESCRIPTION_LIMIT - 3)}...`;
+  const params =
+    query.params.length === 0
+      ? ''
+      : ` Parameters: ${query.params.map((p) => `:${p.name} (${p.type}${p.default !== undefined ? `, default ${p.default}` : ''})`).join(', ')};` +
+        ` run it with: npx sluice query ${query.name} --stack <stack> --param <name>=<value>.`;
+  const text = `${query.description}${params}`;
+  return text.length <= DESCRIPTION_LIMIT ? text : `${text.slice(0, DESCRIPTION_LIMIT - 3)}...`;
 }
 
 export interface AnalyticsArgs {

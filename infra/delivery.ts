@@ -264,7 +264,7 @@ export class Delivery extends pulumi.ComponentResource {
           ? {
               ...common,
               compressionFormat: 'GZIP',
-              fileExtension: '.json.gz',
+              fileExtension: RAW_EVENTS.extension,
               // Records arrive without separators; one JSON object per line is what the raw table reads.
               processingConfiguration: { enabled: true, processors: [{ type: 'AppendDelimiterToRecord' }] },
             }
@@ -272,7 +272,7 @@ export class Delivery extends pulumi.ComponentResource {
             ? {
                 ...common,
                 compressionFormat: 'UNCOMPRESSED',
-                fileExtension: '.parquet',
+                fileExtension: CURATED_EVENTS.extension,
                 dynamicPartitioningConfiguration: { enabled: true, retryDuration: 300 },
                 processingConfiguration: {
                   enabled: true,
@@ -293,7 +293,7 @@ export class Delivery extends pulumi.ComponentResource {
             : {
                 ...common,
                 compressionFormat: 'UNCOMPRESSED',
-                fileExtension: '.parquet',
+                fileExtension: AGGREGATES.extension,
                 dynamicPartitioningConfiguration: { enabled: true, retryDuration: 300 },
                 processingConfiguration: {
                   enabled: true,

@@ -60,7 +60,10 @@ export function registerQuery(program: Command): void {
           result = await runAthenaQuery(client, { name, sql, workgroup: workgroupName(config), database: glueDatabaseName(config) });
         }
         process.stdout.write(formatTable(result));
-        process.stderr.write(`${result.rows.length} row(s)\n`);
+        const cost = result.statistics
+          ? `, ${(result.statistics.dataScannedBytes / 1_048_576).toFixed(1)} MiB scanned in ${(result.statistics.engineMillis / 1000).toFixed(1)} s`
+          : '';
+        process.stderr.write(`${result.rows.length} row(s)${cost}\n`);
         if (opts.csv) writeFileSync(opts.csv, formatCsv(result));
       } catch (err) {
         if (!(err instanceof ConfigError || err instanceof AthenaQueryError || err instanceof UsageError || err instanceof NamedQueryError)) throw err;

@@ -15,6 +15,8 @@ import {
 export interface QueryResult {
   readonly columns: string[];
   readonly rows: (string | null)[][];
+  /** What Athena reports the query cost: bytes scanned (billed) and engine time. */
+  readonly statistics?: { readonly dataScannedBytes: number; readonly engineMillis: number };
 }
 
 export interface AthenaQuery {
@@ -64,10 +66,15 @@ export async function runAthenaQuery(client: AthenaSender, query: AthenaQuery, p
   if (!id) throw new AthenaQueryError(`named query "${query.name}": Athena returned no query execution id`);
 
   let waited = 0;
+  let statistics: QueryResult['statistics'];
   for (let attempt = 0; ; attempt++) {
     const execution = ((await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))) as GetQueryExecutionCommandOutput).QueryExecution;
     const state = execution?.Status?.State;
-    if (state === 'SUCCEEDED') break;
+    if (state === 'SUCCEEDED') {
+      const stats = execution?.Statistics;
+      if (stats?.DataScannedInBytes !== undefined) statistics = { dataScannedBytes: stats.DataScannedInBytes, engineMillis: stats.EngineExecutionTimeInMillis ?? 0 };
+      break;
+    }
     if (state === 'FAILED' || state === 'CANCELLED') {
       const error = execution?.Status?.AthenaError;
       const kind = error?.ErrorType !== undefined ? ` (error type ${error.ErrorType}, category ${error.ErrorCategory})` : '';
@@ -100,7 +107,7 @@ export async function runAthenaQuery(client: AthenaSender, query: AthenaQuery, p
     rows.push(...pageRows);
     token = page.NextToken;
   } while (token);
-  return { columns, rows };
+  return statistics ? { columns, rows, statistics } : { columns, rows };
 }
 
 function sameRow(row: (string | null)[], columns: string[]): boolean {

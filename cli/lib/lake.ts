@@ -4,12 +4,15 @@
  * come from the same row builders as the Firehose transform; paths from the same partition module.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { finished, pipeline } from 'node:stream/promises';
+import { createGzip, type Gzip } from 'node:zlib';
 import { partitionPath, rawPartition, utcDate } from '../../functions/lake/partitions';
-import { aggregateRow, curatedEventRow, parseUtcTimestamp, type Row, type RowResult } from '../../functions/lake/rows';
+import { aggregateRow, curatedEventRow, parseUtcTimestamp, type RowResult } from '../../functions/lake/rows';
 import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../../functions/lake/schema';
 
 export interface WriteOptions {
@@ -41,15 +44,13 @@ export interface ErrorRecord {
 const BATCH = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Writes enriched events (JSON lines) as `curated/events/event_type=../created_date=../<batch>_<n>.parquet`. */
-export async function writeCuratedEvents(dir: string, jsonLines: string, opts: WriteOptions): Promise<WriteResult> {
-  const rows = buildRows(jsonLines, curatedEventRow, 'enriched events');
-  return writeParquet(dir, CURATED_EVENTS, rows, ['created_at', 'event_uuid'], opts);
+export async function writeCuratedEvents(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
+  return writeParquet(dir, CURATED_EVENTS, jsonLines, curatedEventRow, 'enriched events', ['created_at', 'event_uuid'], opts);
 }
 
 /** Writes aggregate rows (JSON lines) as `curated/aggregates/window_date=../<batch>_<n>.parquet`. */
-export async function writeAggregates(dir: string, jsonLines: string, opts: WriteOptions): Promise<WriteResult> {
-  const rows = buildRows(jsonLines, aggregateRow, 'aggregates');
-  return writeParquet(dir, AGGREGATES, rows, ['window_start', 'event_type', 'event_subtype'], opts);
+export async function writeAggregates(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
+  return writeParquet(dir, AGGREGATES, jsonLines, aggregateRow, 'aggregates', ['window_start', 'event_type', 'event_subtype'], opts);
 }
 
 /**
@@ -57,22 +58,36 @@ export async function writeAggregates(dir: string, jsonLines: string, opts: Writ
  * lines under `raw/dt=../hour=../`, partitioned by arrival time. Locally the arrival time is the
  * event's `ingested_at`, the moment the platform accepted it.
  */
-export async function writeRawArchive(dir: string, jsonLines: string, opts: WriteOptions): Promise<WriteResult> {
+export async function writeRawArchive(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
   checkBatch(opts.batch);
-  const byPath = new Map<string, string[]>();
-  nonEmptyLines(jsonLines).forEach(({ text, number }) => {
-    let ingested: number | undefined;
-    try {
-      ingested = parseUtcTimestamp((JSON.parse(text) as { ingested_at?: unknown }).ingested_at);
-    } catch {
-      ingested = undefined;
+  const archives = new Map<string, { gzip: Gzip; done: Promise<void> }>();
+  let rows = 0;
+  try {
+    for await (const { text, number } of nonEmptyLines(jsonLines)) {
+      let ingested: number | undefined;
+      try {
+        ingested = parseUtcTimestamp((JSON.parse(text) as { ingested_at?: unknown }).ingested_at);
+      } catch {
+        ingested = undefined;
+      }
+      if (ingested === undefined) throw new Error(`raw archive, line ${number}: not an enriched event with an ISO 8601 ingested_at`);
+      const path = partitionPath(RAW_EVENTS, rawPartition(ingested));
+      let archive = archives.get(path);
+      if (archive === undefined) {
+        const file = join(dir, `${path}${opts.batch}.json.gz`);
+        mkdirSync(join(file, '..'), { recursive: true });
+        const gzip = createGzip();
+        archive = { gzip, done: pipeline(gzip, createWriteStream(file)) };
+        archives.set(path, archive);
+      }
+      if (!archive.gzip.write(`${text}\n`)) await once(archive.gzip, 'drain');
+      rows++;
     }
-    if (ingested === undefined) throw new Error(`raw archive, line ${number}: not an enriched event with an ISO 8601 ingested_at`);
-    const path = partitionPath(RAW_EVENTS, rawPartition(ingested));
-    byPath.set(path, [...(byPath.get(path) ?? []), text]);
-  });
-  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}.json.gz`, gzipSync(`${lines.join('\n')}\n`)));
-  return { rows: [...byPath.values()].reduce((n, l) => n + l.length, 0), files: files.sort() };
+  } finally {
+    for (const archive of archives.values()) archive.gzip.end();
+    await Promise.all([...archives.values()].map((a) => a.done));
+  }
+  return { rows, files: [...archives.keys()].map((path) => `${path}${opts.batch}.json.gz`).sort() };
 }
 
 /** Writes error records as JSON lines under `errors/source=../dt=../<batch>.jsonl`, dated `at` (UTC). */
@@ -84,7 +99,7 @@ export async function writeErrors(dir: string, records: readonly ErrorRecord[], 
     const path = partitionPath(ERRORS, { source: record.error.source, dt });
     byPath.set(path, [...(byPath.get(path) ?? []), JSON.stringify(record)]);
   }
-  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}.jsonl`, `${lines.join('\n')}\n`));
+  const files = [...byPath].map(([path, lines]) => writeText(dir, `${path}${opts.batch}${ERRORS.extension}`, `${lines.join('\n')}\n`));
   return { rows: records.length, files: files.sort() };
 }
 
@@ -105,11 +120,10 @@ export async function openLocalLake(dir: string): Promise<DuckDBConnection> {
 export function viewSql(dir: string, table: TableDefinition): string {
   const all = [...table.columns, ...table.partitionKeys];
   const depth = table.partitionKeys.map(() => '*').join('/');
-  const ext = table.format === 'parquet' ? 'parquet' : table.name === RAW_EVENTS.name ? 'json.gz' : 'jsonl';
-  const glob = join(dir, table.prefix, depth, `*.${ext}`);
+  const glob = join(dir, table.prefix, depth, `*${table.extension}`);
   const hiveTypes = `{${table.partitionKeys.map((k) => `'${k.name}': '${duckdbType(k.type)}'`).join(', ')}}`;
   const names = all.map((c) => `"${c.name}"`).join(', ');
-  if (!hasFiles(join(dir, table.prefix), table.partitionKeys.length, ext)) {
+  if (!hasFiles(join(dir, table.prefix), table.partitionKeys.length, table.extension)) {
     return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${all.map((c) => `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"`).join(', ')} WHERE false`;
   }
   if (table.format === 'parquet') {
@@ -122,64 +136,94 @@ export function viewSql(dir: string, table: TableDefinition): string {
   );
 }
 
-function buildRows(jsonLines: string, build: (value: unknown) => RowResult, what: string): { row: Row; partition: Record<string, string> }[] {
-  return nonEmptyLines(jsonLines).map(({ text, number }) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${what}, line ${number}: not JSON (${(err as Error).message})`);
+/** Turns each line into its table row and stages the rows as JSON lines in `file`; returns the count and the partitions seen. */
+async function stageRows(jsonLines: JsonLines, build: (value: unknown) => RowResult, what: string, table: TableDefinition, file: string): Promise<{ rows: number; paths: Set<string> }> {
+  const out = createWriteStream(file);
+  const paths = new Set<string>();
+  let rows = 0;
+  try {
+    for await (const { text, number } of nonEmptyLines(jsonLines)) {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        throw new Error(`${what}, line ${number}: not JSON (${(err as Error).message})`);
+      }
+      const result = build(value);
+      if (!result.ok) throw new Error(`${what}, line ${number}: ${result.reason}`);
+      paths.add(partitionPath(table, result.partition));
+      rows++;
+      if (!out.write(`${JSON.stringify({ ...result.row, ...result.partition })}\n`)) await once(out, 'drain');
     }
-    const result = build(value);
-    if (!result.ok) throw new Error(`${what}, line ${number}: ${result.reason}`);
-    return { row: result.row, partition: result.partition };
-  });
+  } finally {
+    out.end();
+    await finished(out);
+  }
+  return { rows, paths };
 }
 
 async function writeParquet(
   dir: string,
   table: TableDefinition,
-  rows: { row: Row; partition: Record<string, string> }[],
+  jsonLines: JsonLines,
+  build: (value: unknown) => RowResult,
+  what: string,
   orderBy: string[],
   opts: WriteOptions,
 ): Promise<WriteResult> {
   checkBatch(opts.batch);
-  if (rows.length === 0) return { rows: 0, files: [] };
   const staging = mkdtempSync(join(tmpdir(), 'sluice-lake-'));
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
   try {
     const input = join(staging, 'rows.jsonl');
-    writeFileSync(input, rows.map((r) => JSON.stringify({ ...r.row, ...r.partition })).join('\n'));
-    // Timestamps travel as epoch milliseconds (see functions/lake/rows.ts) and become TIMESTAMP here.
-    const staged = [...table.columns, ...table.partitionKeys].map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : duckdbType(c.type)}'`);
-    const select = [...table.columns, ...table.partitionKeys].map((c) => (c.type === 'timestamp' ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`));
-    const partitions = table.partitionKeys.map((k) => `"${k.name}"`).join(', ');
-    const target = join(dir, table.prefix);
-    mkdirSync(target, { recursive: true });
-    await connection.run(
-      `COPY (SELECT ${select.join(', ')} FROM read_json(${literal(input)}, format = 'newline_delimited', columns = {${staged.join(', ')}}) ` +
-        `ORDER BY ${orderBy.map((c) => `"${c}"`).join(', ')}) TO ${literal(target)} ` +
-        `(FORMAT PARQUET, PARTITION_BY (${partitions}), FILENAME_PATTERN ${literal(`${opts.batch}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
+    const { rows, paths } = await stageRows(jsonLines, build, what, table, input);
+    if (rows === 0) return { rows: 0, files: [] };
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      // Timestamps travel as epoch milliseconds (see functions/lake/rows.ts) and become TIMESTAMP here.
+      const staged = [...table.columns, ...table.partitionKeys].map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : duckdbType(c.type)}'`);
+      const select = [...table.columns, ...table.partitionKeys].map((c) => (c.type === 'timestamp' ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`));
+      const partitions = table.partitionKeys.map((k) => `"${k.name}"`).join(', ');
+      const target = join(dir, table.prefix);
+      mkdirSync(target, { recursive: true });
+      await connection.run(
+        `COPY (SELECT ${select.join(', ')} FROM read_json(${literal(input)}, format = 'newline_delimited', columns = {${staged.join(', ')}}) ` +
+          `ORDER BY ${orderBy.map((c) => `"${c}"`).join(', ')}) TO ${literal(target)} ` +
+          `(FORMAT PARQUET, PARTITION_BY (${partitions}), FILENAME_PATTERN ${literal(`${opts.batch}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
+      );
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+    const files = [...paths].flatMap((path) =>
+      readdirSync(join(dir, path))
+        .filter((f) => f.startsWith(`${opts.batch}_`) && f.endsWith(table.extension))
+        .map((f) => `${path}${f}`),
     );
+    return { rows, files: files.sort() };
   } finally {
-    connection.closeSync();
-    instance.closeSync();
     rmSync(staging, { recursive: true, force: true });
   }
-  const files = [...new Set(rows.map((r) => partitionPath(table, r.partition)))].flatMap((path) =>
-    readdirSync(join(dir, path))
-      .filter((f) => f.startsWith(`${opts.batch}_`) && f.endsWith('.parquet'))
-      .map((f) => `${path}${f}`),
-  );
-  return { rows: rows.length, files: files.sort() };
 }
 
-function nonEmptyLines(text: string): { text: string; number: number }[] {
-  return text
-    .split('\n')
-    .map((line, i) => ({ text: line.trim(), number: i + 1 }))
-    .filter((l) => l.text !== '');
+/**
+ * JSON lines to write: the text of a whole file, or lines one at a time (a file read as a
+ * stream), so that a million events never have to sit in memory at once.
+ */
+export type JsonLines = string | Iterable<string> | AsyncIterable<string>;
+
+/** The lines of a JSON-lines file, read as a stream. */
+export function linesOfFile(path: string): AsyncIterable<string> {
+  return createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+}
+
+async function* nonEmptyLines(input: JsonLines): AsyncGenerator<{ text: string; number: number }> {
+  let number = 0;
+  for await (const line of typeof input === 'string' ? input.split('\n') : input) {
+    number++;
+    const text = line.trim();
+    if (text !== '') yield { text, number };
+  }
 }
 
 function writeText(dir: string, relative: string, content: string | Buffer): string {
@@ -189,7 +233,7 @@ function writeText(dir: string, relative: string, content: string | Buffer): str
   return relative;
 }
 
-function hasFiles(root: string, depth: number, ext: string): boolean {
+function hasFiles(root: string, depth: number, extension: string): boolean {
   const walk = (path: string, level: number): boolean => {
     let entries;
     try {
@@ -197,7 +241,7 @@ function hasFiles(root: string, depth: number, ext: string): boolean {
     } catch {
       return false;
     }
-    if (level === depth) return entries.some((e) => e.isFile() && e.name.endsWith(`.${ext}`));
+    if (level === depth) return entries.some((e) => e.isFile() && e.name.endsWith(extension));
     return entries.some((e) => e.isDirectory() && e.name.includes('=') && walk(join(path, e.name), level + 1));
   };
   return walk(root, 0);

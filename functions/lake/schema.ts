@@ -29,6 +29,8 @@ export interface TableDefinition {
   /** The key prefix of the table's data in the lake bucket, ending in `/`. */
   readonly prefix: string;
   readonly format: StorageFormat;
+  /** File name extension of the table's objects, as every writer names them. */
+  readonly extension: string;
   /** Columns stored in the files, in file order. */
   readonly columns: readonly Column[];
   /** Hive partition columns, outermost first; their values live in the key path only. */
@@ -45,6 +47,7 @@ export const RAW_EVENTS: TableDefinition = {
   description: 'Archive of the events stream as accepted (JSON lines, gzip), partitioned by arrival hour (UTC)',
   prefix: 'raw/',
   format: 'json',
+  extension: '.json.gz',
   columns: [
     ...ENVELOPE,
     { name: 'created_at', type: 'double', comment: 'Event time, Unix seconds' },
@@ -65,6 +68,7 @@ export const CURATED_EVENTS: TableDefinition = {
   description: 'Deduplicated, filtered events (Parquet): envelope and enriched fields as columns, the rest as JSON in payload',
   prefix: 'curated/events/',
   format: 'parquet',
+  extension: '.parquet',
   columns: [
     ...ENVELOPE,
     { name: 'event_subtype', type: 'string', comment: 'Second part of event_name, null when absent' },
@@ -85,6 +89,7 @@ export const AGGREGATES: TableDefinition = {
   description: 'Event counts per event-time window, event type and subtype (Parquet)',
   prefix: 'curated/aggregates/',
   format: 'parquet',
+  extension: '.parquet',
   columns: [
     { name: 'window_start', type: 'timestamp', comment: 'Window start, inclusive (UTC)' },
     { name: 'window_end', type: 'timestamp', comment: 'Window end, exclusive (UTC)' },
@@ -100,6 +105,7 @@ export const ERRORS: TableDefinition = {
   description: 'Rejected input (JSON lines): why it was rejected, where it came from, and the original text',
   prefix: 'errors/',
   format: 'json',
+  extension: '.jsonl',
   columns: [
     {
       name: 'error',

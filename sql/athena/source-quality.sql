@@ -31,4 +31,4 @@ SELECT
   round(CAST(coalesce(r.rejected, 0) AS double) / nullif(coalesce(a.accepted, 0) + coalesce(r.rejected, 0), 0), 4) AS error_rate
 FROM accepted a
 FULL OUTER JOIN rejected r ON a.source = r.source
-ORDER BY source
+ORDER BY coalesce(a.source, r.source)

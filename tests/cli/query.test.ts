@@ -93,7 +93,7 @@ describe('sluice query', () => {
       expect(queued.status).to.equal(201);
       const csv = join(work, 'out.csv');
       const run = await sluice(['query', 'latest-events', '--stack', 'dev', ...LATEST_PARAMS, '--csv', csv]);
-      expect(run.stderr).to.equal('2 row(s)\n');
+      expect(run.stderr).to.equal('2 row(s), 0.0 MiB scanned in 0.0 s\n');
       expect(run.code).to.equal(0);
       expect(run.stdout).to.equal(
         ['event_uuid  event_subtype  payload', '----------  -------------  -----------', 'u-5         NULL           {"a":"x,y"}', 'u-2         order          {}', ''].join('\n'),
@@ -132,7 +132,13 @@ describe('sluice query', () => {
     it('polls with doubling waits up to the maximum and pages through every result page', async () => {
       const waits: number[] = [];
       const client = scripted(
-        [{ Status: { State: 'QUEUED' } }, { Status: { State: 'RUNNING' } }, { Status: { State: 'RUNNING' } }, { Status: { State: 'RUNNING' } }, { Status: { State: 'SUCCEEDED' } }],
+        [
+          { Status: { State: 'QUEUED' } },
+          { Status: { State: 'RUNNING' } },
+          { Status: { State: 'RUNNING' } },
+          { Status: { State: 'RUNNING' } },
+          { Status: { State: 'SUCCEEDED' }, Statistics: { DataScannedInBytes: 3145728, EngineExecutionTimeInMillis: 1500 } },
+        ],
         [
           { ResultSet: { Rows: [row('event_type', 'n'), row('account', '3')], ResultSetMetadata: { ColumnInfo: COLUMNS } }, NextToken: 't2' },
           { ResultSet: { Rows: [row('payment', '5')], ResultSetMetadata: { ColumnInfo: COLUMNS } }, NextToken: 't3' },
@@ -142,7 +148,11 @@ describe('sluice query', () => {
       const result = await runAthenaQuery(client, query, { initialDelayMs: 100, maxDelayMs: 300, sleep: async (ms) => void waits.push(ms) });
       expect(waits).to.deep.equal([100, 200, 300, 300]);
       // Only the first page starts with the header; a later row equal to it is data.
-      expect(result).to.deep.equal({ columns: ['event_type', 'n'], rows: [['account', '3'], ['payment', '5'], ['event_type', 'n']] });
+      expect(result).to.deep.equal({
+        columns: ['event_type', 'n'],
+        rows: [['account', '3'], ['payment', '5'], ['event_type', 'n']],
+        statistics: { dataScannedBytes: 3145728, engineMillis: 1500 },
+      });
       const start = client.sent[0].input;
       expect(start).to.deep.equal({ QueryString: 'SELECT 1', WorkGroup: 'wg', QueryExecutionContext: { Database: 'db', Catalog: 'AwsDataCatalog' } });
       expect(client.sent.filter((c) => c instanceof GetQueryResultsCommand).map((c) => c.input.NextToken)).to.deep.equal([undefined, 't2', 't3']);

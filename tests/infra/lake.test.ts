@@ -1,9 +1,12 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { loadNamedQueries } from '../../cli/lib/named-queries';
 import { CURATED_EVENTS, glueType, LAKE_TABLES } from '../../functions/lake/schema';
 import { bundleFunction } from '../../infra/bundle';
+import { namedQueryDescription } from '../../infra/analytics';
+import { TIMESTAMP_FORMATS } from '../../infra/delivery';
 import { registryEventTypes } from '../../infra/catalog';
 import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
@@ -198,8 +201,12 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         expect(queries.map((q) => q.name).sort()).to.deep.equal(loadNamedQueries().map((q) => q.name));
         for (const q of loadNamedQueries()) {
           const published = queries.find((x) => x.name === q.name)!;
-          expect(published).to.deep.equal({ name: q.name, description: q.description, database: `sluice_${stack}`, workgroup: `sluice-${stack}-analysts`, query: q.sql });
+          expect(published).to.deep.equal({ name: q.name, description: namedQueryDescription(q), database: `sluice_${stack}`, workgroup: `sluice-${stack}-analysts`, query: q.sql });
         }
+        expect(queries.find((x) => x.name === 'latest-events')!.description).to.equal(
+          'The latest curated events of one event type, newest event time first. Parameters: :event_type (event_type), :since_date (date), :limit (integer, default 100); ' +
+            'run it with: npx sluice query latest-events --stack <stack> --param <name>=<value>.',
+        );
       });
 
       it('limits the analyst policy to the workgroup, the stack tables, the curated zone, the results and the key via S3', () => {
@@ -260,6 +267,16 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
       expect(errors['projection.source.values'].split(',').at(-1)).to.equal('stream');
       expect(errors['projection.source.values'].split(',').length).to.be.greaterThan(1);
     }
+  });
+
+  it('parses the window timestamps exactly as the aggregate job formats them', () => {
+    const job = readFileSync(join(REPO_ROOT, 'sql', 'flink', 'aggregate', 'job.sql'), 'utf8');
+    const formats = [...job.matchAll(/DATE_FORMAT\((window_start|window_end), '((?:[^']|'')*)'\)/g)].map((m) => [m[1], m[2]!.replace(/''/g, "'")]);
+    expect(formats).to.deep.equal([
+      ['window_start', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"],
+      ['window_end', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"],
+    ]);
+    expect(TIMESTAMP_FORMATS).to.include(formats[0]![1]);
   });
 
   it('bundles the transform into one index.js whose handler answers a real Firehose event', async () => {

@@ -33,7 +33,7 @@ export const RAW = [E1, E1, E1, E2, E2, E3, E4, E5];
 export const AGGREGATE_ROWS = [
   { window_start: '2026-03-17 10:15:00', window_end: '2026-03-17 10:15:30', event_type: 'payment', event_subtype: 'order', event_count: 1 },
   { window_start: '2026-03-17 10:15:30', window_end: '2026-03-17 10:16:00', event_type: 'payment', event_subtype: 'order', event_count: 2 },
-  { window_start: '2026-03-17T10:45:00Z', window_end: '2026-03-17T10:46:00Z', event_type: 'payment', event_subtype: 'order', event_count: 1 },
+  { window_start: '2026-03-17T10:45:00.000Z', window_end: '2026-03-17T10:46:00.000Z', event_type: 'payment', event_subtype: 'order', event_count: 1 },
   { window_start: '2026-03-17 11:05:00.000', window_end: '2026-03-17 11:06:00.000', event_type: 'account', event_subtype: 'created', event_count: 1 },
   { window_start: '2026-03-17 23:59:00', window_end: '2026-03-18 00:00:00', event_type: 'payment', event_subtype: 'refund', event_count: 1 },
   { window_start: '2026-03-18 00:00:00', window_end: '2026-03-18 00:01:00', event_type: 'account', event_subtype: 'created', event_count: 1 },
