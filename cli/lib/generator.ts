@@ -459,9 +459,8 @@ export function generate(opts: GeneratorOptions): Generation {
     cumulative.push(sum + 1 / Math.pow(i + 1, 0.8));
     return cumulative[i];
   }, 0);
-  const invalidKinds = INVALID_KINDS;
   const invalidCumulative: number[] = [];
-  invalidKinds.reduce((sum, k, i) => {
+  INVALID_KINDS.reduce((sum, k, i) => {
     invalidCumulative.push(sum + INVALID_WEIGHTS[k]);
     return invalidCumulative[i];
   }, 0);
@@ -538,7 +537,7 @@ export function generate(opts: GeneratorOptions): Generation {
       x -= remaining.fresh;
       if (x < remaining.invalid) {
         remaining.invalid--;
-        const kind = invalidKinds[weighted(rand, invalidCumulative)];
+        const kind = INVALID_KINDS[weighted(rand, invalidCumulative)];
         stats.invalid++;
         stats.invalidByKind[kind]++;
         yield emit(invalidLine(rand, kind, name, (baseTime * 1000 + onTimeMs) / 1000));
