@@ -8,8 +8,9 @@ export interface PlatformKeyArgs {
 }
 
 /** The key policy: IAM in the stack's account decides who uses the key, plus the services that encrypt on their own behalf. */
-export function keyPolicy(config: Pick<SluiceConfig, 'account'>): object {
+export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): object {
   const { id, region } = config.account;
+  const producers = config.ingestion.producerAccounts;
   return {
     Version: '2012-10-17',
     Statement: [
@@ -36,6 +37,20 @@ export function keyPolicy(config: Pick<SluiceConfig, 'account'>): object {
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': id } },
       },
+      // Producer accounts put records on the KMS-encrypted ingest stream, which needs a data key;
+      // only through Kinesis, as the stream's resource policy decides what they may do there.
+      ...(producers.length === 0
+        ? []
+        : [
+            {
+              Sid: 'ProducerAccountsThroughKinesis',
+              Effect: 'Allow',
+              Principal: { AWS: producers.map((a) => `arn:aws:iam::${a}:root`) },
+              Action: 'kms:GenerateDataKey',
+              Resource: '*',
+              Condition: { StringEquals: { 'kms:ViaService': `kinesis.${region}.amazonaws.com` } },
+            },
+          ]),
     ],
   };
 }

@@ -191,6 +191,19 @@ describe('infra: ingestion under mocks', () => {
     ]);
   });
 
+  it('lets producer accounts use the stack key through Kinesis only, where there are any', () => {
+    const statements = (stack: Stack) => parse(runs[stack].ofType('aws:kms/key:Key')[0].inputs.policy).Statement;
+    expect(statements('dev').map((s: any) => s.Sid)).to.not.include('ProducerAccountsThroughKinesis');
+    expect(statements('prod').find((s: any) => s.Sid === 'ProducerAccountsThroughKinesis')).to.deep.equal({
+      Sid: 'ProducerAccountsThroughKinesis',
+      Effect: 'Allow',
+      Principal: { AWS: ['arn:aws:iam::333333333333:root'] },
+      Action: 'kms:GenerateDataKey',
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' } },
+    });
+  });
+
   it('creates no topic, notification or s3-ingest function for a stack without file-drop sources', async function () {
     this.timeout(60000);
     const run = await runStackProgram('dev', (c) => {
