@@ -62,6 +62,11 @@ export function registerGenerate(program: Command): void {
         out.end();
         await once(file, 'close');
       } else {
+        // A reader that stops early (`| head`) closes the pipe: stop quietly, as Unix tools do.
+        process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code === 'EPIPE') process.exit(0);
+          throw err;
+        });
         await writeLines(run.lines, process.stdout);
       }
       if (opts.stats) {
