@@ -1,4 +1,10 @@
 import { expect } from 'chai';
+import { Command } from 'commander';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { registerGenerate } from '../../cli/commands/generate';
 import { EVENT_NAMES, generate, INVALID_KINDS } from '../../cli/lib/generator';
 
 const run = (opts: Parameters<typeof generate>[0]) => {
@@ -84,5 +90,26 @@ describe('generator', () => {
     expect(() => generate({ events: 0 })).to.throw('--events must be a positive integer');
     expect(() => generate({ events: 10, duplicates: 0.6 })).to.throw('lower --duplicates');
     expect(() => generate({ events: 10, eventNames: 101 })).to.throw('--event-names must be an integer from 1 to 100');
+  });
+});
+
+describe('sluice generate', () => {
+  it('writes gzip when --out ends in .gz, and the statistics with --stats', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'));
+    const program = new Command('sluice').exitOverride();
+    registerGenerate(program);
+    const stderr = process.stderr.write.bind(process.stderr);
+    let said = '';
+    process.stderr.write = ((chunk: string) => ((said += chunk), true)) as typeof process.stderr.write;
+    try {
+      await program.parseAsync(['node', 'sluice', 'generate', '--events', '500', '--seed', '9', '--invalid', '0.1', '--out', join(dir, 'e.jsonl.gz'), '--stats', join(dir, 's.json')]);
+    } finally {
+      process.stderr.write = stderr;
+    }
+    const lines = gunzipSync(readFileSync(join(dir, 'e.jsonl.gz'))).toString().trimEnd().split('\n');
+    expect(lines).to.deep.equal([...generate({ events: 500, seed: 9, invalid: 0.1 }).lines]);
+    const stats = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
+    expect(stats).to.include({ lines: 500, invalid: 50, complete: true });
+    expect(said).to.match(/^generated 500 lines \(\d+ bytes\): 450 unique valid/);
   });
 });
