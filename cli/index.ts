@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
 import { registerFlink } from './commands/flink';
+import { registerBenchFlink } from './commands/bench-flink';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
   registerConfig(program);
   registerGenerate(program);
   registerFlink(program);
+  registerBenchFlink(program);
   return program;
 }
 

@@ -3,6 +3,7 @@ package dev.sluice.flink;
 import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -166,9 +167,11 @@ public final class SqlRunner {
             }
             List<JobSql.Statement> statements = sql.render(given);
 
+            long cpuBefore = processCpuNanos();
             long started = System.nanoTime();
             submit(TableEnvironment.create(localSettings()), statements).await();
             long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
+            long cpuMillis = (processCpuNanos() - cpuBefore) / 1_000_000;
 
             List<String> summaries = new ArrayList<>();
             for (Map.Entry<String, Path> sink : sinks.entrySet()) {
@@ -178,9 +181,14 @@ public final class SqlRunner {
                         + ",\"records\":" + records + "}");
             }
             deleteTree(parts);
-            return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis
+            return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis + ",\"cpu_ms\":" + cpuMillis
                     + ",\"outputs\":{" + String.join(",", summaries) + "}}";
         }
+    }
+
+    /** CPU time of this JVM (all threads: operators, mini-cluster, JIT and GC), for benchmarks. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     /**
