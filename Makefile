@@ -34,5 +34,5 @@ flink-jar-cloud:
 
 test: typecheck test-ts test-java
 
-deploy: $(NODE_STAMP)
+deploy: $(NODE_STAMP) flink-jar-cloud
 	pulumi up --stack $(STACK)
