@@ -39,9 +39,10 @@ WHERE arrival_rank = 1;
 INSERT INTO processed
 SELECT record_text
 FROM events_first_seen
-WHERE event_type NOT IN (${exclude_event_types})
-  AND event_name NOT IN (${exclude_event_names})
-  -- Only a proven skew drops an event: an unreadable created_at or ingested_at keeps it.
+-- Only a proven match drops an event: a missing type or name, or an unreadable created_at or
+-- ingested_at, keeps it.
+WHERE (event_type IN (${exclude_event_types})) IS NOT TRUE
+  AND (event_name IN (${exclude_event_names})) IS NOT TRUE
   AND (
     TO_TIMESTAMP_LTZ(TRY_CAST(FLOOR(created_at * 1000) AS BIGINT), 3)
       > CAST(TO_TIMESTAMP(ingested_at, 'yyyy-MM-dd''T''HH:mm:ss[.SSS]X') AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}

@@ -2,6 +2,7 @@ package dev.sluice.flink;
 
 import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -224,13 +225,17 @@ public final class SqlRunner {
         files.sort(Comparator.comparing(SqlRunner::partOrder));
         long records = 0;
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        byte[] buffer = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(tmp)) {
             for (Path file : files) {
-                byte[] bytes = Files.readAllBytes(file);
-                out.write(bytes);
-                for (byte b : bytes) {
-                    if (b == '\n') {
-                        records++;
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                        out.write(buffer, 0, n);
+                        for (int i = 0; i < n; i++) {
+                            if (buffer[i] == '\n') {
+                                records++;
+                            }
+                        }
                     }
                 }
             }
