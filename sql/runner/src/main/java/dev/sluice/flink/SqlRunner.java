@@ -25,6 +25,8 @@ import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Runs one Sluice Flink SQL job.
@@ -41,13 +43,13 @@ public final class SqlRunner {
     private SqlRunner() {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            // In Managed Flink a refusal propagates, so its message lands in the application's log.
+            runInManagedFlink();
+            return;
+        }
         try {
-            if (args.length == 0) {
-                runInManagedFlink();
-            } else {
-                LocalRun run = LocalRun.parse(args);
-                System.out.println(run.execute());
-            }
+            System.out.println(LocalRun.parse(args).execute());
         } catch (IllegalArgumentException e) {
             System.err.println("sluice-flink-runner: " + e.getMessage());
             System.exit(2);
@@ -69,8 +71,8 @@ public final class SqlRunner {
                             + "'; set it to one of: " + String.join(", ", JobSql.JOBS));
         }
         List<JobSql.Statement> statements = JobSql.load(job, "cloud").render(params);
-        TableEnvironment tableEnv = TableEnvironment.create(
-                EnvironmentSettings.newInstance().inStreamingMode().build());
+        StreamTableEnvironment tableEnv = StreamTableEnvironment.create(
+                StreamExecutionEnvironment.getExecutionEnvironment(), EnvironmentSettings.inStreamingMode());
         submit(tableEnv, statements);
     }
 
