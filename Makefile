@@ -34,5 +34,10 @@ flink-jar-cloud:
 
 test: typecheck test-ts test-java
 
+# The whole platform on this machine: generated events through validation, Flink and the lake.
+# Extra options go in ARGS, e.g. make local ARGS="--events 1000000 --seed 7".
+local: $(NODE_STAMP)
+	node cli/bin/sluice.js local $(ARGS)
+
 deploy: $(NODE_STAMP) flink-jar-cloud
 	pulumi up --stack $(STACK)

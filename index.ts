@@ -9,3 +9,6 @@ export const lakeBucket = outputs.lakeBucket;
 export const landingBucket = outputs.landingBucket;
 export const resultsBucket = outputs.resultsBucket;
 export const flinkApplicationArns = outputs.flinkApplicationArns;
+export const glueDatabase = outputs.glueDatabase;
+export const athenaWorkgroup = outputs.athenaWorkgroup;
+export const analystPolicyArn = outputs.analystPolicyArn;

@@ -3,6 +3,8 @@ import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
 import { registerFlink } from './commands/flink';
 import { registerBenchFlink } from './commands/bench-flink';
+import { registerQuery } from './commands/query';
+import { registerLocal } from './commands/local';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
   registerGenerate(program);
   registerFlink(program);
   registerBenchFlink(program);
+  registerQuery(program);
+  registerLocal(program);
   return program;
 }
 

@@ -1,5 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
 import { STREAM_NAMES, SluiceConfig, StreamName } from '../stacks/types';
+import { Analytics } from './analytics';
+import { Catalog } from './catalog';
+import { Delivery } from './delivery';
 import { PlatformKey } from './kms';
 import { FlinkJobName, Processing } from './processing';
 import { Storage } from './storage';
@@ -19,6 +22,9 @@ export class Platform extends pulumi.ComponentResource {
   readonly landingBucket: pulumi.Output<string>;
   readonly resultsBucket: pulumi.Output<string>;
   readonly flinkApplicationArns: Record<FlinkJobName, pulumi.Output<string>>;
+  readonly glueDatabase: pulumi.Output<string>;
+  readonly athenaWorkgroup: pulumi.Output<string>;
+  readonly analystPolicyArn: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:platform:Platform', name, {}, opts);
@@ -39,6 +45,32 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
+    const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket }, child);
+    new Delivery(
+      `${name}-delivery`,
+      {
+        config,
+        keyArn: key.key.arn,
+        lakeBucketArn: storage.lake.arn,
+        sourceStreamArns: { archive: streams.streams.events.arn, curated: streams.streams.processed.arn, aggregates: streams.streams.aggregates.arn },
+        databaseName: catalog.database.name,
+        curatedTableName: catalog.tables.events!.name,
+        aggregatesTableName: catalog.tables.aggregates!.name,
+      },
+      child,
+    );
+    const analytics = new Analytics(
+      `${name}-analytics`,
+      {
+        config,
+        keyArn: key.key.arn,
+        databaseName: catalog.database.name,
+        lakeBucketArn: storage.lake.arn,
+        resultsBucket: storage.results.bucket,
+        resultsBucketArn: storage.results.arn,
+      },
+      child,
+    );
 
     this.keyArn = key.key.arn;
     this.streamArns = Object.fromEntries(STREAM_NAMES.map((s) => [s, streams.streams[s].arn])) as Record<StreamName, pulumi.Output<string>>;
@@ -49,6 +81,9 @@ export class Platform extends pulumi.ComponentResource {
       'dedup-filter': processing.applications['dedup-filter'].application.arn,
       aggregate: processing.applications.aggregate.application.arn,
     };
+    this.glueDatabase = catalog.database.name;
+    this.athenaWorkgroup = analytics.workgroup.name;
+    this.analystPolicyArn = analytics.analystPolicy.arn;
     this.registerOutputs({
       keyArn: this.keyArn,
       streamArns: this.streamArns,
@@ -56,6 +91,9 @@ export class Platform extends pulumi.ComponentResource {
       landingBucket: this.landingBucket,
       resultsBucket: this.resultsBucket,
       flinkApplicationArns: this.flinkApplicationArns,
+      glueDatabase: this.glueDatabase,
+      athenaWorkgroup: this.athenaWorkgroup,
+      analystPolicyArn: this.analystPolicyArn,
     });
   }
 }

@@ -60,32 +60,35 @@ export interface FlinkJobStreams {
 }
 
 /**
- * The runtime properties of a job's application (property group `sluice`): the job name and its
- * parameters, with the names the runner's SQL declares. Values are plain text; the runner
- * validates each against its declared type before it reaches SQL.
+ * The SQL parameters of a job from the stack's processing config, named as the runner's SQL
+ * declares them. The cloud applications and the local mode pass the same values.
  */
-export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, streams: FlinkJobStreams): Record<string, string> {
+export function jobSqlParameters(job: FlinkJobName, config: Pick<SluiceConfig, 'processing'>): Record<string, string> {
   const p = config.processing;
-  const app = appConfig(job, config);
-  const common = { job, region: config.account.region, start_position: app.startPosition };
   if (job === 'dedup-filter') {
     return {
-      ...common,
-      events_stream_arn: streams.events,
-      processed_stream_arn: streams.processed,
       dedup_ttl_seconds: String(p.dedupTtlHours * 3600),
       exclude_event_types: p.excludeEventTypes.join(','),
       exclude_event_names: p.excludeEventNames.join(','),
       max_future_skew_seconds: String(p.maxFutureSkewSeconds),
     };
   }
-  return {
-    ...common,
-    processed_stream_arn: streams.processed,
-    aggregates_stream_arn: streams.aggregates,
-    window_seconds: String(p.windowSeconds),
-    allowed_lateness_seconds: String(p.allowedLatenessSeconds),
-  };
+  return { window_seconds: String(p.windowSeconds), allowed_lateness_seconds: String(p.allowedLatenessSeconds) };
+}
+
+/**
+ * The runtime properties of a job's application (property group `sluice`): the job name, its
+ * streams and its SQL parameters. Values are plain text; the runner validates each against its
+ * declared type before it reaches SQL.
+ */
+export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, streams: FlinkJobStreams): Record<string, string> {
+  const app = appConfig(job, config);
+  const common = { job, region: config.account.region, start_position: app.startPosition };
+  const io: Record<string, string> =
+    job === 'dedup-filter'
+      ? { events_stream_arn: streams.events, processed_stream_arn: streams.processed }
+      : { processed_stream_arn: streams.processed, aggregates_stream_arn: streams.aggregates };
+  return { ...common, ...io, ...jobSqlParameters(job, config) };
 }
 
 export function appConfig(job: FlinkJobName, config: SluiceConfig): FlinkAppConfig {

@@ -38,5 +38,8 @@ export function sluiceProgram(config: SluiceConfig) {
     landingBucket: platform.landingBucket,
     resultsBucket: platform.resultsBucket,
     flinkApplicationArns: platform.flinkApplicationArns,
+    glueDatabase: platform.glueDatabase,
+    athenaWorkgroup: platform.athenaWorkgroup,
+    analystPolicyArn: platform.analystPolicyArn,
   };
 }

@@ -320,7 +320,7 @@ function invalidLine(rand: Rand, kind: InvalidKind, name: string, createdAt: num
       event.created_at = Math.round(createdAt * 1000);
       return JSON.stringify(event);
     case 'invalid_created_at':
-      event.created_at = pick<unknown>(rand, [new Date(createdAt * 1000).toISOString(), -createdAt, 253402300800 + int(rand, 1, 1e9), String(createdAt), null]);
+      event.created_at = pick<unknown>(rand, [new Date(createdAt * 1000).toISOString(), -createdAt, 253402300800 + int(rand, 1, 1e9), String(createdAt), '']);
       return JSON.stringify(event);
     case 'schema_violation': {
       const [schemaName, breakIt] = pick(rand, SCHEMA_BREAKS);

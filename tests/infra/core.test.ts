@@ -134,6 +134,9 @@ describe('infra: data core under mocks', function () {
       lakeBucket: 'sluice-dev-111111111111-lake',
       landingBucket: 'sluice-dev-111111111111-landing',
       resultsBucket: 'sluice-dev-111111111111-athena-results',
+      glueDatabase: 'sluice_dev',
+      athenaWorkgroup: 'sluice-dev-analysts',
+      analystPolicyArn: 'arn:aws:mock:eu-west-1:111111111111:iam/policy/sluice-dev-analyst',
       streamArns: {
         ingest: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-ingest',
         events: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-events',

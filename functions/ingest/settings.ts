@@ -1,0 +1,17 @@
+import { ReadFormat } from './reader';
+
+/** Reads a required environment variable, failing with the name and the fix. */
+export function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is not set; it is set by infra/ingestion.ts on the function`);
+  return value;
+}
+
+export function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name] ?? fallback;
+  if (!(allowed as readonly string[]).includes(value)) throw new Error(`environment variable ${name} is "${value}"; expected one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export const FORMATS: readonly ReadFormat[] = ['jsonl', 'json-array', 'auto'];
+export const UNKNOWN_EVENT_NAMES = ['accept', 'reject'] as const;

@@ -1,0 +1,113 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { reason } from '../events/reasons';
+import { SchemaRegistry } from '../events/registry';
+import { createContext, stampIngestedAt, validateLine } from '../events/validate';
+import { errorLine, ErrorZoneWriter, errorObjectName } from '../ingest/error-zone';
+import { emptyCounts, IngestCounts } from '../ingest/pipeline';
+import { KinesisPublisher, KinesisSender, PublisherOptions } from '../ingest/publisher';
+import { countIngest, Counters } from '../ingest/telemetry';
+
+/** The source name of events that arrive on the ingest stream. */
+export const STREAM_SOURCE = 'stream';
+
+export interface StreamValidateSettings {
+  eventsStream: { arn: string } | { name: string };
+  lakeBucket: string;
+  unknownEventNames: 'accept' | 'reject';
+}
+
+export interface StreamValidateDeps {
+  settings: StreamValidateSettings;
+  s3: Pick<S3Client, 'send'>;
+  kinesis: KinesisSender;
+  registry: SchemaRegistry;
+  logger: Logger;
+  counters: Counters;
+  publisher?: Partial<Omit<PublisherOptions, 'client' | 'stream'>>;
+  now?: () => Date;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A record's data as text; data that is not UTF-8 is kept base64-encoded so nothing is lost. */
+function recordText(record: KinesisStreamRecord): { text: string; binary: boolean } {
+  const bytes = Buffer.from(record.kinesis.data, 'base64');
+  try {
+    return { text: utf8.decode(bytes), binary: false };
+  } catch {
+    return { text: record.kinesis.data, binary: true };
+  }
+}
+
+/**
+ * The stream-validate function: validates and enriches each record of the `ingest` stream,
+ * publishing valid events to `events` and invalid ones to the error zone, and answers with a
+ * partial batch response. An invalid record is a success (it is in the error zone), so one bad
+ * record never blocks its shard; only a record that could not be published or stored is
+ * reported as failed, and Lambda retries from it.
+ *
+ * Records of one invocation share PutRecords calls and one error-zone object: Powertools starts
+ * every record handler in the same tick, and the publisher and writer send what was queued on the
+ * next one.
+ */
+export function createStreamValidateHandler(deps: StreamValidateDeps): (event: KinesisStreamEvent, context?: Context) => Promise<KinesisStreamBatchResponse> {
+  const { settings, logger, counters } = deps;
+  const ctx = createContext({ source: STREAM_SOURCE, registry: deps.registry, unknownEventNames: settings.unknownEventNames });
+  const now = deps.now ?? (() => new Date());
+  const processor = new BatchProcessor(EventType.KinesisDataStreams);
+
+  return async (event, context) => {
+    if (event.Records.length === 0) return { batchItemFailures: [] };
+    stampIngestedAt(ctx, now());
+    const first = event.Records[0];
+    const last = event.Records[event.Records.length - 1];
+    const publisher = new KinesisPublisher({
+      ...deps.publisher,
+      client: deps.kinesis,
+      stream: settings.eventsStream,
+      onRetry: (entries, why) => logger.warn('retrying records Kinesis did not accept', { entries, reason: why }),
+    });
+    const errors = new ErrorZoneWriter({
+      source: STREAM_SOURCE,
+      date: new Date(first.kinesis.approximateArrivalTimestamp * 1000),
+      name: errorObjectName(first.eventSourceARN ?? '', first.eventID, last.eventID),
+      put: async (key, body) => {
+        await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
+      },
+    });
+    const counts: IngestCounts = emptyCounts();
+
+    const handleRecord = async (record: KinesisStreamRecord): Promise<void> => {
+      counts.records++;
+      const origin = { source: STREAM_SOURCE, sequence_number: record.kinesis.sequenceNumber };
+      const { text, binary } = recordText(record);
+      const result = binary
+        ? { ok: false as const, reasons: [reason('not_json', 'the record data is not UTF-8 text; "raw" holds it base64-encoded')] }
+        : validateLine(text, ctx);
+      if (result.ok) {
+        counts.valid++;
+        await publisher.deliver({ data: result.json, partitionKey: result.envelope.event_uuid });
+        return;
+      }
+      counts.invalid++;
+      for (const code of new Set(result.reasons.map((r) => r.code))) counts.invalidByReason[code] = (counts.invalidByReason[code] ?? 0) + 1;
+      await errors.deliver(errorLine(result.reasons, origin, text));
+    };
+
+    try {
+      const response = await processPartialResponse(event, handleRecord, processor, { context: context as Context, throwOnFullBatchFailure: false });
+      if (response.batchItemFailures.length > 0) {
+        logger.error('records not delivered, reported for retry', { failed: response.batchItemFailures.length, records: event.Records.length });
+      }
+      logger.info('batch validated', { records: counts.records, valid: counts.valid, invalid: counts.invalid, published: publisher.stats.published, errorKeys: errors.keys });
+      return response as KinesisStreamBatchResponse;
+    } finally {
+      countIngest(counters, counts);
+      counters.count('EventsPublished', publisher.stats.published);
+      counters.count('RecordsRetried', publisher.stats.retried);
+    }
+  };
+}

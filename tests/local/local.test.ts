@@ -1,0 +1,174 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadRegistry } from '../../functions/events/registry';
+import { createContext, validateLine } from '../../functions/events/validate';
+import { generate } from '../../cli/lib/generator';
+import { queryLocalLake } from '../../cli/lib/lake';
+import type { LocalReport } from '../../cli/lib/local';
+import { loadStackFile } from '../../stacks/file';
+import { REPO_ROOT } from '../support/pulumi';
+
+const SLUICE = join(REPO_ROOT, 'cli', 'bin', 'sluice.js');
+const GENERATOR = { events: 3000, seed: 11, duplicates: 0.06, invalid: 0.04, late: 0.03 };
+
+function sluiceLocal(...args: string[]) {
+  const run = spawnSync(process.execPath, [SLUICE, 'local', ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+function generatorArgs(out: string): string[] {
+  return ['--events', String(GENERATOR.events), '--seed', String(GENERATOR.seed), '--duplicates', String(GENERATOR.duplicates), '--invalid', String(GENERATOR.invalid), '--late', String(GENERATOR.late), '--out', out];
+}
+
+describe('sluice local (end to end, real Flink and DuckDB)', function () {
+  this.timeout(600000);
+  const root = mkdtempSync(join(tmpdir(), 'sluice-local-'));
+  const first = join(root, 'first');
+  const second = join(root, 'second');
+  let report: LocalReport;
+  let again: LocalReport;
+  let stdout = '';
+  let stderr = '';
+
+  before(() => {
+    const run = sluiceLocal(...generatorArgs(first));
+    stdout = run.stdout;
+    stderr = run.stderr;
+    expect(run.status, run.stderr).to.equal(0);
+    report = JSON.parse(readFileSync(join(first, 'report.json'), 'utf8'));
+    const rerun = sluiceLocal(...generatorArgs(second));
+    expect(rerun.status, rerun.stderr).to.equal(0);
+    again = JSON.parse(readFileSync(join(second, 'report.json'), 'utf8'));
+  });
+
+  it('counts exactly what the generator says it produced', () => {
+    const { stats } = (() => {
+      const generation = generate(GENERATOR);
+      for (const _ of generation.lines);
+      return generation;
+    })();
+    const { excludeEventTypes, excludeEventNames } = loadStackFile('dev', REPO_ROOT).processing;
+    const excluded = (name: string) => excludeEventNames.includes(name) || excludeEventTypes.includes(name.split(':')[0]);
+    const names = Object.entries(stats.byEventName);
+    const filtered = names.filter(([n]) => excluded(n)).reduce((sum, [, c]) => sum + c.onTime + c.late, 0);
+    const lateKept = names.filter(([n]) => !excluded(n)).reduce((sum, [, c]) => sum + c.late, 0);
+    expect(filtered, 'the generator draws excluded names, so the filter has work').to.be.greaterThan(0);
+
+    expect(report.read).to.equal(GENERATOR.events);
+    expect(report.valid).to.equal(stats.valid);
+    expect(report.invalid).to.equal(stats.invalid);
+    expect(report.invalid_by_reason).to.deep.equal(Object.fromEntries(Object.entries(stats.invalidByKind).filter(([, n]) => n > 0)));
+    expect(report.duplicates_removed).to.equal(stats.duplicates);
+    expect(report.filtered).to.equal(filtered);
+    expect(report.filtered_by_rule.excluded_event_type + report.filtered_by_rule.excluded_event_name + report.filtered_by_rule.future_skew).to.equal(filtered);
+    expect(report.processed).to.equal(stats.unique - filtered);
+    expect(report.late).to.equal(lateKept);
+    expect(report.aggregate_rows).to.be.greaterThan(0);
+    expect(report.parquet_files).to.be.greaterThan(0);
+    expect(report.parquet_bytes).to.be.greaterThan(0);
+    for (const stage of ['generate', 'ingest', 'dedup_filter', 'aggregate', 'lake', 'queries'] as const) {
+      expect(report.stages[stage]!.seconds, stage).to.be.greaterThan(0);
+      expect(report.stages[stage]!.events_per_second, stage).to.be.greaterThan(0);
+    }
+  });
+
+  it('puts every valid event that passes the filter in the lake exactly once', async () => {
+    const { excludeEventTypes, excludeEventNames } = loadStackFile('dev', REPO_ROOT).processing;
+    const ctx = createContext({ source: 'local', registry: loadRegistry(), ingestedAt: new Date(report.ingested_at) });
+    const expected = new Set<string>();
+    for (const line of generate(GENERATOR).lines) {
+      const result = validateLine(line, ctx);
+      if (!result.ok) continue;
+      const { event_uuid, event_name, event_type } = result.envelope;
+      if (!excludeEventTypes.includes(event_type) && !excludeEventNames.includes(event_name)) expected.add(event_uuid);
+    }
+    const { rows } = await queryLocalLake(join(first, 'lake'), 'SELECT event_uuid FROM events');
+    const stored = rows.map((r) => r[0]!);
+    expect(stored.length).to.equal(expected.size);
+    expect(new Set(stored).size).to.equal(stored.length);
+    expect([...stored].sort()).to.deep.equal([...expected].sort());
+  });
+
+  it('lays the lake out like the S3 lake, with the error zone beside it', () => {
+    expect(readdirSync(join(first, 'lake', 'curated', 'events')).every((d) => /^event_type=[a-z0-9_]+$/.test(d))).to.equal(true);
+    const typeDir = join(first, 'lake', 'curated', 'events', readdirSync(join(first, 'lake', 'curated', 'events'))[0]);
+    expect(readdirSync(typeDir).every((d) => /^created_date=\d{4}-\d{2}-\d{2}$/.test(d))).to.equal(true);
+    expect(readdirSync(join(first, 'lake', 'curated', 'aggregates')).every((d) => /^window_date=\d{4}-\d{2}-\d{2}$/.test(d))).to.equal(true);
+    expect(readdirSync(join(first, 'lake', 'raw'))[0]).to.match(/^dt=\d{4}-\d{2}-\d{2}$/);
+    const errorDir = join(first, 'errors', 'source=local');
+    const [dt] = readdirSync(errorDir);
+    const [file] = readdirSync(join(errorDir, dt));
+    const lines = readFileSync(join(errorDir, dt, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).to.have.length(report.invalid);
+    expect(lines[0].error.source).to.equal('local');
+    expect(lines[0].error.line).to.be.a('number');
+    expect(lines[0].raw).to.be.a('string');
+    expect(readdirSync(join(first, 'lake', 'errors'))).to.deep.equal(['source=local']);
+    expect(existsSync(join(first, '.work'))).to.equal(false);
+  });
+
+  it('runs every named query and prints the report', () => {
+    const names = readdirSync(join(REPO_ROOT, 'sql', 'athena')).map((f) => f.replace(/\.sql$/, '')).sort();
+    expect(Object.keys(report.queries).sort()).to.deep.equal(names);
+    for (const name of names) expect(report.queries[name].rows.length, name).to.be.greaterThan(0);
+    expect(stdout).to.include('duplicates removed').and.include('Named queries on the local lake').and.include(`report: ${join(first, 'report.json')}`);
+    expect(stderr).to.match(/\[dedup_filter\] done: [\d,]+ events/);
+  });
+
+  it('gives the same counts and query results when run again with the same seed', () => {
+    const counts = (r: LocalReport) => ({ ...r, stages: undefined, total_seconds: undefined, queries: undefined });
+    expect(counts(again)).to.deep.equal(counts(report));
+    // Data freshness is measured against the clock, so its seconds-since column moves between runs.
+    const stable = (r: LocalReport) => Object.fromEntries(Object.entries(r.queries).map(([name, q]) => [name, name === 'data-freshness' ? q.rows.map((row) => row.slice(0, -1)) : q.rows]));
+    expect(stable(again)).to.deep.equal(stable(report));
+  });
+
+  describe('bad input: a clear message, a non-zero exit and no lake left behind', () => {
+    const cases: Array<[string, () => string[], RegExp]> = [
+      ['a file that does not exist', () => ['--input', join(root, 'missing.jsonl')], /--input .*missing\.jsonl does not exist/],
+      ['a directory', () => ['--input', root], /--input .* is a directory; give one events file/],
+      [
+        'a binary file',
+        () => {
+          const path = join(root, 'image.bin');
+          writeFileSync(path, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256)));
+          return ['--input', path];
+        },
+        /looks like a binary file, not text/,
+      ],
+      [
+        'an unwritable --out',
+        () => {
+          const blocker = join(root, 'a-file');
+          writeFileSync(blocker, 'not a directory');
+          return ['--events', '100', '--out', join(blocker, 'out')];
+        },
+        /cannot write --out .*a-file\/out \(ENOTDIR\); choose a directory you can write to/,
+      ],
+    ];
+    for (const [what, args, message] of cases) {
+      it(what, () => {
+        const out = join(root, `bad-${what.replace(/\W+/g, '-')}`);
+        const argv = args();
+        const run = sluiceLocal(...(argv.includes('--out') ? argv : [...argv, '--out', out]));
+        expect(run.status).to.equal(1);
+        expect(run.stderr).to.match(message);
+        expect(existsSync(out)).to.equal(false);
+        expect(readdirSync(root).filter((f) => f.includes('.partial-'))).to.deep.equal([]);
+      });
+    }
+
+    it('refuses an --out that holds other files, and leaves them alone', () => {
+      const out = join(root, 'precious');
+      mkdirSync(out);
+      writeFileSync(join(out, 'notes.txt'), 'keep me');
+      const run = sluiceLocal('--events', '100', '--out', out);
+      expect(run.status).to.equal(1);
+      expect(run.stderr).to.include('already holds files that are not a previous local run (no report.json)');
+      expect(readdirSync(out)).to.deep.equal(['notes.txt']);
+    });
+  });
+});
