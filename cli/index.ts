@@ -4,6 +4,7 @@ import { registerGenerate } from './commands/generate';
 import { registerValidate } from './commands/validate';
 import { registerBench } from './commands/bench';
 import { registerFlink } from './commands/flink';
+import { registerBenchFlink } from './commands/bench-flink';
 import { registerQuery } from './commands/query';
 import { registerLocal } from './commands/local';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerBench(program);
   registerFlink(program);
+  registerBenchFlink(program);
   registerQuery(program);
   registerLocal(program);
   return program;

@@ -10,7 +10,7 @@ function positiveInt(value: string): number {
 
 /** `sluice bench <ingest | ...>`: each benchmark is a subcommand; figures name the machine they ran on. */
 export function registerBench(program: Command): void {
-  const bench = program.command('bench').description('Run a benchmark and print its figures with the machine they came from');
+  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('Run a benchmark and print its figures with the machine they came from');
   bench
     .command('ingest')
     .description('Validation + enrichment throughput per core vs JSON.parse alone, and peak memory of ingesting a large file')

@@ -87,6 +87,8 @@ export interface FlinkRunSummary {
   job: FlinkJob;
   /** From submitting the job to the end of its input, in the mini-cluster. */
   elapsed_ms: number;
+  /** CPU time the runner's JVM used over the same span (operators, mini-cluster, JIT, GC). */
+  cpu_ms: number;
   outputs: Record<string, FlinkSinkOutput>;
 }
 

@@ -94,4 +94,14 @@ class AggregateJobTest {
                 sorted(LocalJobs.lines(wide.resolve("aggregates.jsonl"))));
         assertEquals(List.of(input.get(11), input.get(13)), LocalJobs.lines(wide.resolve("late-events.jsonl")));
     }
+
+    @Test
+    void sendsARecordWithoutAReadableCreatedAtToLateEventsInsteadOfFailing() throws Exception {
+        Path input = work.resolve("unreadable.jsonl");
+        String unreadable = "{\"event_uuid\":\"00000000-0000-4000-8000-000000000099\",\"event_name\":\"a:b\",\"created_at\":\"soon\",\"event_type\":\"a\",\"event_subtype\":\"b\"}";
+        java.nio.file.Files.writeString(input, AggregateJobTest.input.get(0) + "\n" + unreadable + "\n");
+        Path result = LocalJobs.run("aggregate", input, work.resolve("unreadable"), Map.of());
+        assertEquals(List.of(row("00", "01", "account", "created", 1)), LocalJobs.lines(result.resolve("aggregates.jsonl")));
+        assertEquals(List.of(unreadable), LocalJobs.lines(result.resolve("late-events.jsonl")));
+    }
 }
