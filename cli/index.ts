@@ -4,7 +4,6 @@ import { registerGenerate } from './commands/generate';
 import { registerValidate } from './commands/validate';
 import { registerBench } from './commands/bench';
 import { registerFlink } from './commands/flink';
-import { registerBenchFlink } from './commands/bench-flink';
 import { registerQuery } from './commands/query';
 import { registerLocal } from './commands/local';
 
@@ -18,7 +17,6 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerBench(program);
   registerFlink(program);
-  registerBenchFlink(program);
   registerQuery(program);
   registerLocal(program);
   return program;

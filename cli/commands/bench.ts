@@ -1,26 +1,89 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { benchIngest, formatIngestBench } from '../lib/bench-ingest';
+import { benchLocal, formatLocalBench } from '../lib/bench-local';
+import { benchFlink, formatFlinkBench } from '../lib/flink-bench';
+import { Progress } from '../lib/local';
+import { machine } from '../lib/machine';
+import { projectRoot } from '../lib/project';
 
-function positiveInt(value: string): number {
+function count(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative whole number, got "${value}"`);
   return n;
 }
 
-/** `sluice bench <ingest | ...>`: each benchmark is a subcommand; figures name the machine they ran on. */
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const progress = (p: Progress) => {
+  if (p.done) log(`[${p.stage}] ${p.events.toLocaleString('en-US')} events in ${p.seconds.toFixed(1)} s`);
+};
+const FLINK_WORK_DIR = join(projectRoot(), '.sluice', 'bench', 'flink');
+
+function writeJson(path: string | undefined, value: unknown): void {
+  if (path !== undefined) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * `sluice bench [ingest | flink | local]`: each benchmark alone, or all three in a row with one
+ * JSON report. Every figure is printed with the machine it came from.
+ */
 export function registerBench(program: Command): void {
-  const bench = program.commands.find((c) => c.name() === 'bench') ?? program.command('bench').description('Run a benchmark and print its figures with the machine they came from');
+  const bench = program
+    .command('bench')
+    .description('Run the ingest, flink and local benchmarks (or one of them) and print the figures with the machine they came from')
+    .option('--json <file>', 'where the combined JSON report goes', 'bench-report.json')
+    .addHelpText('after', '\nWithout a subcommand all three run with their defaults (1M events for flink and local); this takes several minutes.')
+    .action(async (opts: { json: string }) => {
+      const ingest = await benchIngest({ log });
+      process.stdout.write(formatIngestBench(ingest));
+      const flink = await benchFlink({ events: 1_000_000, seed: 1, workDir: FLINK_WORK_DIR, heap: '2g', log });
+      process.stdout.write(formatFlinkBench(flink));
+      const local = await benchLocal({ events: 1_000_000, seed: 1, heap: '2g', progress });
+      process.stdout.write(formatLocalBench(local));
+      writeJson(opts.json, { machine: machine(), ingest, flink, local });
+      log(`report: ${opts.json}`);
+    });
+
   bench
     .command('ingest')
     .description('Validation + enrichment throughput per core vs JSON.parse alone, and peak memory of ingesting a large file')
-    .option('--events <n>', 'generated events for the throughput run', positiveInt, 50000)
-    .option('--rounds <n>', 'timed rounds (the median is reported)', positiveInt, 7)
-    .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', positiveInt, 100)
+    .option('--events <n>', 'generated events for the throughput run', count, 50000)
+    .option('--rounds <n>', 'timed rounds (the median is reported)', count, 7)
+    .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', count, 100)
     .option('--json <file>', 'also write the figures as JSON')
     .action(async (opts: { events: number; rounds: number; fileMb: number; json?: string }) => {
-      const result = await benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, log: (l) => process.stderr.write(`${l}\n`) });
+      const result = await benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, log });
       process.stdout.write(formatIngestBench(result));
-      if (opts.json) writeFileSync(opts.json, JSON.stringify(result, null, 2) + '\n');
+      writeJson(opts.json, result);
+    });
+
+  bench
+    .command('flink')
+    .description('Throughput of each Flink SQL job in the local mini-cluster (parallelism 1) on generated events, beside Nexmark per-core figures')
+    .option('--events <n>', 'number of generated events', count, 1_000_000)
+    .option('--seed <s>', 'generator seed', count, 1)
+    .option('--input <file.jsonl>', 'use these enriched events instead of generating them')
+    .option('--work-dir <dir>', 'where the input and job outputs are written', FLINK_WORK_DIR)
+    .option('--heap <size>', 'maximum JVM heap of the mini-cluster', '2g')
+    .option('--json <file>', 'also write the results as JSON')
+    .addHelpText('after', '\nExample:\n  npx sluice bench flink --events 1000000')
+    .action(async (opts: { events: number; seed: number; input?: string; workDir: string; heap: string; json?: string }) => {
+      const report = await benchFlink({ ...opts, log });
+      process.stdout.write(formatFlinkBench(report));
+      writeJson(opts.json, report);
+    });
+
+  bench
+    .command('local')
+    .description('sluice local end to end on generated events, with the time of each stage')
+    .option('--events <n>', 'number of generated events', count, 1_000_000)
+    .option('--seed <s>', 'generator seed', count, 1)
+    .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '2g')
+    .option('--json <file>', 'also write the figures as JSON')
+    .action(async (opts: { events: number; seed: number; heap: string; json?: string }) => {
+      const report = await benchLocal({ ...opts, progress });
+      process.stdout.write(formatLocalBench(report));
+      writeJson(opts.json, report);
     });
 }

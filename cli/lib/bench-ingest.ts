@@ -1,15 +1,15 @@
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '../../functions/events/registry';
 import { createContext, validateLine } from '../../functions/events/validate';
 import { generate } from './generator';
 import { LineWriter } from './line-writer';
+import { describeMachine, Machine, machine } from './machine';
 
 /** Results of `sluice bench ingest`; see {@link benchIngest}. */
 export interface IngestBenchResult {
-  machine: { cpu: string; cores: number; memoryGb: number; node: string };
+  machine: Machine;
   throughput: {
     events: number;
     meanEventBytes: number;
@@ -48,16 +48,6 @@ export interface IngestBenchOptions {
   log?: (line: string) => void;
 }
 
-/** CPU model from /proc/cpuinfo (falls back to what Node reports). */
-export function cpuModel(): string {
-  try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
-    if (line) return line.split(':')[1].trim();
-  } catch {
-    // not Linux
-  }
-  return cpus()[0]?.model ?? 'unknown';
-}
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -142,7 +132,7 @@ function memoryRun(file: string): Promise<NonNullable<IngestBenchResult['memory'
 export async function benchIngest(opts: IngestBenchOptions = {}): Promise<IngestBenchResult> {
   const log = opts.log ?? (() => undefined);
   const result: IngestBenchResult = {
-    machine: { cpu: cpuModel(), cores: cpus().length, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: machine(),
     throughput: throughput(opts.events ?? 50000, opts.rounds ?? 7),
   };
   const mib = opts.fileMb ?? 100;
@@ -157,7 +147,7 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
 export function formatIngestBench(r: IngestBenchResult): string {
   const t = r.throughput;
   const lines = [
-    `machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGb} GB, Node ${r.machine.node}`,
+    `machine: ${describeMachine(r.machine)}`,
     `validation + enrichment, one core, ${t.events} generated events of ${t.meanEventBytes} bytes on average (median of ${t.rounds} rounds):`,
     `  JSON.parse only:            ${t.parseEventsPerSecond.toLocaleString('en-US')} events/s`,
     `  validate + enrich:          ${t.validateEventsPerSecond.toLocaleString('en-US')} events/s (target >= 150,000)`,

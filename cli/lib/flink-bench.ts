@@ -1,6 +1,11 @@
-import { createWriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { generate } from './generator';
+import { loadRegistry } from '../../functions/events/registry';
+import { createContext, validateLine } from '../../functions/events/validate';
+import { FlinkJob, runFlinkJob } from './flink';
+import { acceptedAtEndOfSpan, generate } from './generator';
+import { machine, type Machine } from './machine';
 
 /**
  * Nexmark's published per-core throughput for the queries closest to our jobs (Flink 1.13,
@@ -11,25 +16,6 @@ export const NEXMARK_PER_CORE = {
   aggregate: { query: 'q12 (tumbling window)', eventsPerSecond: 76_000 },
 } as const;
 
-/**
- * Adds the fields the validator adds (created_datetime, event_type, event_subtype, ingested_at,
- * source) to a generated raw event, so the benchmark input has the shape dedup-filter reads.
- * ingested_at is derived from created_at, never the wall clock, so the input is reproducible.
- */
-export function enrichForBench(line: string): string {
-  const event = JSON.parse(line) as Record<string, unknown> & { event_name: string; created_at: number };
-  const [type, subtype] = event.event_name.split(':');
-  const createdMs = Math.floor(event.created_at * 1000);
-  return JSON.stringify({
-    ...event,
-    created_datetime: new Date(createdMs).toISOString(),
-    event_type: type,
-    event_subtype: subtype ?? null,
-    ingested_at: new Date(createdMs + 2000).toISOString(),
-    source: 'bench',
-  });
-}
-
 export interface BenchInputStats {
   lines: number;
   bytes: number;
@@ -37,14 +23,25 @@ export interface BenchInputStats {
   late: number;
 }
 
-/** Writes `events` generated, enriched events (2% duplicates, 1% late, none invalid) as JSON lines. */
+/**
+ * Writes `events` generated events (2% duplicates, 1% late, none invalid), validated and enriched
+ * by the ingestion code, as JSON lines. They are accepted at the end of their own time span, so
+ * the input is the same on every run.
+ */
 export async function writeBenchInput(path: string, events: number, seed: number): Promise<BenchInputStats> {
-  const run = generate({ events, seed, duplicates: 0.02, late: 0.01, invalid: 0 });
+  const options = { events, seed, duplicates: 0.02, late: 0.01, invalid: 0 };
+  // A first pass finds the end of the generated time span without keeping the lines.
+  const span = generate(options);
+  for (const _ of span.lines);
+  const ctx = createContext({ source: 'bench', registry: loadRegistry(), ingestedAt: acceptedAtEndOfSpan(span.stats) });
+  const run = generate(options);
   const out = createWriteStream(path);
   let chunk = '';
   let bytes = 0;
   for (const line of run.lines) {
-    const enriched = enrichForBench(line) + '\n';
+    const result = validateLine(line, ctx);
+    if (!result.ok) throw new Error(`generated event rejected by the validator: ${result.reasons.map((r) => r.message).join('; ')}`);
+    const enriched = `${result.json}\n`;
     bytes += Buffer.byteLength(enriched);
     chunk += enriched;
     if (chunk.length >= 1 << 20) {
@@ -79,4 +76,98 @@ export function throughput(r: BenchResult): { eventsPerSecond: number; eventsPer
     eventsPerSecond: Math.round(r.inputRecords / (Math.max(1, r.elapsedMs - r.startupElapsedMs) / 1000)),
     eventsPerCpuSecond: Math.round(r.inputRecords / (Math.max(1, r.cpuMs - r.startupCpuMs) / 1000)),
   };
+}
+
+/** Counts lines and copies the first `head` of them to `headPath`, reading in chunks. */
+function countLinesAndHead(path: string, head: number, headPath: string): number {
+  const fd = openSync(path, 'r');
+  const buffer = Buffer.alloc(1 << 22);
+  let lines = 0;
+  let headEnd = -1;
+  let offset = 0;
+  for (let read = readSync(fd, buffer); read > 0; read = readSync(fd, buffer)) {
+    for (let i = 0; i < read; i++) {
+      if (buffer[i] === 10 && ++lines === head) headEnd = offset + i + 1;
+    }
+    offset += read;
+  }
+  closeSync(fd);
+  const headBytes = Buffer.alloc(headEnd < 0 ? offset : headEnd);
+  const fdHead = openSync(path, 'r');
+  readSync(fdHead, headBytes, 0, headBytes.length, 0);
+  closeSync(fdHead);
+  writeFileSync(headPath, headBytes);
+  return lines;
+}
+
+export interface FlinkBenchOptions {
+  events: number;
+  seed: number;
+  /** Enriched events to use instead of generating them. */
+  input?: string;
+  workDir: string;
+  heap: string;
+  log?: (line: string) => void;
+}
+
+export interface FlinkBenchReport {
+  machine: Machine;
+  results: (BenchResult & { eventsPerSecond: number; eventsPerCpuSecond: number; nexmark: (typeof NEXMARK_PER_CORE)[FlinkJob] })[];
+}
+
+/**
+ * Runs dedup-filter on the input, then aggregate on its output, each in a mini-cluster at
+ * parallelism 1; each job also runs on the first 100 lines so that start-up can be subtracted.
+ */
+export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchReport> {
+  const log = opts.log ?? (() => undefined);
+  const work = resolve(opts.workDir);
+  mkdirSync(work, { recursive: true });
+  let input = opts.input === undefined ? undefined : resolve(opts.input);
+  if (input === undefined) {
+    input = join(work, 'events.jsonl');
+    log(`generating ${opts.events} enriched events (seed ${opts.seed}) into ${input}`);
+    const stats = await writeBenchInput(input, opts.events, opts.seed);
+    log(`  ${stats.lines} lines, ${(stats.bytes / 1e6).toFixed(0)} MB, ${stats.duplicates} duplicates, ${stats.late} late`);
+  }
+  const results: FlinkBenchReport['results'] = [];
+  const stages: Array<{ job: FlinkJob; from: string }> = [
+    { job: 'dedup-filter', from: input },
+    { job: 'aggregate', from: join(work, 'processed.jsonl') },
+  ];
+  for (const stage of stages) {
+    const head = join(work, `${stage.job}.head.jsonl`);
+    const inputRecords = countLinesAndHead(stage.from, 100, head);
+    log(`running ${stage.job} on the first 100 lines (start-up cost), then on ${stage.from}`);
+    const startup = await runFlinkJob({ job: stage.job, input: head, output: join(work, 'startup'), heap: opts.heap });
+    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, heap: opts.heap });
+    const result: BenchResult = {
+      job: stage.job,
+      inputRecords,
+      outputRecords: Object.fromEntries(Object.entries(summary.outputs).map(([sink, o]) => [sink, o.records])),
+      elapsedMs: summary.elapsed_ms,
+      cpuMs: summary.cpu_ms,
+      startupElapsedMs: startup.elapsed_ms,
+      startupCpuMs: startup.cpu_ms,
+    };
+    results.push({ ...result, ...throughput(result), nexmark: NEXMARK_PER_CORE[stage.job] });
+  }
+  return { machine: machine(), results };
+}
+
+/** The table printed by `sluice bench flink`. */
+export function formatFlinkBench(report: FlinkBenchReport): string {
+  const rows = report.results.map((r) => [
+    r.job,
+    String(r.inputRecords),
+    `${(r.elapsedMs / 1000).toFixed(1)} (${(r.startupElapsedMs / 1000).toFixed(1)})`,
+    `${(r.cpuMs / 1000).toFixed(1)} (${(r.startupCpuMs / 1000).toFixed(1)})`,
+    String(r.eventsPerSecond),
+    String(r.eventsPerCpuSecond),
+    `${r.nexmark.query} ${r.nexmark.eventsPerSecond}`,
+  ]);
+  const header = ['job', 'events in', 'wall s (start-up)', 'CPU s (start-up)', 'events/s net', 'events/CPU-s net', 'Nexmark per core (Flink 1.13)'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const m = report.machine;
+  return `${[header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n')}\nmachine: ${m.cores} cores, ${m.cpu}; parallelism 1; net = full run minus a 100-line run (start-up)\n`;
 }

@@ -559,6 +559,15 @@ export function generate(opts: GeneratorOptions): Generation {
   return { lines: lines(), stats };
 }
 
+/**
+ * When a finished generation's events count as accepted by the platform: one second after its
+ * latest `created_at`, so that runs over the same seed are repeatable and no event is from the future.
+ */
+export function acceptedAtEndOfSpan(stats: GeneratorStats): Date {
+  if (!stats.complete || stats.maxCreatedAt === null) throw new Error('generator: the lines must be consumed to the end before the span is known');
+  return new Date((Math.floor(stats.maxCreatedAt) + 1) * 1000);
+}
+
 /** The lines alone; see {@link generate} for the statistics. */
 export function generateEvents(opts: GeneratorOptions): Iterable<string> {
   return generate(opts).lines;

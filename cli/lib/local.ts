@@ -18,7 +18,7 @@ import { jobSqlParameters } from '../../infra/processing';
 import { loadStackFile } from '../../stacks/file';
 import { SluiceConfig } from '../../stacks/types';
 import { runFlinkJob } from './flink';
-import { generate, type GeneratorStats } from './generator';
+import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { linesOfFile, queryLocalLake, writeAggregates, writeCuratedEvents, writeRawArchive } from './lake';
 import { loadNamedQueries, renderQuery, type NamedQuery } from './named-queries';
 import { projectRoot } from './project';
@@ -240,7 +240,7 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string):
 
   // Generated events are accepted at the end of their own time span, so that a run is repeatable;
   // a real file is accepted now, as the ingestion functions would.
-  const ingestedAt = generated?.maxCreatedAt != null ? new Date((Math.floor(generated.maxCreatedAt) + 1) * 1000) : new Date();
+  const ingestedAt = generated ? acceptedAtEndOfSpan(generated) : new Date();
   const eventsPath = join(work, 'events.jsonl');
   const errorsRelative = errorKey(opts.source, ingestedAt, 'local', 0);
   const counts = await clock.run('ingest', async (tick) => {
