@@ -9,10 +9,11 @@ import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { finished, pipeline } from 'node:stream/promises';
-import { createGzip, type Gzip } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlibConstants, createGzip, type Gzip } from 'node:zlib';
 import { partitionPath, rawPartition, utcDate } from '../../functions/lake/partitions';
 import { aggregateRow, curatedEventRow, parseUtcTimestamp, type RowResult } from '../../functions/lake/rows';
+import { LineWriter } from './line-writer';
 import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../../functions/lake/schema';
 
 export interface WriteOptions {
@@ -60,7 +61,14 @@ export async function writeAggregates(dir: string, jsonLines: JsonLines, opts: W
  */
 export async function writeRawArchive(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
   checkBatch(opts.batch);
-  const archives = new Map<string, { gzip: Gzip; done: Promise<void> }>();
+  const archives = new Map<string, { gzip: Gzip; done: Promise<void>; pending: string[]; size: number }>();
+  // Lines are handed to gzip in chunks of about 1 MiB: a write per line costs more than compressing it.
+  const flush = async (archive: { gzip: Gzip; pending: string[]; size: number }) => {
+    const chunk = archive.pending.join('');
+    archive.pending = [];
+    archive.size = 0;
+    if (!archive.gzip.write(chunk)) await once(archive.gzip, 'drain');
+  };
   let rows = 0;
   try {
     for await (const { text, number } of nonEmptyLines(jsonLines)) {
@@ -76,13 +84,17 @@ export async function writeRawArchive(dir: string, jsonLines: JsonLines, opts: W
       if (archive === undefined) {
         const file = join(dir, `${path}${opts.batch}.json.gz`);
         mkdirSync(join(file, '..'), { recursive: true });
-        const gzip = createGzip();
-        archive = { gzip, done: pipeline(gzip, createWriteStream(file)) };
+        // Firehose's archive is plain gzip; the fastest level keeps a large local run quick.
+        const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
+        archive = { gzip, done: pipeline(gzip, createWriteStream(file)), pending: [], size: 0 };
         archives.set(path, archive);
       }
-      if (!archive.gzip.write(`${text}\n`)) await once(archive.gzip, 'drain');
+      archive.pending.push(`${text}\n`);
+      archive.size += text.length + 1;
+      if (archive.size >= 1 << 20) await flush(archive);
       rows++;
     }
+    for (const archive of archives.values()) await flush(archive);
   } finally {
     for (const archive of archives.values()) archive.gzip.end();
     await Promise.all([...archives.values()].map((a) => a.done));
@@ -138,9 +150,8 @@ export function viewSql(dir: string, table: TableDefinition): string {
 
 /** Turns each line into its table row and stages the rows as JSON lines in `file`; returns the count and the partitions seen. */
 async function stageRows(jsonLines: JsonLines, build: (value: unknown) => RowResult, what: string, table: TableDefinition, file: string): Promise<{ rows: number; paths: Set<string> }> {
-  const out = createWriteStream(file);
+  const out = new LineWriter(file);
   const paths = new Set<string>();
-  let rows = 0;
   try {
     for await (const { text, number } of nonEmptyLines(jsonLines)) {
       let value: unknown;
@@ -152,14 +163,12 @@ async function stageRows(jsonLines: JsonLines, build: (value: unknown) => RowRes
       const result = build(value);
       if (!result.ok) throw new Error(`${what}, line ${number}: ${result.reason}`);
       paths.add(partitionPath(table, result.partition));
-      rows++;
-      if (!out.write(`${JSON.stringify({ ...result.row, ...result.partition })}\n`)) await once(out, 'drain');
+      await out.write(JSON.stringify({ ...result.row, ...result.partition }));
     }
   } finally {
-    out.end();
-    await finished(out);
+    await out.close();
   }
-  return { rows, paths };
+  return { rows: out.count, paths };
 }
 
 async function writeParquet(

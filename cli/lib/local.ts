@@ -5,10 +5,8 @@
  * only when every stage has succeeded, so a failed run never leaves a half-written lake.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { once } from 'node:events';
-import { createReadStream, createWriteStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
 import { loadRegistry } from '../../functions/events/registry';
 import { createContext } from '../../functions/events/validate';
@@ -20,6 +18,7 @@ import { SluiceConfig } from '../../stacks/types';
 import { runFlinkJob } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { linesOfFile, queryLocalLake, writeAggregates, writeCuratedEvents, writeRawArchive } from './lake';
+import { LineWriter } from './line-writer';
 import { loadNamedQueries, renderQuery, type NamedQuery } from './named-queries';
 import { projectRoot } from './project';
 
@@ -192,10 +191,6 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-async function write(stream: WriteStream, text: string): Promise<void> {
-  if (!stream.write(text)) await once(stream, 'drain');
-}
-
 /** Runs the whole flow and returns the report (also written to `<out>/report.json`). */
 export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
   if (opts.input !== undefined) checkInput(opts.input);
@@ -226,13 +221,12 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string):
     const path = join(work, 'generated.jsonl');
     generated = await clock.run('generate', async (tick) => {
       const generation = generate({ events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late });
-      const out = createWriteStream(path);
+      const out = new LineWriter(path);
       for (const line of generation.lines) {
-        await write(out, `${line}\n`);
+        await out.write(line);
         tick(generation.stats.lines);
       }
-      out.end();
-      await finished(out);
+      await out.close();
       return { result: generation.stats, events: generation.stats.lines };
     });
     inputPath = path;
@@ -245,27 +239,25 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string):
   const errorsRelative = errorKey(opts.source, ingestedAt, 'local', 0);
   const counts = await clock.run('ingest', async (tick) => {
     const ctx = createContext({ source: opts.source, registry: loadRegistry(), unknownEventNames: config.validation.unknownEventNames, ingestedAt });
-    const valid = createWriteStream(eventsPath);
+    const valid = new LineWriter(eventsPath);
     mkdirSync(dirname(join(dir, errorsRelative)), { recursive: true });
-    const errors = createWriteStream(join(dir, errorsRelative));
+    const errors = new LineWriter(join(dir, errorsRelative));
     let handled = 0;
     const result: IngestCounts = await ingestFile(createReadStream(inputPath!), {
       ctx,
       objectKey: basename(inputPath!),
       sinks: {
         publish: async (entry) => {
-          await write(valid, `${entry.data}\n`);
+          await valid.write(entry.data);
           tick(++handled);
         },
         reject: async (line) => {
-          await write(errors, `${line}\n`);
+          await errors.write(line);
           tick(++handled);
         },
       },
     });
-    valid.end();
-    errors.end();
-    await Promise.all([finished(valid), finished(errors)]);
+    await Promise.all([valid.close(), errors.close()]);
     if (result.invalid === 0) rmSync(join(dir, errorsRelative));
     return { result, events: result.records };
   });
