@@ -6,10 +6,10 @@ import { projectRoot } from '../lib/project';
 
 /** `sluice config check --stack <name>`: validates a stack file without the Pulumi CLI and prints the resolved config. */
 export function registerConfig(program: Command): void {
-  const config = program.command('config').description('inspect and validate stack configuration');
+  const config = program.command('config').description('Inspect and validate stack configuration');
   config
     .command('check')
-    .description('validate Pulumi.<stack>.yaml with the same loader the Pulumi program uses, and print the resolved configuration (defaults applied)')
+    .description('Validate Pulumi.<stack>.yaml with the same loader the Pulumi program uses, and print the resolved configuration (defaults applied)')
     .requiredOption('-s, --stack <name>', 'stack name, e.g. dev or prod')
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .option('--json', 'print the resolved configuration as JSON instead of YAML')
