@@ -24,8 +24,13 @@ function integer(value: string): number {
 
 function showProgress(p: Progress): void {
   const rate = p.seconds > 0 ? Math.round(p.events / p.seconds) : 0;
-  const what = p.done ? 'done' : p.seconds === 0 ? 'started' : 'running';
-  process.stderr.write(`[${p.stage}] ${what}: ${p.events.toLocaleString('en-US')} events, ${p.seconds.toFixed(1)} s${rate > 0 ? `, ${rate.toLocaleString('en-US')} events/s` : ''}\n`);
+  if (p.seconds === 0) {
+    process.stderr.write(`[${p.stage}] started\n`);
+    return;
+  }
+  // The Flink stages count their events only when they finish.
+  const counted = p.done || p.events > 0 ? `${p.events.toLocaleString('en-US')} events, ` : '';
+  process.stderr.write(`[${p.stage}] ${p.done ? 'done' : 'running'}: ${counted}${p.seconds.toFixed(1)} s${rate > 0 ? `, ${rate.toLocaleString('en-US')} events/s` : ''}\n`);
 }
 
 const SHOWN_ROWS = 5;

@@ -7,7 +7,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { loadRegistry } from '../../functions/events/registry';
 import { createContext } from '../../functions/events/validate';
 import { errorKey } from '../../functions/ingest/error-zone';
@@ -105,7 +105,8 @@ export function checkInput(path: string): void {
   let sample = head.subarray(0, length);
   if (sample[0] === 0x1f && sample[1] === 0x8b) {
     try {
-      sample = gunzipSync(sample, { finishFlush: 2 /* Z_SYNC_FLUSH: a file's first bytes are not a whole gzip stream */ }).subarray(0, 64 * 1024);
+      // The first bytes of a file are not a whole gzip stream: decompress what is there.
+      sample = gunzipSync(sample, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 64 * 1024);
     } catch (err) {
       throw new LocalRunError(`--input ${path} starts like gzip but cannot be decompressed (${(err as Error).message}); give an intact gzip file`);
     }
