@@ -5,17 +5,10 @@
  * tests and benchmarks can compare every count against {@link GeneratorStats}.
  */
 
+import type { ReasonCode } from '../../functions/events/reasons';
+
 /** The validator's reason code each kind of generated invalid line is rejected with first. */
-export type InvalidKind =
-  | 'not_json'
-  | 'not_object'
-  | 'missing_field'
-  | 'invalid_uuid'
-  | 'invalid_event_name'
-  | 'created_at_milliseconds'
-  | 'invalid_created_at'
-  | 'schema_violation'
-  | 'reserved_field_conflict';
+export type InvalidKind = Exclude<ReasonCode, 'unknown_event_name' | 'invalid_cloudevent' | 'too_large' | 'unreadable_object'>;
 
 export const INVALID_KINDS: readonly InvalidKind[] = [
   'not_json',

@@ -1,3 +1,8 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SchemaRegistry } from '../events/registry';
+import type { KinesisSender, PublisherOptions } from './publisher';
+import type { Counters } from './telemetry';
 import { ReadFormat } from './reader';
 
 /** Reads a required environment variable, failing with the name and the fix. */
@@ -15,3 +20,16 @@ export function oneOf<T extends string>(env: NodeJS.ProcessEnv, name: string, al
 
 export const FORMATS: readonly ReadFormat[] = ['jsonl', 'json-array', 'auto'];
 export const UNKNOWN_EVENT_NAMES = ['accept', 'reject'] as const;
+
+/** What both ingestion handlers are built from: their settings and the clients and services they use. */
+export interface HandlerDeps<Settings> {
+  settings: Settings;
+  s3: Pick<S3Client, 'send'>;
+  kinesis: KinesisSender;
+  registry: SchemaRegistry;
+  logger: Logger;
+  counters: Counters;
+  /** Retry timing and sleeping, for tests. */
+  publisher?: Partial<Omit<PublisherOptions, 'client' | 'stream'>>;
+  now?: () => Date;
+}

@@ -1,14 +1,13 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { Logger } from '@aws-lambda-powertools/logger';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SNSEvent } from 'aws-lambda';
-import { SchemaRegistry } from '../events/registry';
 import { createContext, stampIngestedAt } from '../events/validate';
 import { ErrorZoneWriter, errorObjectName } from '../ingest/error-zone';
 import { CreatedObject, createdObjects } from '../ingest/notifications';
 import { IngestCounts, ingestFile } from '../ingest/pipeline';
-import { KinesisPublisher, KinesisSender, PublisherOptions } from '../ingest/publisher';
+import { KinesisPublisher } from '../ingest/publisher';
 import { ReadFormat } from '../ingest/reader';
-import { countIngest, Counters } from '../ingest/telemetry';
+import { HandlerDeps } from '../ingest/settings';
+import { countIngest } from '../ingest/telemetry';
 
 export interface S3IngestSettings {
   /** The file-drop source this function serves (name written into events and the error zone). */
@@ -22,17 +21,7 @@ export interface S3IngestSettings {
   unknownEventNames: 'accept' | 'reject';
 }
 
-export interface S3IngestDeps {
-  settings: S3IngestSettings;
-  s3: Pick<S3Client, 'send'>;
-  kinesis: KinesisSender;
-  registry: SchemaRegistry;
-  logger: Logger;
-  counters: Counters;
-  /** Retry timing and sleeping, for tests. */
-  publisher?: Partial<Omit<PublisherOptions, 'client' | 'stream'>>;
-  now?: () => Date;
-}
+export type S3IngestDeps = HandlerDeps<S3IngestSettings>;
 
 export interface ObjectResult {
   readonly key: string;

@@ -1,14 +1,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { reason } from '../events/reasons';
-import { SchemaRegistry } from '../events/registry';
 import { createContext, stampIngestedAt, validateLine } from '../events/validate';
 import { errorLine, ErrorZoneWriter, errorObjectName, STREAM_SOURCE } from '../ingest/error-zone';
 import { emptyCounts, IngestCounts } from '../ingest/pipeline';
-import { KinesisPublisher, KinesisSender, PublisherOptions } from '../ingest/publisher';
-import { countIngest, Counters } from '../ingest/telemetry';
+import { KinesisPublisher } from '../ingest/publisher';
+import { HandlerDeps } from '../ingest/settings';
+import { countIngest } from '../ingest/telemetry';
 
 export { STREAM_SOURCE };
 
@@ -18,16 +17,7 @@ export interface StreamValidateSettings {
   unknownEventNames: 'accept' | 'reject';
 }
 
-export interface StreamValidateDeps {
-  settings: StreamValidateSettings;
-  s3: Pick<S3Client, 'send'>;
-  kinesis: KinesisSender;
-  registry: SchemaRegistry;
-  logger: Logger;
-  counters: Counters;
-  publisher?: Partial<Omit<PublisherOptions, 'client' | 'stream'>>;
-  now?: () => Date;
-}
+export type StreamValidateDeps = HandlerDeps<StreamValidateSettings>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

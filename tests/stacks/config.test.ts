@@ -4,19 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadStackFile } from '../../stacks/file';
 import { ConfigError, configKey, loadStackConfig, sluiceValues } from '../../stacks/load';
+import { configProblems, TEST_ACCOUNT as ACCOUNT } from '../support/config';
 import { REPO_ROOT } from '../support/pulumi';
 
-const ACCOUNT = { id: '111111111111', region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::111111111111:role/sluice-deploy' };
-
-function problemsOf(values: Record<string, unknown>): readonly string[] {
-  try {
-    loadStackConfig('test', values);
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = configProblems;
 
 describe('stack configuration', () => {
   describe('defaults', () => {

@@ -1,17 +1,8 @@
 import { expect } from 'chai';
-import { ConfigError, loadStackConfig } from '../../stacks/load';
+import { loadStackConfig } from '../../stacks/load';
+import { configProblems, TEST_ACCOUNT as ACCOUNT } from '../support/config';
 
-const ACCOUNT = { id: '111111111111', region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::111111111111:role/sluice-deploy' };
-
-function problemsOf(processing: Record<string, unknown>): readonly string[] {
-  try {
-    loadStackConfig('test', { account: ACCOUNT, processing });
-  } catch (err) {
-    if (err instanceof ConfigError) return err.problems;
-    throw err;
-  }
-  return [];
-}
+const problemsOf = (processing: Record<string, unknown>) => configProblems({ account: ACCOUNT, processing });
 
 describe('stack configuration: Flink processing', () => {
   it('defaults each application to restoring its latest snapshot and starting at TRIM_HORIZON', () => {
