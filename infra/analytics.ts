@@ -1,9 +1,9 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { loadNamedQueries, type NamedQuery } from '../cli/lib/named-queries';
-import { CURATED_EVENTS, AGGREGATES } from '../functions/lake/schema';
+import { loadNamedQueries, type NamedQuery } from '../core/named-queries';
+import { CURATED_EVENTS, AGGREGATES } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
-import { physicalName, tagsFor } from './naming';
+import { physicalName, tagsFor, workgroupName } from '../core/naming';
 
 /** Athena's engine version 3 (Trino), as the workgroup API names it. */
 export const ENGINE_VERSION = 'Athena engine version 3';
@@ -13,11 +13,6 @@ export const RESULTS_PREFIX = 'workgroup/';
 
 /** Athena caps a named query's description at 1024 characters. */
 const DESCRIPTION_LIMIT = 1024;
-
-/** The analysts' workgroup of a stack; the CLI derives it the same way. */
-export function workgroupName(config: Pick<SluiceConfig, 'stack'>): string {
-  return physicalName(config, 'analysts');
-}
 
 interface AnalystScope {
   account: string;

@@ -21,7 +21,7 @@ export interface FunctionBundle {
  * output is deterministic, so an unchanged function is an unchanged artifact.
  *
  * `include` maps a folder of the archive to a folder of the repository whose files the function
- * reads at run time (e.g. `{ schemas: 'functions/events/schemas' }`); they count in the hash.
+ * reads at run time (e.g. `{ schemas: 'core/events/schemas' }`); they count in the hash.
  */
 export function bundleFunction(entry: string, include: Readonly<Record<string, string>> = {}): FunctionBundle {
   const result = buildSync({

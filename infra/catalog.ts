@@ -2,13 +2,15 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { partitionTemplate } from '../functions/lake/partitions';
-import { AGGREGATES, CURATED_EVENTS, ERRORS, glueType, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../functions/lake/schema';
+import { partitionTemplate } from '../core/lake/partitions';
+import { AGGREGATES, CURATED_EVENTS, ERRORS, glueType, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
-import { statefulOptions, tagsFor } from './naming';
+import { statefulOptions } from './naming';
+import { STREAM_SOURCE } from '../core/error-zone';
+import { glueDatabaseName, tagsFor } from '../core/naming';
 
 /** The schema registry: one JSON Schema per event name, `<event_name>.json`. */
-export const SCHEMA_REGISTRY_DIR = join(__dirname, '..', 'functions', 'events', 'schemas');
+export const SCHEMA_REGISTRY_DIR = join(__dirname, '..', 'core', 'events', 'schemas');
 
 /**
  * How far back curated partitions are projected. Curated data does not expire; older partitions
@@ -16,9 +18,6 @@ export const SCHEMA_REGISTRY_DIR = join(__dirname, '..', 'functions', 'events', 
  * their ingestion (maxFutureSkewSeconds), so the range ends one day ahead.
  */
 export const CURATED_PROJECTION_RANGE = 'NOW-5YEARS,NOW+1DAYS';
-
-/** The stream source's name in the error zone (file-drop sources use their configured names). */
-export const STREAM_SOURCE = 'stream';
 
 const SERDE = {
   parquet: {
@@ -35,11 +34,6 @@ const SERDE = {
     parameters: { 'serialization.format': '1', 'ignore.malformed.json': 'FALSE' },
   },
 } as const;
-
-/** The Glue database of a stack; Athena names are simplest with lower-case letters, digits and `_`. */
-export function glueDatabaseName(config: Pick<SluiceConfig, 'stack'>): string {
-  return `sluice_${config.stack.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`;
-}
 
 /** Event types (first part of each event name) with a schema in the registry, sorted. */
 export function registryEventTypes(dir: string = SCHEMA_REGISTRY_DIR): string[] {

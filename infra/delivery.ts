@@ -1,10 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { partitionTemplate } from '../functions/lake/partitions';
-import { AGGREGATES, CURATED_EVENTS, RAW_EVENTS } from '../functions/lake/schema';
+import { partitionTemplate } from '../core/lake/partitions';
+import { AGGREGATES, CURATED_EVENTS, RAW_EVENTS } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
 import { bundleFunction } from './bundle';
-import { physicalName, tagsFor } from './naming';
+import { physicalName, tagsFor } from '../core/naming';
+import { METRICS_NAMESPACE } from '../core/function-env';
 
 /** Zone of the lake bucket where Firehose writes what it could not deliver or transform. */
 export const DELIVERY_ERRORS_PREFIX = 'errors/delivery/';
@@ -196,7 +197,7 @@ export class Delivery extends pulumi.ComponentResource {
         kmsKeyArn: args.keyArn,
         loggingConfig: { logFormat: 'JSON', logGroup: transformLogs.name },
         environment: {
-          variables: { POWERTOOLS_SERVICE_NAME: 'firehose-transform', POWERTOOLS_METRICS_NAMESPACE: 'Sluice', POWERTOOLS_LOG_LEVEL: 'INFO' },
+          variables: { POWERTOOLS_SERVICE_NAME: 'firehose-transform', POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL: 'INFO' },
         },
         tags,
       },

@@ -1,12 +1,13 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { errorZonePrefix, STREAM_SOURCE } from '../functions/ingest/error-zone';
+import { errorZonePrefix, STREAM_SOURCE } from '../core/error-zone';
 import { FileSourceConfig, SluiceConfig } from '../stacks/types';
 import { bundleFunction, FunctionBundle } from './bundle';
-import { physicalName, tagsFor } from './naming';
+import { physicalName, tagsFor } from '../core/naming';
+import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
-export const SCHEMA_REGISTRY = { schemas: 'functions/events/schemas' } as const;
+export const SCHEMA_REGISTRY = { schemas: 'core/events/schemas' } as const;
 
 /** Days a message stays in the dead-letter and on-failure queues: SQS's maximum, time to investigate and redrive. */
 export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600;
@@ -147,11 +148,11 @@ export class Ingestion extends pulumi.ComponentResource {
     const environment = (service: string, extra: Record<string, pulumi.Input<string>>) => ({
       variables: {
         POWERTOOLS_SERVICE_NAME: service,
-        POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        SLUICE_EVENTS_STREAM_ARN: args.eventsStreamArn,
-        SLUICE_LAKE_BUCKET: args.lakeBucket.bucket,
-        SLUICE_UNKNOWN_EVENT_NAMES: config.validation.unknownEventNames,
+        [FUNCTION_ENV.eventsStreamArn]: args.eventsStreamArn,
+        [FUNCTION_ENV.lakeBucket]: args.lakeBucket.bucket,
+        [FUNCTION_ENV.unknownEventNames]: config.validation.unknownEventNames,
         ...extra,
       },
     });
@@ -210,7 +211,7 @@ export class Ingestion extends pulumi.ComponentResource {
           role: fnRole.arn,
           deadLetterConfig: { targetArn: this.deadLetterQueue.arn },
           loggingConfig: { logFormat: 'JSON', logGroup: logs.name },
-          environment: environment('s3-ingest', { SLUICE_SOURCE: source.name, SLUICE_PREFIX: source.prefix, SLUICE_FORMAT: source.format }),
+          environment: environment('s3-ingest', { [FUNCTION_ENV.source]: source.name, [FUNCTION_ENV.prefix]: source.prefix, [FUNCTION_ENV.format]: source.format }),
         },
         { parent: this, dependsOn: [logs, rolePolicy] },
       );

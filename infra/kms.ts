@@ -1,7 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { SluiceConfig } from '../stacks/types';
-import { physicalName, statefulOptions, tagsFor } from './naming';
+import { statefulOptions } from './naming';
+import { physicalName, tagsFor } from '../core/naming';
 
 export interface PlatformKeyArgs {
   config: SluiceConfig;

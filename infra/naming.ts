@@ -1,30 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { SluiceConfig } from '../stacks/types';
 
-export const PROJECT = 'sluice';
-
-/**
- * Physical AWS name of a resource: `sluice-<stack>-<parts...>`. Stack-qualified so dev and prod
- * never collide even when they share an account during a migration.
- */
-export function physicalName(config: Pick<SluiceConfig, 'stack'>, ...parts: string[]): string {
-  return [PROJECT, config.stack, ...parts].join('-');
-}
-
-/** Bucket names are global across all AWS accounts, so they carry the account id as well. */
-export function bucketName(config: Pick<SluiceConfig, 'stack' | 'account'>, purpose: string): string {
-  const name = physicalName(config, config.account.id, purpose);
-  if (name.length > 63) {
-    throw new Error(`bucket name ${name} is longer than S3's 63 characters; shorten the stack name "${config.stack}"`);
-  }
-  return name;
-}
-
-/** Tags on every resource: the stack's own tags, then project, stack and component, which they cannot override. */
-export function tagsFor(config: Pick<SluiceConfig, 'stack' | 'tags'>, component: string): Record<string, string> {
-  return { ...config.tags, project: PROJECT, stack: config.stack, component };
-}
-
 /**
  * Options for stateful resources (streams, buckets, key, databases): with `protection.stateful`
  * they cannot be deleted by a `pulumi up` or `destroy`, and are left in place if removed from state.

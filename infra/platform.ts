@@ -5,7 +5,8 @@ import { Catalog } from './catalog';
 import { Delivery } from './delivery';
 import { Ingestion } from './ingestion';
 import { PlatformKey } from './kms';
-import { FlinkJobName, Processing } from './processing';
+import type { FlinkJobName } from '../core/jobs';
+import { Processing } from './processing';
 import { Storage } from './storage';
 import { Streams } from './streams';
 

@@ -3,11 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
-import { physicalName, tagsFor } from './naming';
-
-/** The Flink SQL jobs, each its own Managed Service for Apache Flink application. */
-export type FlinkJobName = 'dedup-filter' | 'aggregate';
+import { physicalName, tagsFor } from '../core/naming';
 
 /** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
 export const FLINK_RUNTIME = 'FLINK-2_2';
@@ -57,23 +55,6 @@ export interface FlinkJobStreams {
   events: string;
   processed: string;
   aggregates: string;
-}
-
-/**
- * The SQL parameters of a job from the stack's processing config, named as the runner's SQL
- * declares them. The cloud applications and the local mode pass the same values.
- */
-export function jobSqlParameters(job: FlinkJobName, config: Pick<SluiceConfig, 'processing'>): Record<string, string> {
-  const p = config.processing;
-  if (job === 'dedup-filter') {
-    return {
-      dedup_ttl_seconds: String(p.dedupTtlHours * 3600),
-      exclude_event_types: p.excludeEventTypes.join(','),
-      exclude_event_names: p.excludeEventNames.join(','),
-      max_future_skew_seconds: String(p.maxFutureSkewSeconds),
-    };
-  }
-  return { window_seconds: String(p.windowSeconds), allowed_lateness_seconds: String(p.allowedLatenessSeconds) };
 }
 
 /**
@@ -301,10 +282,9 @@ export class Processing extends pulumi.ComponentResource {
       { parent: this },
     );
     const appArgs = { config: args.config, codeBucketArn: args.codeBucket.arn, codeKey: artifact.key, keyArn: args.keyArn, streams: args.streams };
-    this.applications = {
-      'dedup-filter': new FlinkApplication(`${name}-dedup-filter`, { ...appArgs, job: 'dedup-filter' }, { parent: this, dependsOn: [this.code] }),
-      aggregate: new FlinkApplication(`${name}-aggregate`, { ...appArgs, job: 'aggregate' }, { parent: this, dependsOn: [this.code] }),
-    };
+    this.applications = Object.fromEntries(
+      FLINK_JOBS.map((job) => [job, new FlinkApplication(`${name}-${job}`, { ...appArgs, job }, { parent: this, dependsOn: [this.code] })]),
+    ) as Record<FlinkJobName, FlinkApplication>;
     this.registerOutputs({
       codeKey: artifact.key,
       dedupFilterApplicationArn: this.applications['dedup-filter'].application.arn,

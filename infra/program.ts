@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import { join } from 'node:path';
 import { SluiceConfig } from '../stacks/types';
-import { physicalName } from './naming';
+import { physicalName } from '../core/naming';
 import { Platform } from './platform';
 
 /**

@@ -1,7 +1,8 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { LakeLifecycleConfig, SluiceConfig } from '../stacks/types';
-import { bucketName, statefulOptions, tagsFor } from './naming';
+import { statefulOptions } from './naming';
+import { bucketName, tagsFor } from '../core/naming';
 
 /** Zones of the lake bucket, as key prefixes. */
 export const LAKE_ZONES = { raw: 'raw/', curated: 'curated/', errors: 'errors/' } as const;

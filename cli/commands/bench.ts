@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchIngest, formatIngestBench } from '../lib/bench-ingest';
-import { benchLocal, formatLocalBench } from '../lib/bench-local';
-import { benchFlink, formatFlinkBench } from '../lib/flink-bench';
-import { Progress } from '../lib/local';
-import { machine } from '../lib/machine';
-import { projectRoot } from '../lib/project';
+import { benchIngest, formatIngestBench } from '../../local/bench/ingest';
+import { benchLocal, formatLocalBench } from '../../local/bench/local';
+import { benchFlink, formatFlinkBench } from '../../local/bench/flink';
+import { Progress } from '../../local/run';
+import { machine } from '../../local/bench/machine';
+import { projectRoot } from '../../core/project';
 
 function count(value: string): number {
   const n = Number(value);

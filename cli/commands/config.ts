@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadStackFile } from '../../stacks/file';
 import { ConfigError } from '../../stacks/load';
-import { projectRoot } from '../lib/project';
+import { projectRoot } from '../../core/project';
 
 /** `sluice config check --stack <name>`: validates a stack file without the Pulumi CLI and prints the resolved config. */
 export function registerConfig(program: Command): void {

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { FLINK_JOBS, FlinkRunError, isFlinkJob, runFlinkJob } from '../lib/flink';
+import { FLINK_JOBS, isFlinkJob } from '../../core/jobs';
+import { FlinkRunError, runFlinkJob } from '../../local/flink';
 
 function param(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { generate, GeneratorStats } from '../lib/generator';
+import { generate, GeneratorStats } from '../../local/generator';
 
 function share(value: string): number {
   const n = Number(value);

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { FlinkRunError } from '../lib/flink';
-import { LocalReport, LocalRunError, Progress, runLocal, STAGES } from '../lib/local';
+import { FlinkRunError } from '../../local/flink';
+import { LocalReport, LocalRunError, Progress, runLocal, STAGES } from '../../local/run';
 import { ConfigError } from '../../stacks/load';
 
 function count(value: string): number {

@@ -1,14 +1,14 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { Command } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
-import { glueDatabaseName } from '../../infra/catalog';
-import { workgroupName } from '../../infra/analytics';
+import { glueDatabaseName } from '../../core/naming';
+import { workgroupName } from '../../core/naming';
 import { loadStackFile } from '../../stacks/file';
 import { ConfigError } from '../../stacks/load';
-import { AthenaQueryError, runAthenaQuery, type QueryResult } from '../lib/athena';
-import { queryLocalLake } from '../lib/lake';
-import { describeParams, findNamedQuery, loadNamedQueries, NamedQueryError, parseParamArgs, renderQuery } from '../lib/named-queries';
-import { projectRoot } from '../lib/project';
+import { AthenaQueryError, runAthenaQuery, type QueryResult } from '../../ops/athena';
+import { queryLocalLake } from '../../local/lake';
+import { describeParams, findNamedQuery, loadNamedQueries, NamedQueryError, parseParamArgs, renderQuery } from '../../core/named-queries';
+import { projectRoot } from '../../core/project';
 import { formatCsv, formatTable } from '../lib/table';
 
 interface QueryOptions {

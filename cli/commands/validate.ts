@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { validateFile } from '../lib/validate-file';
+import { validateFile } from '../../local/validate-file';
 
 export function registerValidate(program: Command): void {
   program
@@ -10,7 +10,7 @@ export function registerValidate(program: Command): void {
     .option('--source <name>', 'source name written into every event and error line', 'local')
     .addOption(new Option('--format <format>', 'how the file holds events').choices(['auto', 'jsonl', 'json-array']).default('auto'))
     .addOption(new Option('--unknown-event-names <policy>', 'events whose name has no schema').choices(['accept', 'reject']).default('accept'))
-    .option('--schemas <dir>', 'schema registry folder (default: functions/events/schemas)')
+    .option('--schemas <dir>', 'schema registry folder (default: core/events/schemas)')
     .addHelpText('after', '\nExample:\n  npx sluice validate drops/2026-03-17.jsonl.gz --out out/validated\n\nExit status: 0 when the file was read (even with invalid events), 1 when it could not be read.')
     .action(async (file: string, opts: { out: string; source: string; format: 'auto' | 'jsonl' | 'json-array'; unknownEventNames: 'accept' | 'reject'; schemas?: string }) => {
       const { counts, validPath, errorsPath } = await validateFile(file, opts.out, {

@@ -1,5 +1,5 @@
 /** Text renderings of a query result: an aligned table for the terminal and RFC 4180 CSV. */
-import type { QueryResult } from './athena';
+import type { QueryResult } from '../../ops/athena';
 
 const NULL = 'NULL';
 

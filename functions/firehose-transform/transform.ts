@@ -22,7 +22,7 @@ import type {
   FirehoseTransformationResult,
   FirehoseTransformationResultRecord,
 } from 'aws-lambda';
-import { curatedEventRow } from '../lake/rows';
+import { curatedEventRow } from '../../core/lake/rows';
 
 /**
  * Lambda's synchronous response limit is 6 MB; this stays under it with room for the runtime's

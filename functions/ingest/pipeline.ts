@@ -1,6 +1,6 @@
-import { Reason, reason, ReasonCode } from '../events/reasons';
-import { validateLine, ValidationContext } from '../events/validate';
-import { errorLine, ErrorOrigin } from './error-zone';
+import { Reason, reason, ReasonCode } from '../../core/events/reasons';
+import { validateLine, ValidationContext } from '../../core/events/validate';
+import { errorLine, ErrorOrigin } from '../../core/error-zone';
 import { readEvents, ReadError, ReadFormat } from './reader';
 import { PublishEntry } from './publisher';
 

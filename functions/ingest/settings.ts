@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { SchemaRegistry } from '../events/registry';
+import type { SchemaRegistry } from '../../core/events/registry';
 import type { KinesisSender, PublisherOptions } from './publisher';
 import type { Counters } from './telemetry';
 import { ReadFormat } from './reader';

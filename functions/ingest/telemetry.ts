@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { ReasonCode } from '../events/reasons';
+import { ReasonCode } from '../../core/events/reasons';
 import { IngestCounts } from './pipeline';
 
 /** The ingestion metrics (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE, dimension `service`). */

@@ -1,7 +1,8 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SNSEvent } from 'aws-lambda';
-import { createContext, stampIngestedAt } from '../events/validate';
-import { ErrorZoneWriter, errorObjectName } from '../ingest/error-zone';
+import { createContext, stampIngestedAt } from '../../core/events/validate';
+import { ErrorZoneWriter } from '../ingest/error-zone';
+import { errorObjectName } from '../../core/error-zone';
 import { CreatedObject, createdObjects } from '../ingest/notifications';
 import { IngestCounts, ingestFile } from '../ingest/pipeline';
 import { KinesisPublisher } from '../ingest/publisher';

@@ -1,9 +1,10 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { reason } from '../events/reasons';
-import { createContext, stampIngestedAt, validateLine } from '../events/validate';
-import { errorLine, ErrorZoneWriter, errorObjectName, STREAM_SOURCE } from '../ingest/error-zone';
+import { reason } from '../../core/events/reasons';
+import { createContext, stampIngestedAt, validateLine } from '../../core/events/validate';
+import { ErrorZoneWriter } from '../ingest/error-zone';
+import { errorLine, errorObjectName, STREAM_SOURCE } from '../../core/error-zone';
 import { emptyCounts, IngestCounts } from '../ingest/pipeline';
 import { KinesisPublisher } from '../ingest/publisher';
 import { HandlerDeps } from '../ingest/settings';

@@ -11,8 +11,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildProgram } from '../../cli/index';
-import { AthenaQueryError, backoffDelays, runAthenaQuery, type AthenaSender } from '../../cli/lib/athena';
-import { findNamedQuery, renderQuery } from '../../cli/lib/named-queries';
+import { AthenaQueryError, backoffDelays, runAthenaQuery, type AthenaSender } from '../../ops/athena';
+import { findNamedQuery, renderQuery } from '../../core/named-queries';
 import { buildFixtureLake } from '../support/lake-fixture';
 import { startMoto } from '../support/moto';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { registerValidate } from '../../cli/commands/validate';
-import { generate } from '../../cli/lib/generator';
-import { validateFile } from '../../cli/lib/validate-file';
+import { generate } from '../../local/generator';
+import { validateFile } from '../../local/validate-file';
 
 const readLines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 

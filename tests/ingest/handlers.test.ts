@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import type { KinesisStreamEvent, SNSEvent } from 'aws-lambda';
 import { gzipSync } from 'node:zlib';
-import { generate } from '../../cli/lib/generator';
-import { SchemaRegistry } from '../../functions/events/registry';
+import { generate } from '../../local/generator';
+import { SchemaRegistry } from '../../core/events/registry';
 import { createdObjects, decodeS3Key } from '../../functions/ingest/notifications';
 import { PublishError } from '../../functions/ingest/publisher';
 import { createS3IngestHandler } from '../../functions/s3-ingest/handler';

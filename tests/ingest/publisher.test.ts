@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { backoffDelay } from '../../functions/ingest/backoff';
-import { ErrorZoneWriter, errorKey, errorLine, errorObjectName } from '../../functions/ingest/error-zone';
+import { ErrorZoneWriter } from '../../functions/ingest/error-zone';
+import { errorKey, errorLine, errorObjectName } from '../../core/error-zone';
 import { isRetryable, KinesisPublisher, PublishError } from '../../functions/ingest/publisher';
 import { FakeKinesis, noSleep } from '../support/fakes';
 

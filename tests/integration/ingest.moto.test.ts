@@ -12,9 +12,9 @@ import {
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent, KinesisStreamRecord, SNSEvent } from 'aws-lambda';
 import { gzipSync } from 'node:zlib';
-import { generate } from '../../cli/lib/generator';
-import { SchemaRegistry } from '../../functions/events/registry';
-import { validateLine, createContext } from '../../functions/events/validate';
+import { generate } from '../../local/generator';
+import { SchemaRegistry } from '../../core/events/registry';
+import { validateLine, createContext } from '../../core/events/validate';
 import { createS3IngestHandler } from '../../functions/s3-ingest/handler';
 import { createStreamValidateHandler } from '../../functions/stream-validate/handler';
 import { awsFixture, noSleep, RecordingCounters, silentLogger } from '../support/fakes';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { checkInput, LocalRunError, prepareOutput } from '../../cli/lib/local';
+import { checkInput, LocalRunError, prepareOutput } from '../../local/run';
 
 describe('local mode: input and output checks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-input-'));

@@ -3,11 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadRegistry } from '../../functions/events/registry';
-import { createContext, validateLine } from '../../functions/events/validate';
-import { generate } from '../../cli/lib/generator';
-import { queryLocalLake } from '../../cli/lib/lake';
-import type { LocalReport } from '../../cli/lib/local';
+import { loadRegistry } from '../../core/events/registry';
+import { createContext, validateLine } from '../../core/events/validate';
+import { generate } from '../../local/generator';
+import { queryLocalLake } from '../../local/lake';
+import type { LocalReport } from '../../local/run';
 import { loadStackFile } from '../../stacks/file';
 import { REPO_ROOT } from '../support/pulumi';
 

@@ -4,7 +4,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { ReasonCode } from '../../functions/events/reasons';
+import { ReasonCode } from '../../core/events/reasons';
 import { Counters, IngestMetric } from '../../functions/ingest/telemetry';
 
 export const AWS_FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'aws-events');

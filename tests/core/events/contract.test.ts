@@ -2,10 +2,10 @@ import { expect } from 'chai';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from '../../cli/lib/generator';
-import { isoFromSeconds } from '../../functions/events/envelope';
-import { loadRegistry, SchemaRegistry } from '../../functions/events/registry';
-import { createContext, stampIngestedAt, validateLine, ValidationContext } from '../../functions/events/validate';
+import { generate } from '../../../local/generator';
+import { isoFromSeconds } from '../../../core/events/envelope';
+import { loadRegistry, SchemaRegistry } from '../../../core/events/registry';
+import { createContext, stampIngestedAt, validateLine, ValidationContext } from '../../../core/events/validate';
 
 const INGESTED = new Date('2026-11-22T03:00:00.000Z');
 const registry = SchemaRegistry.fromDirectory();
@@ -255,7 +255,7 @@ describe('event contract: validateLine', () => {
       accept(line({ event_name: 'brand:new' }));
       const reasons = reject(line({ event_name: 'brand:new' }), ctx({ unknownEventNames: 'reject' }));
       expect(reasons).to.deep.equal([
-        { code: 'unknown_event_name', message: 'event_name "brand:new" has no schema in the registry and this stack rejects unknown names; add functions/events/schemas/brand:new.json or fix the name' },
+        { code: 'unknown_event_name', message: 'event_name "brand:new" has no schema in the registry and this stack rejects unknown names; add core/events/schemas/brand:new.json or fix the name' },
       ]);
     });
     it('ships schemas for a sample of event names, compiled once per folder', () => {

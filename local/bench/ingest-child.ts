@@ -2,8 +2,8 @@
 // ingests one file through the s3-ingest code path with Kinesis and S3 replaced by counting sinks.
 import { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
 import { createReadStream, statSync } from 'node:fs';
-import { loadRegistry } from '../../functions/events/registry';
-import { createContext } from '../../functions/events/validate';
+import { loadRegistry } from '../../core/events/registry';
+import { createContext } from '../../core/events/validate';
 import { ErrorZoneWriter } from '../../functions/ingest/error-zone';
 import { ingestFile } from '../../functions/ingest/pipeline';
 import { KinesisPublisher } from '../../functions/ingest/publisher';

@@ -5,7 +5,7 @@
  * tests and benchmarks can compare every count against {@link GeneratorStats}.
  */
 
-import type { ReasonCode } from '../../functions/events/reasons';
+import type { ReasonCode } from '../core/events/reasons';
 
 /** The validator's reason code each kind of generated invalid line is rejected with first. */
 export type InvalidKind = Exclude<ReasonCode, 'unknown_event_name' | 'invalid_cloudevent' | 'too_large' | 'unreadable_object'>;
@@ -206,7 +206,7 @@ const CURRENCIES = ['GBP', 'EUR', 'USD', 'BRL', 'JPY'];
 const PLANS = ['monthly', 'annual', 'family', 'student'];
 const QUERIES = ['python loops', 'spanish verbs', 'derivatives', 'chord progressions', 'sql joins', 'watercolour wash'];
 
-/** Name-specific payload fields; the shapes match the schemas in functions/events/schemas/. */
+/** Name-specific payload fields; the shapes match the schemas in core/events/schemas/. */
 function properties(rand: Rand, name: string): Record<string, unknown> {
   const course = pick(rand, COURSES);
   const lesson = `${course}-l${int(rand, 1, 40)}`;
@@ -279,7 +279,7 @@ function buildEvent(rand: Rand, name: string, createdAt: number): Record<string,
   };
 }
 
-/** Names with a schema in functions/events/schemas/ and a required payload field a producer can forget. */
+/** Names with a schema in core/events/schemas/ and a required payload field a producer can forget. */
 const SCHEMA_BREAKS: ReadonlyArray<readonly [string, (e: Record<string, unknown>) => void]> = [
   ['lesson:completed', (e) => { delete (e.properties as Record<string, unknown>).lesson_id; }],
   ['payment:order:completed', (e) => { (e.properties as Record<string, unknown>).amount = '12.99'; }],

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { mapCloudEvent, parseRfc3339, validateCloudEvent } from '../../functions/events/cloudevents';
-import { SchemaRegistry } from '../../functions/events/registry';
-import { createContext, validateLine } from '../../functions/events/validate';
+import { mapCloudEvent, parseRfc3339, validateCloudEvent } from '../../../core/events/cloudevents';
+import { SchemaRegistry } from '../../../core/events/registry';
+import { createContext, validateLine } from '../../../core/events/validate';
 
-const FIXTURES = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'cloudevents');
+const FIXTURES = join(__dirname, '..', '..', '..', '..', 'shared', 'fixtures', 'cloudevents');
 interface Vector {
   id: string;
   event?: Record<string, unknown>;

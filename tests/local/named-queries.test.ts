@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, rmSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { openLocalLake } from '../../cli/lib/lake';
+import { openLocalLake } from '../../local/lake';
 import {
   ATHENA_SQL_DIR,
   findNamedQuery,
@@ -11,7 +11,7 @@ import {
   placeholders,
   renderLiteral,
   renderQuery,
-} from '../../cli/lib/named-queries';
+} from '../../core/named-queries';
 import { buildFixtureLake, E1, E2, E5 } from '../support/lake-fixture';
 
 describe('named queries', () => {

@@ -159,7 +159,7 @@ function finish(text: string, event: Record<string, unknown>, earlier: Reason[] 
     const schemaProblems = ctx.registry.check(eventName, event);
     if (schemaProblems === undefined) {
       if (ctx.unknownEventNames === 'reject') {
-        (reasons ??= []).push(reason('unknown_event_name', `event_name "${eventName}" has no schema in the registry and this stack rejects unknown names; add functions/events/schemas/${eventName}.json or fix the name`));
+        (reasons ??= []).push(reason('unknown_event_name', `event_name "${eventName}" has no schema in the registry and this stack rejects unknown names; add core/events/schemas/${eventName}.json or fix the name`));
       }
     } else if (schemaProblems.length > 0) {
       (reasons ??= []).push(...schemaProblems);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { registerGenerate } from '../../cli/commands/generate';
-import { EVENT_NAMES, generate, INVALID_KINDS } from '../../cli/lib/generator';
+import { EVENT_NAMES, generate, INVALID_KINDS } from '../../local/generator';
 
 const run = (opts: Parameters<typeof generate>[0]) => {
   const g = generate(opts);

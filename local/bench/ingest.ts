@@ -1,10 +1,10 @@
 import { fork } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRegistry } from '../../functions/events/registry';
-import { createContext, validateLine } from '../../functions/events/validate';
-import { generate } from './generator';
-import { LineWriter } from './line-writer';
+import { loadRegistry } from '../../core/events/registry';
+import { createContext, validateLine } from '../../core/events/validate';
+import { generate } from '../generator';
+import { LineWriter } from '../line-writer';
 import { describeMachine, Machine, machine } from './machine';
 
 /** Results of `sluice bench ingest`; see {@link benchIngest}. */
@@ -113,7 +113,7 @@ async function ensureFile(dir: string, mib: number, log: (line: string) => void)
 
 function memoryRun(file: string): Promise<NonNullable<IngestBenchResult['memory']>> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, 'bench-ingest-child.ts'), [file], { execArgv: ['--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(__dirname, 'ingest-child.ts'), [file], { execArgv: ['--require', 'tsx/cjs'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: NonNullable<IngestBenchResult['memory']> | undefined;
     child.on('message', (m) => {
       result = m as NonNullable<IngestBenchResult['memory']>;

@@ -11,10 +11,10 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip, type Gzip } from 'node:zlib';
-import { partitionPath, rawPartition, utcDate } from '../../functions/lake/partitions';
-import { aggregateRow, curatedEventRow, parseUtcTimestamp, type RowResult } from '../../functions/lake/rows';
+import { partitionPath, rawPartition, utcDate } from '../core/lake/partitions';
+import { aggregateRow, curatedEventRow, parseUtcTimestamp, type RowResult } from '../core/lake/rows';
 import { LineWriter } from './line-writer';
-import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../../functions/lake/schema';
+import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../core/lake/schema';
 
 export interface WriteOptions {
   /**
@@ -189,7 +189,7 @@ async function writeParquet(
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      // Timestamps travel as epoch milliseconds (see functions/lake/rows.ts) and become TIMESTAMP here.
+      // Timestamps travel as epoch milliseconds (see core/lake/rows.ts) and become TIMESTAMP here.
       const staged = [...table.columns, ...table.partitionKeys].map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : duckdbType(c.type)}'`);
       const select = [...table.columns, ...table.partitionKeys].map((c) => (c.type === 'timestamp' ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`));
       const partitions = table.partitionKeys.map((k) => `"${k.name}"`).join(', ');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { createdDate, partitionPath, partitionTemplate, rawPartition, utcDate, windowDate } from '../../functions/lake/partitions';
-import { aggregateRow, curatedEventRow, parseUtcTimestamp } from '../../functions/lake/rows';
-import { AGGREGATES, CURATED_EVENTS, duckdbType, ENRICHED_EVENT_FIELDS, ERRORS, glueType, LAKE_TABLES, RAW_EVENTS } from '../../functions/lake/schema';
+import { createdDate, partitionPath, partitionTemplate, rawPartition, utcDate, windowDate } from '../../core/lake/partitions';
+import { aggregateRow, curatedEventRow, parseUtcTimestamp } from '../../core/lake/rows';
+import { AGGREGATES, CURATED_EVENTS, duckdbType, ENRICHED_EVENT_FIELDS, ERRORS, glueType, LAKE_TABLES, RAW_EVENTS } from '../../core/lake/schema';
 import { E1 } from '../support/lake-fixture';
 
 describe('lake schema, partitions and rows', () => {

@@ -45,7 +45,7 @@ export interface NamedQuery {
   readonly file: string;
 }
 
-export const ATHENA_SQL_DIR = join(__dirname, '..', '..', 'sql', 'athena');
+export const ATHENA_SQL_DIR = join(__dirname, '..', 'sql', 'athena');
 
 const NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const PARAM_NAME = /^[a-z_][a-z0-9_]*$/;

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { openLocalLake, writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive } from '../../cli/lib/lake';
+import { openLocalLake, writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive } from '../../local/lake';
 import { transformRecords } from '../../functions/firehose-transform/transform';
-import { AGGREGATES, CURATED_EVENTS } from '../../functions/lake/schema';
+import { AGGREGATES, CURATED_EVENTS } from '../../core/lake/schema';
 import { AGGREGATE_ROWS, CURATED, E1, E2, ERROR_RECORDS, RAW, jsonl } from '../support/lake-fixture';
 
 async function query(sql: string): Promise<Record<string, unknown>[]> {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLocal, STAGES, type LocalReport, type Progress, type StageName } from './local';
+import { runLocal, STAGES, type LocalReport, type Progress, type StageName } from '../run';
 import { describeMachine, machine, type Machine } from './machine';
 
 export interface LocalBenchOptions {

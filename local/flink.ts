@@ -1,15 +1,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { projectRoot } from './project';
-
-/** The Flink SQL jobs the runner knows (sql/flink/<job>/). */
-export const FLINK_JOBS = ['dedup-filter', 'aggregate'] as const;
-export type FlinkJob = (typeof FLINK_JOBS)[number];
-
-export function isFlinkJob(name: string): name is FlinkJob {
-  return (FLINK_JOBS as readonly string[]).includes(name);
-}
+import type { FlinkJobName } from '../core/jobs';
+import { projectRoot } from '../core/project';
 
 /** Where the runner module, its local jar and its local classpath live. */
 export function runnerPaths(root = projectRoot()) {
@@ -64,7 +57,7 @@ export function ensureRunnerJar(log: (line: string) => void = (line) => process.
 }
 
 export interface FlinkRunOptions {
-  job: FlinkJob;
+  job: FlinkJobName;
   /** A JSON-lines file: enriched events for dedup-filter, processed events for aggregate. */
   input: string;
   /** Output directory; receives one <sink>.jsonl file per sink of the job. */
@@ -84,7 +77,7 @@ export interface FlinkSinkOutput {
 
 /** The runner's summary of a local run. */
 export interface FlinkRunSummary {
-  job: FlinkJob;
+  job: FlinkJobName;
   /** From submitting the job to the end of its input, in the mini-cluster. */
   elapsed_ms: number;
   /** CPU time the runner's JVM used over the same span (operators, mini-cluster, JIT, GC). */

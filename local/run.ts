@@ -8,19 +8,19 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, closeSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { loadRegistry } from '../../functions/events/registry';
-import { createContext } from '../../functions/events/validate';
-import { errorKey } from '../../functions/ingest/error-zone';
-import { ingestFile, type IngestCounts } from '../../functions/ingest/pipeline';
-import { jobSqlParameters } from '../../infra/processing';
-import { loadStackFile } from '../../stacks/file';
-import { SluiceConfig } from '../../stacks/types';
+import { loadRegistry } from '../core/events/registry';
+import { createContext } from '../core/events/validate';
+import { errorKey } from '../core/error-zone';
+import { ingestFile, type IngestCounts } from '../functions/ingest/pipeline';
+import { jobSqlParameters } from '../core/jobs';
+import { loadStackFile } from '../stacks/file';
+import { SluiceConfig } from '../stacks/types';
 import { runFlinkJob } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { linesOfFile, queryLocalLake, writeAggregates, writeCuratedEvents, writeRawArchive } from './lake';
 import { LineWriter } from './line-writer';
-import { loadNamedQueries, renderQuery, type NamedQuery } from './named-queries';
-import { projectRoot } from './project';
+import { loadNamedQueries, renderQuery, type NamedQuery } from '../core/named-queries';
+import { projectRoot } from '../core/project';
 
 /** Input or output the local run cannot use; the message names it and says what to do. */
 export class LocalRunError extends Error {}

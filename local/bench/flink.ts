@@ -1,10 +1,11 @@
 import { closeSync, createWriteStream, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
-import { loadRegistry } from '../../functions/events/registry';
-import { createContext, validateLine } from '../../functions/events/validate';
-import { FlinkJob, runFlinkJob } from './flink';
-import { acceptedAtEndOfSpan, generate } from './generator';
+import { loadRegistry } from '../../core/events/registry';
+import { createContext, validateLine } from '../../core/events/validate';
+import type { FlinkJobName } from '../../core/jobs';
+import { runFlinkJob } from '../flink';
+import { acceptedAtEndOfSpan, generate } from '../generator';
 import { machine, type Machine } from './machine';
 
 /**
@@ -55,7 +56,7 @@ export async function writeBenchInput(path: string, events: number, seed: number
 }
 
 export interface BenchResult {
-  job: 'dedup-filter' | 'aggregate';
+  job: FlinkJobName;
   inputRecords: number;
   outputRecords: Record<string, number>;
   /** The full run: job start-up (planning, mini-cluster, deployment) plus processing. */
@@ -112,7 +113,7 @@ export interface FlinkBenchOptions {
 
 export interface FlinkBenchReport {
   machine: Machine;
-  results: (BenchResult & { eventsPerSecond: number; eventsPerCpuSecond: number; nexmark: (typeof NEXMARK_PER_CORE)[FlinkJob] })[];
+  results: (BenchResult & { eventsPerSecond: number; eventsPerCpuSecond: number; nexmark: (typeof NEXMARK_PER_CORE)[FlinkJobName] })[];
 }
 
 /**
@@ -131,7 +132,7 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
     log(`  ${stats.lines} lines, ${(stats.bytes / 1e6).toFixed(0)} MB, ${stats.duplicates} duplicates, ${stats.late} late`);
   }
   const results: FlinkBenchReport['results'] = [];
-  const stages: Array<{ job: FlinkJob; from: string }> = [
+  const stages: Array<{ job: FlinkJobName; from: string }> = [
     { job: 'dedup-filter', from: input },
     { job: 'aggregate', from: join(work, 'processed.jsonl') },
   ];

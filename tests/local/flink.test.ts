@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flinkCommand, flinkJvmOptions, runnerPaths } from '../../cli/lib/flink';
+import { flinkCommand, flinkJvmOptions, runnerPaths } from '../../local/flink';
 import { REPO_ROOT } from '../support/pulumi';
 
 const SLUICE = join(REPO_ROOT, 'cli', 'bin', 'sluice.js');

@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadRegistry } from '../../functions/events/registry';
-import { createContext } from '../../functions/events/validate';
-import { IngestCounts, ingestFile } from '../../functions/ingest/pipeline';
-import { ReadFormat } from '../../functions/ingest/reader';
+import { loadRegistry } from '../core/events/registry';
+import { createContext } from '../core/events/validate';
+import { IngestCounts, ingestFile } from '../functions/ingest/pipeline';
+import { ReadFormat } from '../functions/ingest/reader';
 import { LineWriter } from './line-writer';
 
 export interface ValidateFileOptions {
@@ -12,7 +12,7 @@ export interface ValidateFileOptions {
   source?: string;
   format?: ReadFormat;
   unknownEventNames?: 'accept' | 'reject';
-  /** Schema registry folder. Default: functions/events/schemas. */
+  /** Schema registry folder. Default: core/events/schemas. */
   schemaDir?: string;
   ingestedAt?: Date;
 }
