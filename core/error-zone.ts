@@ -14,16 +14,28 @@ export interface ErrorOrigin {
   readonly sequence_number?: string;
 }
 
+/** One error-zone record (DESIGN.md, "Event contract"): the reasons, where the event came from, and the event as received. */
+export interface ErrorRecord {
+  readonly error: ErrorOrigin & { readonly reasons: readonly string[] };
+  readonly raw: string;
+}
+
 /**
  * One error-zone line: `{"error":{"reasons":[...],"source":...,"object_key"?,"line"?,"sequence_number"?},"raw":"<original text>"}`.
  * Reasons are the producer-facing messages; `raw` is the record exactly as received.
  */
 export function errorLine(reasons: readonly Reason[] | readonly string[], origin: ErrorOrigin, raw: string): string {
-  const error: Record<string, unknown> = { reasons: reasons.map((r) => (typeof r === 'string' ? r : r.message)), source: origin.source };
-  if (origin.object_key !== undefined) error.object_key = origin.object_key;
-  if (origin.line !== undefined) error.line = origin.line;
-  if (origin.sequence_number !== undefined) error.sequence_number = origin.sequence_number;
-  return JSON.stringify({ error, raw });
+  const record: ErrorRecord = {
+    error: {
+      reasons: reasons.map((r) => (typeof r === 'string' ? r : r.message)),
+      source: origin.source,
+      ...(origin.object_key !== undefined ? { object_key: origin.object_key } : {}),
+      ...(origin.line !== undefined ? { line: origin.line } : {}),
+      ...(origin.sequence_number !== undefined ? { sequence_number: origin.sequence_number } : {}),
+    },
+    raw,
+  };
+  return JSON.stringify(record);
 }
 
 /** Lake prefix of the error zone. */

@@ -1,16 +1,12 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { partitionTemplate } from '../core/lake/partitions';
 import { AGGREGATES, CURATED_EVENTS, ERRORS, glueType, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
 import { statefulOptions } from './naming';
 import { STREAM_SOURCE } from '../core/error-zone';
+import { DEFAULT_SCHEMA_DIR, registryEventTypes } from '../core/events/registry';
 import { glueDatabaseName, tagsFor } from '../core/naming';
-
-/** The schema registry: one JSON Schema per event name, `<event_name>.json`. */
-export const SCHEMA_REGISTRY_DIR = join(__dirname, '..', 'core', 'events', 'schemas');
 
 /**
  * How far back curated partitions are projected. Curated data does not expire; older partitions
@@ -35,17 +31,6 @@ const SERDE = {
   },
 } as const;
 
-/** Event types (first part of each event name) with a schema in the registry, sorted. */
-export function registryEventTypes(dir: string = SCHEMA_REGISTRY_DIR): string[] {
-  let files: string[];
-  try {
-    files = readdirSync(dir);
-  } catch {
-    return [];
-  }
-  return [...new Set(files.filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length).split(':')[0] as string))].sort();
-}
-
 /**
  * Projection of the curated `event_type` partition. When the stack rejects unknown event names,
  * the registry's types are all there can be: an enum, so queries over all types work. When it
@@ -56,7 +41,7 @@ export function eventTypeProjection(config: Pick<SluiceConfig, 'validation'>, re
   if (config.validation.unknownEventNames === 'accept') return { 'projection.event_type.type': 'injected' };
   if (registryTypes.length === 0) {
     throw new Error(
-      `validation.unknownEventNames is "reject" but the schema registry (${SCHEMA_REGISTRY_DIR}) has no schemas, so every event would be rejected; ` +
+      `validation.unknownEventNames is "reject" but the schema registry (${DEFAULT_SCHEMA_DIR}) has no schemas, so every event would be rejected; ` +
         'add schemas or set validation.unknownEventNames: accept',
     );
   }

@@ -62,8 +62,8 @@ export interface FlinkRunOptions {
   input: string;
   /** Output directory; receives one <sink>.jsonl file per sink of the job. */
   output: string;
-  /** Job parameters (name -> value), validated by the runner. */
-  params?: Record<string, string>;
+  /** Every parameter the job uses (name -> value), validated by the runner, which has no defaults. */
+  params: Record<string, string>;
   /** Maximum JVM heap, e.g. "1g". Default 1g. */
   heap?: string;
   /** Receives the runner's standard error (Flink's logs at ERROR level, refusals); default: ours. */
@@ -105,7 +105,7 @@ export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): stri
     '--input', resolve(opts.input),
     '--output', resolve(opts.output),
   ];
-  for (const [name, value] of Object.entries(opts.params ?? {})) args.push('--param', `${name}=${value}`);
+  for (const [name, value] of Object.entries(opts.params)) args.push('--param', `${name}=${value}`);
   return args;
 }
 

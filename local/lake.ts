@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip, type Gzip } from 'node:zlib';
 import { partitionPath, rawPartition, utcDate } from '../core/lake/partitions';
 import { aggregateRow, curatedEventRow, parseUtcTimestamp, type RowResult } from '../core/lake/rows';
+import type { ErrorRecord } from '../core/error-zone';
 import { LineWriter } from './line-writer';
 import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../core/lake/schema';
 
@@ -28,18 +29,6 @@ export interface WriteResult {
   readonly rows: number;
   /** Files written, relative to the lake directory, sorted. */
   readonly files: string[];
-}
-
-/** One error-zone record (DESIGN.md, "Event contract"). */
-export interface ErrorRecord {
-  readonly error: {
-    readonly reasons: readonly string[];
-    readonly source: string;
-    readonly object_key?: string;
-    readonly line?: number;
-    readonly sequence_number?: string;
-  };
-  readonly raw: string;
 }
 
 const BATCH = /^[A-Za-z0-9_-]{1,64}$/;

@@ -1,7 +1,7 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { CONFIG_SCHEMA } from './schema';
-import { STREAM_NAMES, SluiceConfig } from './types';
+import { STREAM_NAMES, SluiceConfig, type ProcessingConfig } from './types';
 
 export const NAMESPACE = 'sluice';
 
@@ -19,6 +19,23 @@ export class ConfigError extends Error {
 const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
 ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
 const validate = ajv.compile(CONFIG_SCHEMA);
+
+let processingDefaults: ProcessingConfig | undefined;
+
+/**
+ * The processing config of a stack that sets no `sluice:processing` key: the schema's defaults,
+ * for runs without a stack (`sluice flink`, the benchmarks). The Flink runner has no defaults of
+ * its own, so these are the only ones.
+ */
+export function defaultProcessingConfig(): ProcessingConfig {
+  if (processingDefaults === undefined) {
+    const value = {};
+    const { default: _rootDefault, ...schema } = CONFIG_SCHEMA.properties.processing;
+    if (!ajv.compile(schema)(value)) throw new Error('stacks/schema.ts: the processing defaults do not validate; fix the schema');
+    processingDefaults = deepFreeze(value as ProcessingConfig);
+  }
+  return processingDefaults;
+}
 
 interface SchemaNode {
   minimum?: number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { benchIngest, formatIngestBench } from '../../local/bench/ingest';
 import { benchLocal, formatLocalBench } from '../../local/bench/local';
 import { benchFlink, formatFlinkBench } from '../../local/bench/flink';
-import { Progress } from '../../local/run';
+import type { Progress } from '../../local/stage-clock';
 import { machine } from '../../local/bench/machine';
 import { projectRoot } from '../../core/project';
 

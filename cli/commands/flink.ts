@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { FLINK_JOBS, isFlinkJob } from '../../core/jobs';
+import { FLINK_JOBS, isFlinkJob, jobSqlParameters } from '../../core/jobs';
+import { defaultProcessingConfig } from '../../stacks/load';
 import { FlinkRunError, runFlinkJob } from '../../local/flink';
 
 function param(value: string, previous: Record<string, string>): Record<string, string> {
@@ -21,7 +22,8 @@ export function registerFlink(program: Command): void {
     .addHelpText(
       'after',
       '\nParameters: dedup-filter takes dedup_ttl_seconds, exclude_event_types, exclude_event_names, max_future_skew_seconds;\n' +
-        'aggregate takes window_seconds, allowed_lateness_seconds. Unset ones use the platform defaults.\n' +
+        'aggregate takes window_seconds, allowed_lateness_seconds. Unset ones take the defaults of\n' +
+        'sluice:processing (stacks/schema.ts), as a stack that sets none of them would.\n' +
         '\nExample:\n  npx sluice flink dedup-filter --input enriched.jsonl --output out --param exclude_event_types=internal\n' +
         '  npx sluice flink aggregate --input out/processed.jsonl --output out',
     )
@@ -31,7 +33,9 @@ export function registerFlink(program: Command): void {
         cmd.error(`error: --input ${opts.input} is not a file; give a JSON-lines file`, { exitCode: 2 });
       }
       try {
-        const summary = await runFlinkJob({ job, input: opts.input, output: opts.output, params: opts.param, heap: opts.heap });
+        // Unset parameters take the stack config's defaults: the runner has none of its own.
+        const params = { ...jobSqlParameters(job, { processing: defaultProcessingConfig() }), ...opts.param };
+        const summary = await runFlinkJob({ job, input: opts.input, output: opts.output, params, heap: opts.heap });
         for (const [sink, out] of Object.entries(summary.outputs)) {
           process.stdout.write(`${sink}: ${out.records} records -> ${out.path}\n`);
         }

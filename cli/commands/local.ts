@@ -1,7 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { FlinkRunError } from '../../local/flink';
-import { LocalReport, LocalRunError, Progress, runLocal, STAGES } from '../../local/run';
+import { LocalRunError } from '../../local/errors';
+import type { LocalReport } from '../../local/report';
+import { runLocal } from '../../local/run';
+import { STAGES, type Progress } from '../../local/stage-clock';
 import { ConfigError } from '../../stacks/load';
 
 function count(value: string): number {

@@ -8,6 +8,22 @@ import { Reason, reason } from './reasons';
 /** The schema folder shipped with the code (copied next to each function bundle). */
 export const DEFAULT_SCHEMA_DIR = join(__dirname, 'schemas');
 
+/** The schema files of a folder, sorted: `<event_name>.json` each. Throws with the fix when the folder cannot be read. */
+export function schemaFiles(dir: string = DEFAULT_SCHEMA_DIR): { eventName: string; path: string }[] {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  } catch (err) {
+    throw new Error(`schema registry: cannot read the schema folder ${dir}: ${(err as Error).message}; restore it or point SLUICE_SCHEMA_DIR at one`);
+  }
+  return files.map((file) => ({ eventName: file.slice(0, -'.json'.length), path: join(dir, file) }));
+}
+
+/** Event types (first part of each event name) with a schema in the registry, sorted. */
+export function registryEventTypes(dir: string = DEFAULT_SCHEMA_DIR): string[] {
+  return [...new Set(schemaFiles(dir).map((f) => f.eventName.split(':')[0] as string))].sort();
+}
+
 function describe(name: string, e: ErrorObject): string {
   const at = e.instancePath === '' ? 'the event' : e.instancePath;
   const extra = e.keyword === 'additionalProperties' ? ` (${JSON.stringify((e.params as { additionalProperty: string }).additionalProperty)})` : '';
@@ -42,17 +58,10 @@ export class SchemaRegistry {
 
   /** Reads every `*.json` in `dir`; the file name without `.json` is the event name. */
   static fromDirectory(dir: string = DEFAULT_SCHEMA_DIR): SchemaRegistry {
-    let files: string[];
-    try {
-      files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
-    } catch (err) {
-      throw new Error(`schema registry: cannot read the schema folder ${dir}: ${(err as Error).message}`);
-    }
     const schemas = new Map<string, object>();
-    for (const file of files) {
-      const path = join(dir, file);
+    for (const { eventName, path } of schemaFiles(dir)) {
       try {
-        schemas.set(file.slice(0, -'.json'.length), JSON.parse(readFileSync(path, 'utf8')) as object);
+        schemas.set(eventName, JSON.parse(readFileSync(path, 'utf8')) as object);
       } catch (err) {
         throw new Error(`schema registry: ${path} is not valid JSON: ${(err as Error).message}`);
       }

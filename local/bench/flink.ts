@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { loadRegistry } from '../../core/events/registry';
 import { createContext, validateLine } from '../../core/events/validate';
-import type { FlinkJobName } from '../../core/jobs';
+import { jobSqlParameters, type FlinkJobName } from '../../core/jobs';
+import { defaultProcessingConfig } from '../../stacks/load';
 import { runFlinkJob } from '../flink';
 import { acceptedAtEndOfSpan, generate } from '../generator';
 import { machine, type Machine } from './machine';
@@ -140,8 +141,9 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
     const head = join(work, `${stage.job}.head.jsonl`);
     const inputRecords = countLinesAndHead(stage.from, 100, head);
     log(`running ${stage.job} on the first 100 lines (start-up cost), then on ${stage.from}`);
-    const startup = await runFlinkJob({ job: stage.job, input: head, output: join(work, 'startup'), heap: opts.heap });
-    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, heap: opts.heap });
+    const params = jobSqlParameters(stage.job, { processing: defaultProcessingConfig() });
+    const startup = await runFlinkJob({ job: stage.job, input: head, output: join(work, 'startup'), params, heap: opts.heap });
+    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, params, heap: opts.heap });
     const result: BenchResult = {
       job: stage.job,
       inputRecords,

@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLocal, STAGES, type LocalReport, type Progress, type StageName } from '../run';
+import type { LocalReport } from '../report';
+import { runLocal } from '../run';
+import { STAGES, type Progress, type StageName } from '../stage-clock';
 import { describeMachine, machine, type Machine } from './machine';
 
 export interface LocalBenchOptions {

@@ -7,7 +7,7 @@ import { CURATED_EVENTS, glueType, LAKE_TABLES } from '../../core/lake/schema';
 import { bundleFunction } from '../../infra/bundle';
 import { namedQueryDescription } from '../../infra/analytics';
 import { TIMESTAMP_FORMATS } from '../../infra/delivery';
-import { registryEventTypes } from '../../infra/catalog';
+import { registryEventTypes } from '../../core/events/registry';
 import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
 const FIREHOSE = 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream';

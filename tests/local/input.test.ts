@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { checkInput, LocalRunError, prepareOutput } from '../../local/run';
+import { LocalRunError } from '../../local/errors';
+import { checkInput } from '../../local/input';
+import { prepareOutput } from '../../local/output';
 
 describe('local mode: input and output checks', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-input-'));

@@ -7,7 +7,7 @@ import { loadRegistry } from '../../core/events/registry';
 import { createContext, validateLine } from '../../core/events/validate';
 import { generate } from '../../local/generator';
 import { queryLocalLake } from '../../local/lake';
-import type { LocalReport } from '../../local/run';
+import type { LocalReport } from '../../local/report';
 import { loadStackFile } from '../../stacks/file';
 import { REPO_ROOT } from '../support/pulumi';
 

@@ -1,7 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive, type ErrorRecord } from '../../local/lake';
+import type { ErrorRecord } from '../../core/error-zone';
+import { writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive } from '../../local/lake';
 
 /** Builds an enriched event as the validator emits it. */
 export function enriched(uuid: string, name: string, createdIso: string, ingestedIso: string, source: string, payload: Record<string, unknown> = {}) {

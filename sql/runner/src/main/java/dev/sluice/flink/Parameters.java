@@ -3,51 +3,47 @@ package dev.sluice.flink;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The parameters the job SQL may use, each with a declared type and, where the platform has
- * one, a default. SQL refers to a parameter as ${name}; a placeholder naming no declared
- * parameter is an error in the SQL itself.
+ * The parameters the job SQL may use, each with a declared type. SQL refers to a parameter as
+ * ${name}; a placeholder naming no declared parameter is an error in the SQL itself. There are no
+ * defaults here: they live once, in the stack config schema (stacks/schema.ts), and every caller
+ * (the Pulumi program, sluice flink, sluice local) passes every value a job uses.
  */
 public final class Parameters {
     public static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
 
-    /** One declared parameter. An empty default means the parameter is required. */
-    public record Spec(String name, ParamType type, Optional<String> defaultValue, String description) {}
+    /** One declared parameter; every one a job uses must be given. */
+    public record Spec(String name, ParamType type, String description) {}
 
     private static final Map<String, Spec> DECLARED = new LinkedHashMap<>();
 
     static {
-        required("events_stream_arn", ParamType.STREAM_ARN, "the events stream (dedup-filter input)");
-        required("processed_stream_arn", ParamType.STREAM_ARN, "the processed stream (dedup-filter output, aggregate input)");
-        required("aggregates_stream_arn", ParamType.STREAM_ARN, "the aggregates stream (aggregate output)");
-        required("region", ParamType.AWS_REGION, "the region of the streams");
-        optional("start_position", ParamType.START_POSITION, "TRIM_HORIZON", "where a source starts when the job has no state");
-        optional("dedup_ttl_seconds", ParamType.DURATION_SECONDS, "86400", "how long a seen (event_uuid, created_at) is remembered");
-        optional("exclude_event_types", ParamType.EVENT_TYPE_LIST, "", "event types dropped by the filter");
-        optional("exclude_event_names", ParamType.EVENT_NAME_LIST, "", "event names dropped by the filter");
-        optional("max_future_skew_seconds", ParamType.INTERVAL_SECONDS, "300", "how far created_at may be after ingested_at");
-        optional("window_seconds", ParamType.POSITIVE_INTERVAL_SECONDS, "60", "the tumbling window size");
-        optional("allowed_lateness_seconds", ParamType.INTERVAL_SECONDS, "30", "how far the watermark trails the latest created_at");
-        required("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
-        required("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
-        required("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");
-        required("late_events_output", ParamType.LOCAL_PATH, "the late events output directory (local runs)");
+        declare("events_stream_arn", ParamType.STREAM_ARN, "the events stream (dedup-filter input)");
+        declare("processed_stream_arn", ParamType.STREAM_ARN, "the processed stream (dedup-filter output, aggregate input)");
+        declare("aggregates_stream_arn", ParamType.STREAM_ARN, "the aggregates stream (aggregate output)");
+        declare("region", ParamType.AWS_REGION, "the region of the streams");
+        declare("start_position", ParamType.START_POSITION, "where a source starts when the job has no state");
+        declare("dedup_ttl_seconds", ParamType.DURATION_SECONDS, "how long a seen (event_uuid, created_at) is remembered");
+        declare("exclude_event_types", ParamType.EVENT_TYPE_LIST, "event types dropped by the filter");
+        declare("exclude_event_names", ParamType.EVENT_NAME_LIST, "event names dropped by the filter");
+        declare("max_future_skew_seconds", ParamType.INTERVAL_SECONDS, "how far created_at may be after ingested_at");
+        declare("window_seconds", ParamType.POSITIVE_INTERVAL_SECONDS, "the tumbling window size");
+        declare("allowed_lateness_seconds", ParamType.INTERVAL_SECONDS, "how far the watermark trails the latest created_at");
+        declare("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
+        declare("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
+        declare("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");
+        declare("late_events_output", ParamType.LOCAL_PATH, "the late events output directory (local runs)");
     }
 
     private Parameters() {}
 
-    private static void required(String name, ParamType type, String description) {
-        DECLARED.put(name, new Spec(name, type, Optional.empty(), description));
-    }
-
-    private static void optional(String name, ParamType type, String defaultValue, String description) {
-        DECLARED.put(name, new Spec(name, type, Optional.of(defaultValue), description));
+    private static void declare(String name, ParamType type, String description) {
+        DECLARED.put(name, new Spec(name, type, description));
     }
 
     public static Map<String, Spec> declared() {
@@ -91,7 +87,7 @@ public final class Parameters {
         Map<String, String> rendered = new LinkedHashMap<>();
         for (String name : used) {
             Spec spec = DECLARED.get(name);
-            String value = given.containsKey(name) ? given.get(name) : spec.defaultValue().orElse(null);
+            String value = given.get(name);
             if (value == null) {
                 throw new IllegalArgumentException(
                         "missing parameter '" + name + "' (" + spec.description() + ") for job '" + job

@@ -42,10 +42,10 @@ class JobSqlTest {
 
     @Test
     void rendersTheCloudAggregateJobAsSetsCreatesAndTwoInserts() {
-        List<JobSql.Statement> statements = JobSql.load("aggregate", "cloud").render(Map.of(
+        List<JobSql.Statement> statements = JobSql.load("aggregate", "cloud").render(TestValues.forJob("aggregate", "cloud", Map.of(
                 "processed_stream_arn", ARN + "processed",
                 "aggregates_stream_arn", ARN + "aggregates",
-                "region", "eu-west-1"));
+                "region", "eu-west-1")));
         assertEquals(new JobSql.SetOption("table.local-time-zone", "UTC"), statements.get(3));
         long inserts = statements.stream().filter(s -> s instanceof JobSql.Insert).count();
         assertEquals(2, inserts);
@@ -56,8 +56,8 @@ class JobSqlTest {
 
     @Test
     void rendersTheTtlIntoTheSetStatement() {
-        List<JobSql.Statement> statements = JobSql.load("dedup-filter", "local").render(Map.of(
-                "input_path", "/in.jsonl", "processed_output", "/out", "dedup_ttl_seconds", "7200"));
+        List<JobSql.Statement> statements = JobSql.load("dedup-filter", "local").render(TestValues.forJob("dedup-filter", "local", Map.of(
+                "input_path", "/in.jsonl", "processed_output", "/out", "dedup_ttl_seconds", "7200")));
         assertTrue(statements.contains(new JobSql.SetOption("table.exec.state.ttl", "7200 s")), statements.toString());
     }
 

@@ -8,7 +8,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** Runs the packaged job SQL in a mini-cluster over a fixture file, as `sluice flink` does. */
+/**
+ * Runs the packaged job SQL in a mini-cluster over a fixture file, as `sluice flink` does, with
+ * {@code params} over the {@link TestValues} of the job's other processing parameters.
+ */
 final class LocalJobs {
     private LocalJobs() {}
 
@@ -21,7 +24,7 @@ final class LocalJobs {
     }
 
     static Path run(String job, Path input, Path output, Map<String, String> params) throws Exception {
-        new SqlRunner.LocalRun(job, input, output, params).execute();
+        new SqlRunner.LocalRun(job, input, output, TestValues.forJob(job, "local", params)).execute();
         return output;
     }
 

@@ -30,7 +30,7 @@ class ParametersTest {
     void rendersDurationsForSetAndIntervalsForExpressions() {
         Map<String, String> r = resolve(
                 Set.of("dedup_ttl_seconds", "window_seconds", "allowed_lateness_seconds", "max_future_skew_seconds"),
-                Map.of("dedup_ttl_seconds", "3600", "window_seconds", "90061", "allowed_lateness_seconds", "0"));
+                Map.of("dedup_ttl_seconds", "3600", "window_seconds", "90061", "allowed_lateness_seconds", "0", "max_future_skew_seconds", "300"));
         assertEquals("'3600 s'", r.get("dedup_ttl_seconds"));
         assertEquals("INTERVAL '1 01:01:01' DAY(3) TO SECOND", r.get("window_seconds"));
         assertEquals("INTERVAL '0 00:00:00' DAY(3) TO SECOND", r.get("allowed_lateness_seconds"));
@@ -38,15 +38,18 @@ class ParametersTest {
     }
 
     @Test
-    void appliesTheDocumentedDefaults() {
-        Map<String, String> r = resolve(
-                Set.of("dedup_ttl_seconds", "window_seconds", "allowed_lateness_seconds", "start_position", "exclude_event_types"),
-                Map.of());
-        assertEquals("'86400 s'", r.get("dedup_ttl_seconds"));
-        assertEquals("INTERVAL '0 00:01:00' DAY(3) TO SECOND", r.get("window_seconds"));
-        assertEquals("INTERVAL '0 00:00:30' DAY(3) TO SECOND", r.get("allowed_lateness_seconds"));
-        assertEquals("'TRIM_HORIZON'", r.get("start_position"));
-        assertEquals("''", r.get("exclude_event_types"));
+    void hasNoDefaultsOfItsOwn() {
+        assertEquals(
+                "missing parameter 'window_seconds' (the tumbling window size) for job 'test-job': expected a whole number of seconds between 1 and 31536000. Set it with --param window_seconds=<value> locally, or in the application's runtime properties.",
+                refusal(Set.of("window_seconds", "region"), Map.of("region", "eu-west-1")));
+        for (String name : new String[] {"start_position", "dedup_ttl_seconds", "exclude_event_types", "exclude_event_names", "max_future_skew_seconds", "allowed_lateness_seconds"}) {
+            assertEquals(true, refusal(Set.of(name), Map.of()).startsWith("missing parameter '" + name + "'"), name);
+        }
+    }
+
+    @Test
+    void rendersAnEmptyExcludeListAsMatchingNothing() {
+        assertEquals("''", resolve(Set.of("exclude_event_types"), Map.of("exclude_event_types", "")).get("exclude_event_types"));
     }
 
     @Test

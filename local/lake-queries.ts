@@ -1,0 +1,63 @@
+/** The analysts' named queries run over a local lake, with parameter values taken from what it holds. */
+import { loadNamedQueries, renderQuery, type NamedQuery } from '../core/named-queries';
+import { LocalRunError } from './errors';
+import { queryLocalLake } from './lake';
+
+export interface QueryOutcome {
+  params: Record<string, string>;
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+/**
+ * Values for the named queries' parameters, taken from what the lake holds: every date parameter
+ * spans the lake's dates (event dates and arrival dates), times span the aggregate windows, and an
+ * event type is the most frequent one. A parameter with a default keeps it.
+ */
+async function localParameters(lake: string): Promise<Record<string, string>> {
+  const { rows } = await queryLocalLake(
+    lake,
+    `SELECT
+       least(min(created_date), min(CAST(CAST(ingested_at AS date) AS varchar))),
+       greatest(max(created_date), max(CAST(CAST(ingested_at AS date) AS varchar))),
+       (SELECT strftime(min(window_start), '%Y-%m-%dT%H:%M:%SZ') FROM aggregates),
+       (SELECT strftime(max(window_end), '%Y-%m-%dT%H:%M:%SZ') FROM aggregates),
+       (SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type LIMIT 1)
+     FROM events`,
+  );
+  const [fromDate, toDate, fromTime, toTime, eventType] = rows[0];
+  const values: Record<string, string | null> = {
+    from_date: fromDate,
+    to_date: toDate,
+    since_date: fromDate,
+    from_time: fromTime,
+    to_time: toTime,
+    event_type: eventType,
+  };
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null));
+}
+
+/** Runs every named query on the lake in `lake` and returns each one's parameters and result. */
+export async function runNamedQueries(lake: string): Promise<Record<string, QueryOutcome>> {
+  const values = await localParameters(lake);
+  const outcomes: Record<string, QueryOutcome> = {};
+  for (const query of loadNamedQueries()) {
+    const params = paramsFor(query, values);
+    const result = await queryLocalLake(lake, renderQuery(query, params));
+    outcomes[query.name] = { params, ...result };
+  }
+  return outcomes;
+}
+
+function paramsFor(query: NamedQuery, values: Record<string, string>): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const param of query.params) {
+    if (param.default !== undefined) continue;
+    const value = values[param.name];
+    if (value === undefined) {
+      throw new LocalRunError(`named query ${query.name} (${query.file}) has parameter ${param.name}, which the local mode cannot fill from the lake; give it a default in the query's header`);
+    }
+    params[param.name] = value;
+  }
+  return params;
+}
