@@ -6,6 +6,7 @@ import { registerBench } from './commands/bench';
 import { registerFlink } from './commands/flink';
 import { registerQuery } from './commands/query';
 import { registerLocal } from './commands/local';
+import { registerReplay } from './commands/replay';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerFlink(program);
   registerQuery(program);
   registerLocal(program);
+  registerReplay(program);
   return program;
 }
 

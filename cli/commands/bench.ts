@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { benchIngest, formatIngestBench } from '../../local/bench/ingest';
 import { benchLocal, formatLocalBench } from '../../local/bench/local';
 import { benchFlink, formatFlinkBench } from '../../local/bench/flink';
+import { benchReplay, formatReplayBench } from '../../local/bench/replay';
 import type { Progress } from '../../local/stage-clock';
 import { machine } from '../../local/bench/machine';
 import { projectRoot } from '../../core/project';
@@ -84,6 +85,18 @@ export function registerBench(program: Command): void {
     .action(async (opts: { events: number; seed: number; heap: string; json?: string }) => {
       const report = await benchLocal({ ...opts, progress });
       process.stdout.write(formatLocalBench(report));
+      writeJson(opts.json, report);
+    });
+
+  bench
+    .command('replay')
+    .description('How closely sluice replay holds its --rate, and its speed without one, on a generated archive replayed into a counting sink')
+    .option('--events <n>', 'archived events per run', count, 20000)
+    .option('--rates <list>', 'requested rates in events per second, comma-separated', (v: string) => v.split(',').map(count), [2000, 10000])
+    .option('--json <file>', 'also write the figures as JSON')
+    .action(async (opts: { events: number; rates: number[]; json?: string }) => {
+      const report = await benchReplay({ events: opts.events, rates: opts.rates, log });
+      process.stdout.write(formatReplayBench(report));
       writeJson(opts.json, report);
     });
 }
