@@ -7,6 +7,7 @@ import { registerFlink } from './commands/flink';
 import { registerQuery } from './commands/query';
 import { registerLocal } from './commands/local';
 import { registerReplay } from './commands/replay';
+import { registerArchive } from './commands/archive';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerQuery(program);
   registerLocal(program);
   registerReplay(program);
+  registerArchive(program);
   return program;
 }
 
