@@ -12,3 +12,5 @@ export const flinkApplicationArns = outputs.flinkApplicationArns;
 export const glueDatabase = outputs.glueDatabase;
 export const athenaWorkgroup = outputs.athenaWorkgroup;
 export const analystPolicyArn = outputs.analystPolicyArn;
+export const alarmTopicArn = outputs.alarmTopicArn;
+export const dashboardName = outputs.dashboardName;

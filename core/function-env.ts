@@ -13,3 +13,9 @@ export const FUNCTION_ENV = {
 
 /** The metric namespace of every function's EMF metrics (Powertools reads it from the environment). */
 export const METRICS_NAMESPACE = 'Sluice';
+
+/** The environment of the lake-freshness function (infra/monitoring.ts sets it). */
+export const LAKE_FRESHNESS_ENV = {
+  database: 'SLUICE_GLUE_DATABASE',
+  tables: 'SLUICE_LAKE_TABLES',
+} as const;

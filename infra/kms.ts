@@ -38,6 +38,23 @@ export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): 
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': id } },
       },
+      // The alarm topic is encrypted with this key: the services that publish to it need a data key.
+      {
+        Sid: 'CloudWatchAlarmsToEncryptedTopic',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': id }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${region}:${id}:alarm:*` } },
+      },
+      {
+        Sid: 'BudgetsToEncryptedTopic',
+        Effect: 'Allow',
+        Principal: { Service: 'budgets.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceAccount': id } },
+      },
       // Producer accounts put records on the KMS-encrypted ingest stream, which needs a data key;
       // only through Kinesis, as the stream's resource policy decides what they may do there.
       ...(producers.length === 0

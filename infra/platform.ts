@@ -6,6 +6,7 @@ import { Delivery } from './delivery';
 import { Ingestion } from './ingestion';
 import { PlatformKey } from './kms';
 import type { FlinkJobName } from '../core/jobs';
+import { Monitoring } from './monitoring';
 import { Processing } from './processing';
 import { Storage } from './storage';
 import { Streams } from './streams';
@@ -27,6 +28,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly glueDatabase: pulumi.Output<string>;
   readonly athenaWorkgroup: pulumi.Output<string>;
   readonly analystPolicyArn: pulumi.Output<string>;
+  readonly alarmTopicArn: pulumi.Output<string>;
+  readonly dashboardName: pulumi.Output<string>;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:platform:Platform', name, {}, opts);
@@ -85,6 +88,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
+    const monitoring = new Monitoring(`${name}-monitoring`, { config, keyArn: key.key.arn }, child);
 
     this.keyArn = key.key.arn;
     this.streamArns = Object.fromEntries(STREAM_NAMES.map((s) => [s, streams.streams[s].arn])) as Record<StreamName, pulumi.Output<string>>;
@@ -98,6 +102,8 @@ export class Platform extends pulumi.ComponentResource {
     this.glueDatabase = catalog.database.name;
     this.athenaWorkgroup = analytics.workgroup.name;
     this.analystPolicyArn = analytics.analystPolicy.arn;
+    this.alarmTopicArn = monitoring.topic.arn;
+    this.dashboardName = monitoring.dashboard.dashboardName;
     this.registerOutputs({
       keyArn: this.keyArn,
       streamArns: this.streamArns,
@@ -108,6 +114,8 @@ export class Platform extends pulumi.ComponentResource {
       glueDatabase: this.glueDatabase,
       athenaWorkgroup: this.athenaWorkgroup,
       analystPolicyArn: this.analystPolicyArn,
+      alarmTopicArn: this.alarmTopicArn,
+      dashboardName: this.dashboardName,
     });
   }
 }

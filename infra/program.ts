@@ -41,5 +41,7 @@ export function sluiceProgram(config: SluiceConfig) {
     glueDatabase: platform.glueDatabase,
     athenaWorkgroup: platform.athenaWorkgroup,
     analystPolicyArn: platform.analystPolicyArn,
+    alarmTopicArn: platform.alarmTopicArn,
+    dashboardName: platform.dashboardName,
   };
 }

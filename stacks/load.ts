@@ -140,6 +140,27 @@ function crossFieldProblems(cfg: Omit<SluiceConfig, 'stack'>): string[] {
         `use the deploy role of account ${cfg.account.id}, or correct sluice:account.id if the role is right`,
     );
   }
+  const readOnly = cfg.account.readOnlyRoleArn;
+  const readOnlyAccount = readOnly === undefined ? undefined : accountOfArn(readOnly);
+  if (readOnlyAccount !== undefined && readOnlyAccount !== cfg.account.id) {
+    problems.push(
+      `sluice:account.readOnlyRoleArn must be a role in the stack's account ${cfg.account.id} (got a role in ${readOnlyAccount}); ` +
+        `use a read-only role of account ${cfg.account.id}, or remove it so sluice status assumes the deploy role`,
+    );
+  }
+  const archiveFloor = cfg.delivery.bufferingSeconds;
+  if (cfg.alerts.archiveFreshnessSeconds <= archiveFloor) {
+    problems.push(
+      `sluice:alerts.archiveFreshnessSeconds must be greater than sluice:delivery.bufferingSeconds (${cfg.alerts.archiveFreshnessSeconds} <= ${archiveFloor}); ` +
+        'Firehose holds records that long on purpose: raise archiveFreshnessSeconds or lower bufferingSeconds',
+    );
+  }
+  if (cfg.alerts.budget.forecastPercent < cfg.alerts.budget.actualPercent) {
+    problems.push(
+      `sluice:alerts.budget.forecastPercent must be at least actualPercent (${cfg.alerts.budget.forecastPercent} < ${cfg.alerts.budget.actualPercent}); ` +
+        'a forecast alert below the actual one fires before it and says nothing more: raise forecastPercent or lower actualPercent',
+    );
+  }
   for (const name of STREAM_NAMES) {
     const s = cfg.streams[name];
     if (s.capacityMode === 'PROVISIONED' && s.shardCount === undefined) {

@@ -18,6 +18,7 @@ export interface SluiceConfig {
   readonly processing: ProcessingConfig;
   readonly delivery: DeliveryConfig;
   readonly analytics: AnalyticsConfig;
+  readonly alerts: AlertsConfig;
   readonly logs: LogsConfig;
 }
 
@@ -28,6 +29,8 @@ export interface AccountConfig {
   readonly region: string;
   /** The role Pulumi assumes to deploy; must belong to `id`. */
   readonly deployRoleArn: string;
+  /** A read-only role of `id` that `sluice status` assumes instead of the deploy role. */
+  readonly readOnlyRoleArn?: string;
 }
 
 export interface ProtectionConfig {
@@ -139,4 +142,67 @@ export interface AnalyticsConfig {
 
 export interface LogsConfig {
   readonly retentionDays: number;
+}
+
+/** An MSK source whose consumer-group lag is alarmed on (AWS/Kafka `MaxOffsetLag`, `SumOffsetLag`). */
+export interface KafkaLagSource {
+  readonly clusterName: string;
+  readonly consumerGroup: string;
+  readonly topic: string;
+}
+
+export interface BudgetConfig {
+  /** The monthly cost limit of the stack's tagged resources, in USD. */
+  readonly monthlyUsd: number;
+  /** Alert when actual spend passes this percentage of the limit. */
+  readonly actualPercent: number;
+  /** Alert when forecast spend passes this percentage of the limit. */
+  readonly forecastPercent: number;
+}
+
+/** Alarm thresholds, periods and subscribers of a stack (`sluice:alerts`). */
+export interface AlertsConfig {
+  /** E-mail subscribers of the alarm topic (each confirms once). */
+  readonly email: readonly string[];
+  /** HTTPS subscribers of the alarm topic (e.g. a chat or paging webhook). */
+  readonly https: readonly string[];
+  /** The period of every alarm except the no-data and zero-processed ones, in seconds. */
+  readonly periodSeconds: number;
+  /** How many periods a condition must hold before an alarm fires. */
+  readonly evaluationPeriods: number;
+  /** Minutes without incoming records on `events` before the no-data alarm fires. */
+  readonly noDataMinutes: number;
+  /** Minutes of zero records on `processed` while `events` receives before that alarm fires. */
+  readonly zeroProcessedMinutes: number;
+  /** Age of the oldest unread record of the stream validator, in seconds. */
+  readonly iteratorAgeSeconds: number;
+  /** Flink source lag (`millisBehindLatest`) in seconds. */
+  readonly flinkLagSeconds: number;
+  /** Kafka consumer-group lag in messages (only with `kafka`). */
+  readonly kafkaOffsetLag: number;
+  /** Share of invalid events of a source, in percent. */
+  readonly invalidPercent: number;
+  /** Messages in a dead-letter or on-failure queue. */
+  readonly failureQueueMessages: number;
+  /** Flink job restarts within one period. */
+  readonly restarts: number;
+  /** Failed checkpoints of a Flink job within one period. */
+  readonly failedCheckpoints: number;
+  /** Duration of a Flink job's last checkpoint, in seconds. */
+  readonly checkpointDurationSeconds: number;
+  /** Minutes since the last Iceberg commit of a lake table. */
+  readonly lakeFreshnessMinutes: number;
+  /** Age of the oldest archive record not yet in S3 (Firehose `DeliveryToS3.DataFreshness`), in seconds. */
+  readonly archiveFreshnessSeconds: number;
+  /** Function errors within one period. */
+  readonly lambdaErrors: number;
+  /** Function throttles within one period. */
+  readonly lambdaThrottles: number;
+  /** Longest invocation as a percentage of the function timeout. */
+  readonly durationTimeoutPercent: number;
+  /** Throttled writes on a stream within one period. */
+  readonly writeThrottles: number;
+  /** The Kafka source to watch, when there is one. */
+  readonly kafka?: KafkaLagSource;
+  readonly budget: BudgetConfig;
 }

@@ -209,7 +209,7 @@ describe('infra: ingestion under mocks', () => {
     const run = await runStackProgram('dev', (c) => {
       c['sluice:ingestion'].sources = [];
     });
-    expect(run.ofType('aws:sns/topic:Topic')).to.deep.equal([]);
+    expect(run.ofType('aws:sns/topic:Topic').map((t) => t.inputs.name)).to.deep.equal(['sluice-dev-alarms']);
     expect(run.ofType('aws:s3/bucketNotification:BucketNotification')).to.deep.equal([]);
     expect(run.ofType('aws:lambda/function:Function').map((f) => f.inputs.name)).to.not.include.members(['sluice-dev-s3-ingest-backfill']);
     expect(run.one('aws:lambda/function:Function', '-ingestion-stream-validate').inputs.name).to.equal('sluice-dev-stream-validate');

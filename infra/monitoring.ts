@@ -1,0 +1,220 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { LAKE_FRESHNESS_ENV, METRICS_NAMESPACE } from '../core/function-env';
+import { alarmSpecs, LAKE_FRESHNESS_INTERVAL_MINUTES, LAKE_FRESHNESS_SERVICE, type AlarmSpec, type MetricStat } from '../core/monitoring/alarms';
+import { budgetSpec } from '../core/monitoring/budget';
+import { dashboardBody } from '../core/monitoring/dashboard';
+import { LAKE_FRESHNESS_TIMEOUT_SECONDS, monitoredStack, type MonitoredStack } from '../core/monitoring/inventory';
+import { physicalName, tagsFor } from '../core/naming';
+import { SluiceConfig } from '../stacks/types';
+import { bundleFunction } from './bundle';
+
+export interface MonitoringArgs {
+  config: SluiceConfig;
+  /** The stack key: the alarm topic and the lake-freshness function's logs are encrypted with it. */
+  keyArn: pulumi.Input<string>;
+}
+
+type Statement = Record<string, unknown>;
+const policy = (statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
+
+/**
+ * Who may publish to the alarm topic: CloudWatch alarms and AWS Budgets of this account, and
+ * nobody else (the account's own principals keep the default IAM-based access).
+ */
+export function alarmTopicPolicy(s: { topicArn: string; account: string; region: string }): object {
+  return policy([
+    {
+      Sid: 'CloudWatchAlarmsOfThisAccount',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: s.topicArn,
+      Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${s.region}:${s.account}:alarm:*` }, StringEquals: { 'aws:SourceAccount': s.account } },
+    },
+    {
+      Sid: 'BudgetsOfThisAccount',
+      Effect: 'Allow',
+      Principal: { Service: 'budgets.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: s.topicArn,
+      Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:budgets::${s.account}:*` }, StringEquals: { 'aws:SourceAccount': s.account } },
+    },
+  ]);
+}
+
+/** The lake-freshness function reads the lake tables' catalog entries and writes its own logs. */
+export function lakeFreshnessRolePolicy(s: { region: string; account: string; database: string; tables: readonly string[]; logGroupArn: string }): object {
+  const glue = `arn:aws:glue:${s.region}:${s.account}`;
+  return policy([
+    {
+      Sid: 'ReadLakeTables',
+      Effect: 'Allow',
+      Action: 'glue:GetTable',
+      Resource: [`${glue}:catalog`, `${glue}:database/${s.database}`, ...s.tables.map((t) => `${glue}:table/${s.database}/${t}`)],
+    },
+    { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
+  ]);
+}
+
+function metricArgs(m: MetricStat) {
+  return { namespace: m.namespace, metricName: m.metricName, dimensions: { ...m.dimensions }, statistic: m.statistic, period: m.period };
+}
+
+/** The MetricAlarm inputs of one alarm spec, with the topic as alarm and OK action. */
+export function metricAlarmArgs(spec: AlarmSpec, topicArn: pulumi.Input<string>, tags: Record<string, string>): aws.cloudwatch.MetricAlarmArgs {
+  const common = {
+    name: spec.name,
+    alarmDescription: spec.description,
+    comparisonOperator: spec.comparisonOperator,
+    threshold: spec.threshold,
+    evaluationPeriods: spec.evaluationPeriods,
+    datapointsToAlarm: spec.datapointsToAlarm,
+    treatMissingData: spec.treatMissingData,
+    actionsEnabled: true,
+    alarmActions: [topicArn],
+    okActions: [topicArn],
+    tags,
+  };
+  if (spec.metric) return { ...common, ...metricArgs(spec.metric) };
+  return {
+    ...common,
+    metricQueries: (spec.queries ?? []).map((q) => ({
+      id: q.id,
+      returnData: q.returnData,
+      ...(q.label ? { label: q.label } : {}),
+      ...(q.expression ? { expression: q.expression } : {}),
+      ...(q.metric ? { metric: { namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: { ...q.metric.dimensions }, stat: q.metric.statistic, period: q.metric.period } } : {}),
+    })),
+  };
+}
+
+/**
+ * Monitoring of one stack: a KMS-encrypted alarm topic (CloudWatch and Budgets may publish, the
+ * configured e-mail and HTTPS endpoints subscribe), every alarm of core/monitoring/alarms.ts with
+ * the topic as alarm and OK action, the lake-freshness function that publishes each Iceberg
+ * table's commit age on a schedule, one dashboard, and the monthly budget with actual and
+ * forecast alerts. Thresholds, periods and subscribers come from `sluice:alerts`.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly topic: aws.sns.Topic;
+  readonly alarms: Record<string, aws.cloudwatch.MetricAlarm>;
+  readonly dashboard: aws.cloudwatch.Dashboard;
+  readonly budget: aws.budgets.Budget;
+  readonly lakeFreshness: aws.lambda.Function;
+  readonly inventory: MonitoredStack;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('sluice:monitoring:Monitoring', name, {}, opts);
+    const { config, keyArn } = args;
+    const { id: account, region } = config.account;
+    const tags = tagsFor(config, 'monitoring');
+    const child = { parent: this };
+    const inv = monitoredStack(config);
+    this.inventory = inv;
+
+    this.topic = new aws.sns.Topic(`${name}-topic`, { name: physicalName(config, 'alarms'), kmsMasterKeyId: keyArn, tags }, child);
+    new aws.sns.TopicPolicy(
+      `${name}-topic-policy`,
+      { arn: this.topic.arn, policy: this.topic.arn.apply((topicArn) => JSON.stringify(alarmTopicPolicy({ topicArn, account, region }))) },
+      child,
+    );
+    config.alerts.email.forEach((address, i) => new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: 'email', endpoint: address }, child));
+    config.alerts.https.forEach(
+      (url, i) => new aws.sns.TopicSubscription(`${name}-https-${i}`, { topic: this.topic.arn, protocol: 'https', endpoint: url, endpointAutoConfirms: false }, child),
+    );
+
+    const functionName = physicalName(config, 'lake-freshness');
+    const logs = new aws.cloudwatch.LogGroup(`${name}-lake-freshness-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: keyArn, tags }, child);
+    const role = new aws.iam.Role(
+      `${name}-lake-freshness-role`,
+      {
+        name: functionName,
+        assumeRolePolicy: JSON.stringify(policy([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }])),
+        tags,
+      },
+      child,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-lake-freshness-policy`,
+      {
+        role: role.id,
+        policy: logs.arn.apply((logGroupArn) => JSON.stringify(lakeFreshnessRolePolicy({ region, account, database: inv.database, tables: inv.lakeTables, logGroupArn }))),
+      },
+      child,
+    );
+    const bundle = bundleFunction('functions/lake-freshness/index.ts');
+    this.lakeFreshness = new aws.lambda.Function(
+      `${name}-lake-freshness`,
+      {
+        name: functionName,
+        description: `Sluice ${config.stack}: publishes the commit age of each lake table (bundle sha256 ${bundle.sha256.slice(0, 16)})`,
+        runtime: 'nodejs24.x',
+        architectures: ['arm64'],
+        handler: 'index.handler',
+        memorySize: 128,
+        timeout: LAKE_FRESHNESS_TIMEOUT_SECONDS,
+        code: bundle.code,
+        role: role.arn,
+        kmsKeyArn: keyArn,
+        loggingConfig: { logFormat: 'JSON', logGroup: logs.name },
+        environment: {
+          variables: {
+            POWERTOOLS_SERVICE_NAME: LAKE_FRESHNESS_SERVICE,
+            POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+            POWERTOOLS_LOG_LEVEL: 'INFO',
+            [LAKE_FRESHNESS_ENV.database]: inv.database,
+            [LAKE_FRESHNESS_ENV.tables]: inv.lakeTables.join(','),
+          },
+        },
+        tags,
+      },
+      { parent: this, dependsOn: [logs, rolePolicy] },
+    );
+    const schedule = new aws.cloudwatch.EventRule(
+      `${name}-lake-freshness-schedule`,
+      { name: functionName, description: `Sluice ${config.stack}: publish lake commit ages`, scheduleExpression: `rate(${LAKE_FRESHNESS_INTERVAL_MINUTES} minutes)`, tags },
+      child,
+    );
+    new aws.lambda.Permission(
+      `${name}-lake-freshness-invoke`,
+      { action: 'lambda:InvokeFunction', function: this.lakeFreshness.name, principal: 'events.amazonaws.com', sourceArn: schedule.arn, sourceAccount: account },
+      child,
+    );
+    new aws.cloudwatch.EventTarget(`${name}-lake-freshness-target`, { rule: schedule.name, arn: this.lakeFreshness.arn }, child);
+
+    this.alarms = {};
+    for (const spec of alarmSpecs(inv, config.alerts)) {
+      this.alarms[spec.key] = new aws.cloudwatch.MetricAlarm(`${name}-${spec.key}`, metricAlarmArgs(spec, this.topic.arn, tags), child);
+    }
+
+    this.dashboard = new aws.cloudwatch.Dashboard(
+      `${name}-dashboard`,
+      { dashboardName: physicalName(config), dashboardBody: JSON.stringify(dashboardBody(inv, config.alerts.periodSeconds)) },
+      child,
+    );
+
+    const b = budgetSpec(config, config.alerts.budget);
+    this.budget = new aws.budgets.Budget(
+      `${name}-budget`,
+      {
+        name: b.name,
+        budgetType: b.budgetType,
+        timeUnit: b.timeUnit,
+        limitAmount: b.limitAmount,
+        limitUnit: b.limitUnit,
+        filterExpression: { ands: b.tagFilters.map((t) => ({ tags: { key: t.key, values: [...t.values], matchOptions: ['EQUALS'] } })) },
+        notifications: b.notifications.map((n) => ({ ...n, subscriberSnsTopicArns: [this.topic.arn] })),
+        tags,
+      },
+      child,
+    );
+
+    this.registerOutputs({
+      topicArn: this.topic.arn,
+      dashboardName: this.dashboard.dashboardName,
+      budgetName: this.budget.name,
+      alarmNames: Object.values(this.alarms).map((a) => a.name),
+    });
+  }
+}
