@@ -8,6 +8,7 @@ import { registerQuery } from './commands/query';
 import { registerLocal } from './commands/local';
 import { registerReplay } from './commands/replay';
 import { registerArchive } from './commands/archive';
+import { registerCost } from './commands/cost';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerReplay(program);
   registerArchive(program);
+  registerCost(program);
   return program;
 }
 
