@@ -9,6 +9,7 @@ import { registerLocal } from './commands/local';
 import { registerReplay } from './commands/replay';
 import { registerArchive } from './commands/archive';
 import { registerCost } from './commands/cost';
+import { registerStatus } from './commands/status';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerReplay(program);
   registerArchive(program);
   registerCost(program);
+  registerStatus(program);
   return program;
 }
 

@@ -7,7 +7,6 @@ const prices = loadPriceFile('eu-west-1');
 const GB = 2 ** 30;
 /** 1,000 events a second; 824 bytes plus the validator's 200 makes an enriched event exactly 1 KiB. */
 const W = { eventsPerHour: 3_600_000, eventBytes: 824 };
-const RECORDS_PER_MONTH = 3_600_000 * 730; // 2,628,000,000
 
 const config = (extra: Record<string, any> = {}) =>
   loadStackConfig('test', {
