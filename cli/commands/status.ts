@@ -76,8 +76,7 @@ export function registerStatus(program: Command): void {
       const { connectStack } = require('../../ops/connect') as typeof import('../../ops/connect');
       const { collectStatus, StatusUnreachable } = require('../../ops/status') as typeof import('../../ops/status');
       try {
-        const settings = process.env.SLUICE_AWS_ENDPOINT ? { endpoint: process.env.SLUICE_AWS_ENDPOINT } : {};
-        const { clients, roleArn } = await connectStack(config, settings);
+        const { clients, roleArn } = await connectStack(config);
         const status = await collectStatus(config, clients);
         process.stdout.write(opts.json ? `${JSON.stringify(status, null, 2)}\n` : formatStatus(status, roleArn));
         process.exitCode = EXIT[status.verdict];
