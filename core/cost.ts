@@ -257,6 +257,10 @@ export function estimateCost(config: SluiceConfig, w: Workload, prices: PriceFil
   const freshnessInvocations = (hours * 60) / 5;
   lambda.add('lake-freshness: requests', freshnessInvocations, 'lambda.requestsMillion', 1e6);
   lambda.add('lake-freshness: GB-seconds (128 MB, 0.5 s)', freshnessInvocations * 0.5 * (128 / 1024), 'lambda.arm.gbSecond');
+  // events-by-type waits up to 60 s for a batch: at most one invocation a minute on the single-shard aggregates stream.
+  const typesInvocations = hours * 60;
+  lambda.add('events-by-type: requests', typesInvocations, 'lambda.requestsMillion', 1e6);
+  lambda.add('events-by-type: GB-seconds (128 MB, 0.2 s)', typesInvocations * 0.2 * (128 / 1024), 'lambda.arm.gbSecond');
 
   const flink = line();
   let backupGb = 0;
@@ -318,9 +322,9 @@ export function estimateCost(config: SluiceConfig, w: Workload, prices: PriceFil
   const inv = monitoredStack(config);
   const alarmMetrics = alarmSpecs(inv, config.alerts).reduce((n, a) => n + (a.metric ? 1 : (a.queries ?? []).filter((q) => q.metric).length), 0);
   cloudwatch.add('alarm metrics', alarmMetrics, 'cloudwatch.alarmMetricMonth');
-  cloudwatch.add('custom metrics (ingestion EMF, lake commit age)', inv.sources.length * (ASSUMPTIONS.metricsPerSource + ASSUMPTIONS.reasonCodes) + inv.lakeTables.length, 'cloudwatch.customMetricMonth');
+  cloudwatch.add('custom metrics (ingestion EMF, lake commit age, events per type)', inv.sources.length * (ASSUMPTIONS.metricsPerSource + ASSUMPTIONS.reasonCodes) + inv.lakeTables.length + ASSUMPTIONS.eventTypes, 'cloudwatch.customMetricMonth');
   cloudwatch.add('dashboard', 1, 'cloudwatch.dashboardMonth');
-  const logGbMonth = ((invocations + freshnessInvocations) * ASSUMPTIONS.lambdaLogBytesPerInvocation) / GB + FLINK_JOBS.length * ASSUMPTIONS.flinkLogGbPerAppDay * 30;
+  const logGbMonth = ((invocations + freshnessInvocations + typesInvocations) * ASSUMPTIONS.lambdaLogBytesPerInvocation) / GB + FLINK_JOBS.length * ASSUMPTIONS.flinkLogGbPerAppDay * 30;
   cloudwatch.add('logs ingested', logGbMonth, 'cloudwatch.logsIngestGb');
   cloudwatch.add(`logs stored (${config.logs.retentionDays} days)`, (logGbMonth / 30) * config.logs.retentionDays, 'cloudwatch.logsStorageGbMonth');
 

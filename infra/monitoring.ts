@@ -1,10 +1,10 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { LAKE_FRESHNESS_ENV, METRICS_NAMESPACE } from '../core/function-env';
-import { alarmSpecs, LAKE_FRESHNESS_INTERVAL_MINUTES, LAKE_FRESHNESS_SERVICE, type AlarmSpec, type MetricStat } from '../core/monitoring/alarms';
+import { alarmSpecs, EVENTS_BY_TYPE_SERVICE, LAKE_FRESHNESS_INTERVAL_MINUTES, LAKE_FRESHNESS_SERVICE, type AlarmSpec, type MetricStat } from '../core/monitoring/alarms';
 import { budgetSpec } from '../core/monitoring/budget';
 import { dashboardBody } from '../core/monitoring/dashboard';
-import { LAKE_FRESHNESS_TIMEOUT_SECONDS, monitoredStack, type MonitoredStack } from '../core/monitoring/inventory';
+import { EVENTS_BY_TYPE_TIMEOUT_SECONDS, eventsByTypeFunctionName, LAKE_FRESHNESS_TIMEOUT_SECONDS, monitoredStack, type MonitoredStack } from '../core/monitoring/inventory';
 import { physicalName, tagsFor } from '../core/naming';
 import { SluiceConfig } from '../stacks/types';
 import { bundleFunction } from './bundle';
@@ -13,6 +13,8 @@ export interface MonitoringArgs {
   config: SluiceConfig;
   /** The stack key: the alarm topic and the lake-freshness function's logs are encrypted with it. */
   keyArn: pulumi.Input<string>;
+  /** The `aggregates` stream, whose window results the events-by-type function turns into a metric. */
+  aggregatesStreamArn: pulumi.Input<string>;
 }
 
 type Statement = Record<string, unknown>;
@@ -57,6 +59,20 @@ export function lakeFreshnessRolePolicy(s: { region: string; account: string; da
   ]);
 }
 
+/** The events-by-type function reads the aggregates stream (what an event source mapping needs), decrypts it and writes its own logs. */
+export function eventsByTypeRolePolicy(s: { streamArn: string; keyArn: string; logGroupArn: string }): object {
+  return policy([
+    {
+      Sid: 'ReadAggregatesStream',
+      Effect: 'Allow',
+      Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+      Resource: s.streamArn,
+    },
+    { Sid: 'StackKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: s.keyArn },
+    { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
+  ]);
+}
+
 function metricArgs(m: MetricStat) {
   return { namespace: m.namespace, metricName: m.metricName, dimensions: { ...m.dimensions }, statistic: m.statistic, period: m.period };
 }
@@ -93,8 +109,8 @@ export function metricAlarmArgs(spec: AlarmSpec, topicArn: pulumi.Input<string>,
  * Monitoring of one stack: a KMS-encrypted alarm topic (CloudWatch and Budgets may publish, the
  * configured e-mail and HTTPS endpoints subscribe), every alarm of core/monitoring/alarms.ts with
  * the topic as alarm and OK action, the lake-freshness function that publishes each Iceberg
- * table's commit age on a schedule, one dashboard, and the monthly budget with actual and
- * forecast alerts. Thresholds, periods and subscribers come from `sluice:alerts`.
+ * table's commit age on a schedule, the events-by-type function that turns the aggregate windows
+ * into a per-type metric, one dashboard, and the monthly budget with actual and forecast alerts. Thresholds, periods and subscribers come from `sluice:alerts`.
  */
 export class Monitoring extends pulumi.ComponentResource {
   readonly topic: aws.sns.Topic;
@@ -102,6 +118,7 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly dashboard: aws.cloudwatch.Dashboard;
   readonly budget: aws.budgets.Budget;
   readonly lakeFreshness: aws.lambda.Function;
+  readonly eventsByType: aws.lambda.Function;
   readonly inventory: MonitoredStack;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -182,6 +199,63 @@ export class Monitoring extends pulumi.ComponentResource {
       child,
     );
     new aws.cloudwatch.EventTarget(`${name}-lake-freshness-target`, { rule: schedule.name, arn: this.lakeFreshness.arn }, child);
+
+    const typesName = eventsByTypeFunctionName(config);
+    const typesLogs = new aws.cloudwatch.LogGroup(`${name}-events-by-type-logs`, { name: `/aws/lambda/${typesName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: keyArn, tags }, child);
+    const typesRole = new aws.iam.Role(
+      `${name}-events-by-type-role`,
+      {
+        name: typesName,
+        assumeRolePolicy: JSON.stringify(policy([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }])),
+        tags,
+      },
+      child,
+    );
+    const typesPolicy = new aws.iam.RolePolicy(
+      `${name}-events-by-type-policy`,
+      {
+        role: typesRole.id,
+        policy: pulumi
+          .all([args.aggregatesStreamArn, keyArn, typesLogs.arn])
+          .apply(([streamArn, k, logGroupArn]) => JSON.stringify(eventsByTypeRolePolicy({ streamArn, keyArn: k, logGroupArn }))),
+      },
+      child,
+    );
+    const typesBundle = bundleFunction('functions/events-by-type/index.ts');
+    this.eventsByType = new aws.lambda.Function(
+      `${name}-events-by-type`,
+      {
+        name: typesName,
+        description: `Sluice ${config.stack}: publishes events per type from the aggregate windows (bundle sha256 ${typesBundle.sha256.slice(0, 16)})`,
+        runtime: 'nodejs24.x',
+        architectures: ['arm64'],
+        handler: 'index.handler',
+        memorySize: 128,
+        timeout: EVENTS_BY_TYPE_TIMEOUT_SECONDS,
+        code: typesBundle.code,
+        role: typesRole.arn,
+        kmsKeyArn: keyArn,
+        loggingConfig: { logFormat: 'JSON', logGroup: typesLogs.name },
+        environment: { variables: { POWERTOOLS_SERVICE_NAME: EVENTS_BY_TYPE_SERVICE, POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL: 'INFO' } },
+        tags,
+      },
+      { parent: this, dependsOn: [typesLogs, typesPolicy] },
+    );
+    new aws.lambda.EventSourceMapping(
+      `${name}-events-by-type-mapping`,
+      {
+        eventSourceArn: args.aggregatesStreamArn,
+        functionName: this.eventsByType.arn,
+        // A dashboard metric: what is on the stream when the mapping is created is not worth replaying.
+        startingPosition: 'LATEST',
+        batchSize: 1000,
+        // One invocation a minute at most: windows arrive in bursts at each watermark.
+        maximumBatchingWindowInSeconds: 60,
+        maximumRetryAttempts: 2,
+        tags,
+      },
+      { parent: this, dependsOn: [typesPolicy] },
+    );
 
     this.alarms = {};
     for (const spec of alarmSpecs(inv, config.alerts)) {

@@ -88,7 +88,7 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
-    const monitoring = new Monitoring(`${name}-monitoring`, { config, keyArn: key.key.arn }, child);
+    const monitoring = new Monitoring(`${name}-monitoring`, { config, keyArn: key.key.arn, aggregatesStreamArn: streams.streams.aggregates.arn }, child);
 
     this.keyArn = key.key.arn;
     this.streamArns = Object.fromEntries(STREAM_NAMES.map((s) => [s, streams.streams[s].arn])) as Record<StreamName, pulumi.Output<string>>;

@@ -12,6 +12,10 @@ import type { MonitoredStack } from './inventory';
 export const LAKE_METRICS_NAMESPACE = 'Sluice';
 /** Seconds since the last Iceberg commit of a table, dimension `table`. */
 export const LAKE_COMMIT_AGE_METRIC = 'LakeCommitAgeSeconds';
+/** Events per event type, summed from the aggregate job's windows (dimensions `service`, `event_type`). */
+export const EVENTS_BY_TYPE_METRIC = 'EventsByType';
+/** The `service` dimension of the events-by-type function's metrics. */
+export const EVENTS_BY_TYPE_SERVICE = 'events-by-type';
 /** How often the lake-freshness function publishes, in minutes; the freshness alarms use it as their period. */
 export const LAKE_FRESHNESS_INTERVAL_MINUTES = 5;
 /** The `service` dimension Powertools adds to every metric of the lake-freshness function. */

@@ -3,7 +3,7 @@
  * metric it shows names a resource of the stack's inventory, so a panel never points at
  * something the stack does not run.
  */
-import { LAKE_COMMIT_AGE_METRIC, LAKE_METRICS_NAMESPACE, lakeFreshnessDimensions } from './alarms';
+import { EVENTS_BY_TYPE_METRIC, EVENTS_BY_TYPE_SERVICE, LAKE_COMMIT_AGE_METRIC, LAKE_METRICS_NAMESPACE, lakeFreshnessDimensions } from './alarms';
 import type { MonitoredStack } from './inventory';
 
 /** A metric line of a widget: `[namespace, name, dimName, dimValue, ..., { options }]`. */
@@ -33,7 +33,7 @@ function line(namespace: string, metric: string, dims: Record<string, string>, o
 }
 
 export function dashboardBody(inv: MonitoredStack, periodSeconds = 300): DashboardBody {
-  const panels: { title: string; metrics: MetricLine[]; stat?: string; full?: boolean; yLabel?: string }[] = [];
+  const panels: { title: string; metrics: (MetricLine | Record<string, unknown>[])[]; full?: boolean }[] = [];
   const sum = (label: string) => ({ stat: 'Sum', label });
   const max = (label: string) => ({ stat: 'Maximum', label });
 
@@ -48,6 +48,20 @@ export function dashboardBody(inv: MonitoredStack, periodSeconds = 300): Dashboa
         line(LAKE_METRICS_NAMESPACE, 'EventsInvalid', { service: s.service, source: s.source }, sum(`invalid: ${s.source}`)),
       ]),
       line('AWS/Kinesis', 'IncomingRecords', { StreamName: inv.streams.processed }, sum('processed (after dedup and filters)')),
+    ],
+  });
+  // Event types are an open set, so the panel searches for whatever types the events-by-type function has published.
+  panels.push({
+    title: 'Events per type (from the aggregates)',
+    full: true,
+    metrics: [
+      [
+        {
+          id: 'types',
+          label: '',
+          expression: `SEARCH('{${LAKE_METRICS_NAMESPACE},service,event_type} MetricName="${EVENTS_BY_TYPE_METRIC}" service="${EVENTS_BY_TYPE_SERVICE}"', 'Sum', ${periodSeconds})`,
+        },
+      ],
     ],
   });
   panels.push({

@@ -11,7 +11,7 @@ import type { KafkaLagSource, SluiceConfig, StreamName } from '../../stacks/type
 import { STREAM_NAMES } from '../../stacks/types';
 
 /** The Lambda functions of a stack, by what they do. */
-export type FunctionRole = 'stream-validate' | 's3-ingest' | 'firehose-transform' | 'lake-freshness';
+export type FunctionRole = 'stream-validate' | 's3-ingest' | 'firehose-transform' | 'lake-freshness' | 'events-by-type';
 
 export interface MonitoredFunction {
   readonly name: string;
@@ -58,6 +58,12 @@ export interface MonitoredStack {
 export const FIREHOSE_TRANSFORM_TIMEOUT_SECONDS = 120;
 /** Timeout of the lake-freshness publisher: a few Glue calls. */
 export const LAKE_FRESHNESS_TIMEOUT_SECONDS = 60;
+/** Timeout of the events-by-type function: one batch of window results. */
+export const EVENTS_BY_TYPE_TIMEOUT_SECONDS = 60;
+
+export function eventsByTypeFunctionName(config: Pick<SluiceConfig, 'stack'>): string {
+  return physicalName(config, 'events-by-type');
+}
 
 export function lakeFreshnessFunctionName(config: Pick<SluiceConfig, 'stack'>): string {
   return physicalName(config, 'lake-freshness');
@@ -70,6 +76,7 @@ export function monitoredStack(config: SluiceConfig): MonitoredStack {
     ...ing.sources.map((s) => ({ name: physicalName(config, 's3-ingest', s.name), role: 's3-ingest' as const, timeoutSeconds: ing.functionTimeoutSeconds })),
     { name: physicalName(config, 'firehose-transform'), role: 'firehose-transform', timeoutSeconds: FIREHOSE_TRANSFORM_TIMEOUT_SECONDS },
     { name: lakeFreshnessFunctionName(config), role: 'lake-freshness', timeoutSeconds: LAKE_FRESHNESS_TIMEOUT_SECONDS },
+    { name: eventsByTypeFunctionName(config), role: 'events-by-type', timeoutSeconds: EVENTS_BY_TYPE_TIMEOUT_SECONDS },
   ];
   return {
     stack: config.stack,

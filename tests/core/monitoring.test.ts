@@ -150,6 +150,7 @@ describe('monitoring: dashboard body', () => {
   it('has the panels the platform team watches', () => {
     expect(titles).to.deep.equal([
       'Events: incoming, valid, invalid, processed',
+      'Events per type (from the aggregates)',
       'Lag (ms, or messages for Kafka)',
       'Lake freshness (s since last commit / oldest undelivered record)',
       'Flink KPUs',
@@ -182,12 +183,18 @@ describe('monitoring: dashboard body', () => {
     ]);
     const events = metricWidgets[0]!.properties.metrics as unknown[][];
     expect(events).to.deep.include(['Sluice', 'EventsInvalid', 'service', 's3-ingest', 'source', 'orders', { stat: 'Sum', label: 'invalid: orders' }]);
-    const freshness = metricWidgets[2]!.properties.metrics as unknown[][];
+    const freshness = metricWidgets[3]!.properties.metrics as unknown[][];
     expect(freshness[0]).to.deep.equal(['Sluice', 'LakeCommitAgeSeconds', 'service', 'lake-freshness', 'table', 'events', { stat: 'Maximum', label: 'events commit age' }]);
   });
 
+  it('searches the events-by-type metric for whatever event types were published', () => {
+    expect(metricWidgets[1]!.properties.metrics).to.deep.equal([
+      [{ id: 'types', label: '', expression: `SEARCH('{Sluice,service,event_type} MetricName="EventsByType" service="events-by-type"', 'Sum', 300)` }],
+    ]);
+  });
+
   it('shows Kafka lag only when a Kafka source is configured', () => {
-    const lagLines = (b: ReturnType<typeof dashboardBody>) => (b.widgets[2]!.properties.metrics as unknown[][]).map((m) => m[0]);
+    const lagLines = (b: ReturnType<typeof dashboardBody>) => (b.widgets[3]!.properties.metrics as unknown[][]).map((m) => m[0]);
     expect(lagLines(body)).to.not.include('AWS/Kafka');
     const withKafka = dashboardBody(monitoredStack(config({ kafka: { clusterName: 'msk', consumerGroup: 'g', topic: 't' } })));
     expect(lagLines(withKafka).filter((n) => n === 'AWS/Kafka')).to.have.length(2);

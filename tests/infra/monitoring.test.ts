@@ -31,11 +31,11 @@ const SINGLE_METRIC: Row[] = [
   ['sluice-dev-lake-freshness-aggregates', 'Sluice', 'LakeCommitAgeSeconds', { service: 'lake-freshness', table: 'aggregates' }, 'Maximum', GT, 900, 300, 3, 'breaching'],
   ['sluice-dev-archive-freshness', 'AWS/Firehose', 'DeliveryToS3.DataFreshness', { DeliveryStreamName: 'sluice-dev-archive' }, 'Maximum', GT, 900, 300, 3, NB],
   ['sluice-dev-archive-delivery-failures', 'AWS/Firehose', 'DeliveryToS3.Success', { DeliveryStreamName: 'sluice-dev-archive' }, 'Average', 'LessThanThreshold', 1, 300, 3, NB],
-  ...(['stream-validate', 's3-ingest-partner-files', 's3-ingest-backfill', 'firehose-transform', 'lake-freshness'] as const).flatMap((fn): Row[] => [
+  ...(['stream-validate', 's3-ingest-partner-files', 's3-ingest-backfill', 'firehose-transform', 'lake-freshness', 'events-by-type'] as const).flatMap((fn): Row[] => [
     [`sluice-dev-${fn}-errors`, 'AWS/Lambda', 'Errors', F(fn), 'Sum', GE, 1, 300, 1, NB],
     [`sluice-dev-${fn}-throttles`, 'AWS/Lambda', 'Throttles', F(fn), 'Sum', GE, 1, 300, 1, NB],
-    // 80% of the timeout: 120 s for the ingestion functions and the transform, 60 s for lake-freshness.
-    [`sluice-dev-${fn}-duration`, 'AWS/Lambda', 'Duration', F(fn), 'Maximum', GT, fn === 'lake-freshness' ? 48000 : 96000, 300, 3, NB],
+    // 80% of the timeout: 120 s for the ingestion functions and the transform, 60 s for lake-freshness and events-by-type.
+    [`sluice-dev-${fn}-duration`, 'AWS/Lambda', 'Duration', F(fn), 'Maximum', GT, fn === 'lake-freshness' || fn === 'events-by-type' ? 48000 : 96000, 300, 3, NB],
   ]),
   ...(['ingest', 'events', 'processed', 'aggregates'] as const).map((s): Row => [`sluice-dev-${s}-write-throttles`, 'AWS/Kinesis', 'WriteProvisionedThroughputExceeded', S(s), 'Sum', GE, 1, 300, 3, NB]),
 ];
@@ -136,7 +136,7 @@ describe('infra: monitoring under mocks', () => {
       DeliveryStreamName: names('aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream'),
       table: names('aws:glue/catalogTable:CatalogTable'),
       source: new Set(['stream', 'partner-files', 'backfill']),
-      service: new Set(['stream-validate', 's3-ingest', 'lake-freshness']),
+      service: new Set(['stream-validate', 's3-ingest', 'lake-freshness', 'events-by-type']),
     };
     const dimensionSets = alarms(dev).flatMap((a) => [a.inputs.dimensions, ...(a.inputs.metricQueries ?? []).map((q: any) => q.metric?.dimensions)]).filter(Boolean);
     const board = parse(dev.one('aws:cloudwatch/dashboard:Dashboard', '-monitoring-dashboard').inputs.dashboardBody);
@@ -227,6 +227,24 @@ describe('infra: monitoring under mocks', () => {
 
   it('creates one dashboard per stack, named after it', () => {
     expect(dev.ofType('aws:cloudwatch/dashboard:Dashboard').map((d) => d.inputs.dashboardName)).to.deep.equal(['sluice-dev']);
+  });
+
+  it('turns the aggregates stream into events per type with a function that may only read that stream', () => {
+    const fn = dev.one('aws:lambda/function:Function', '-monitoring-events-by-type').inputs;
+    expect(fn).to.include({ name: 'sluice-dev-events-by-type', timeout: 60, memorySize: 128 });
+    expect(fn.environment.variables).to.deep.include({ POWERTOOLS_SERVICE_NAME: 'events-by-type', POWERTOOLS_METRICS_NAMESPACE: 'Sluice' });
+    const mapping = dev.one('aws:lambda/eventSourceMapping:EventSourceMapping', '-events-by-type-mapping').inputs;
+    expect(mapping).to.include({ eventSourceArn: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-aggregates', startingPosition: 'LATEST', batchSize: 1000, maximumBatchingWindowInSeconds: 60, maximumRetryAttempts: 2 });
+    const policy = parse(dev.one('aws:iam/rolePolicy:RolePolicy', '-events-by-type-policy').inputs.policy);
+    expect(policy.Statement.slice(0, 2)).to.deep.equal([
+      {
+        Sid: 'ReadAggregatesStream',
+        Effect: 'Allow',
+        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+        Resource: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-aggregates',
+      },
+      { Sid: 'StackKey', Effect: 'Allow', Action: 'kms:Decrypt', Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/sluice-dev-kms-key` },
+    ]);
   });
 
   it('runs the lake-freshness function every 5 minutes, reading only the lake tables', () => {
