@@ -320,7 +320,8 @@ export function estimateCost(config: SluiceConfig, w: Workload, prices: PriceFil
 
   const cloudwatch = line();
   const inv = monitoredStack(config);
-  const alarmMetrics = alarmSpecs(inv, config.alerts).reduce((n, a) => n + (a.metric ? 1 : (a.queries ?? []).filter((q) => q.metric).length), 0);
+  // Each metric of an alarm is billed, and a Metrics Insights query as one.
+  const alarmMetrics = alarmSpecs(inv, config.alerts).reduce((n, a) => n + (a.metric ? 1 : (a.queries ?? []).filter((q) => q.metric || q.expression?.startsWith('SELECT')).length), 0);
   cloudwatch.add('alarm metrics', alarmMetrics, 'cloudwatch.alarmMetricMonth');
   cloudwatch.add('custom metrics (ingestion EMF, lake commit age, events per type)', inv.sources.length * (ASSUMPTIONS.metricsPerSource + ASSUMPTIONS.reasonCodes) + inv.lakeTables.length + ASSUMPTIONS.eventTypes, 'cloudwatch.customMetricMonth');
   cloudwatch.add('dashboard', 1, 'cloudwatch.dashboardMonth');

@@ -100,6 +100,7 @@ export function metricAlarmArgs(spec: AlarmSpec, topicArn: pulumi.Input<string>,
       returnData: q.returnData,
       ...(q.label ? { label: q.label } : {}),
       ...(q.expression ? { expression: q.expression } : {}),
+      ...(q.period !== undefined ? { period: q.period } : {}),
       ...(q.metric ? { metric: { namespace: q.metric.namespace, metricName: q.metric.metricName, dimensions: { ...q.metric.dimensions }, stat: q.metric.statistic, period: q.metric.period } } : {}),
     })),
   };

@@ -44,6 +44,8 @@ export interface MetricQuery {
   readonly metric?: MetricStat;
   readonly expression?: string;
   readonly label?: string;
+  /** The period of a Metrics Insights `expression` (a SELECT); metric queries carry their own. */
+  readonly period?: number;
   /** Exactly one query of an alarm returns data: the one the threshold applies to. */
   readonly returnData: boolean;
 }
@@ -100,6 +102,16 @@ export const ZERO_PROCESSED_EXPRESSION = 'IF(FILL(incoming, 0) > 0 AND FILL(proc
 export const INCREASE_EXPRESSION = 'DIFF(total)';
 /** The longer of the time a job has been restarting or failing; 0 while it runs. */
 export const NOT_RUNNING_EXPRESSION = 'MAX([FILL(restarting, 0), FILL(failing, 0)])';
+
+/**
+ * The source lag of a Flink application over every dimension set it is published with: the
+ * Kinesis source reports `millisBehindLatest` per stream and shard (dimensions such as `Flow` and
+ * `Id` beside `Application`), which differ by connector version and metrics level, so a Metrics
+ * Insights query over all of them replaces a metric with a fixed dimension set.
+ */
+export function flinkLagQuery(application: string): string {
+  return `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = '${application}'`;
+}
 
 const FLINK = 'AWS/KinesisAnalytics';
 
@@ -175,7 +187,7 @@ export function alarmSpecs(inv: MonitoredStack, alerts: AlertsConfig): AlarmSpec
       description:
         `The Flink application ${app.name} reads its source stream more than ${alerts.flinkLagSeconds} s behind its head (millisBehindLatest). ` +
         'Check first: CPU and KPUs on the dashboard (autoscaling at its limit?), backpressure from the sink stream (write throttling), and recent restarts.',
-      metric: stat(FLINK, 'millisBehindLatest', dims, 'Maximum'),
+      queries: [{ id: 'lag', expression: flinkLagQuery(app.name), label: 'ms behind the source stream', period, returnData: true }],
       comparisonOperator: 'GreaterThanThreshold',
       threshold: alerts.flinkLagSeconds * 1000,
       ...sustained,

@@ -3,7 +3,7 @@
  * metric it shows names a resource of the stack's inventory, so a panel never points at
  * something the stack does not run.
  */
-import { EVENTS_BY_TYPE_METRIC, EVENTS_BY_TYPE_SERVICE, LAKE_COMMIT_AGE_METRIC, LAKE_METRICS_NAMESPACE, lakeFreshnessDimensions } from './alarms';
+import { EVENTS_BY_TYPE_METRIC, EVENTS_BY_TYPE_SERVICE, flinkLagQuery, LAKE_COMMIT_AGE_METRIC, LAKE_METRICS_NAMESPACE, lakeFreshnessDimensions } from './alarms';
 import type { MonitoredStack } from './inventory';
 
 /** A metric line of a widget: `[namespace, name, dimName, dimValue, ..., { options }]`. */
@@ -68,7 +68,7 @@ export function dashboardBody(inv: MonitoredStack, periodSeconds = 300): Dashboa
     title: 'Lag (ms, or messages for Kafka)',
     metrics: [
       ...inv.functions.filter((f) => f.role === 'stream-validate').map((f) => line('AWS/Lambda', 'IteratorAge', { FunctionName: f.name }, max('stream-validate iterator age'))),
-      ...inv.flinkApps.map((a) => line('AWS/KinesisAnalytics', 'millisBehindLatest', { Application: a.name }, max(`${a.job} millisBehindLatest`))),
+      ...inv.flinkApps.map((a, i) => [{ id: `lag${i}`, label: `${a.job} millisBehindLatest`, expression: flinkLagQuery(a.name) }]),
       ...(inv.kafka
         ? ['SumOffsetLag', 'MaxOffsetLag'].map((m) =>
             line('AWS/Kafka', m, { 'Cluster Name': inv.kafka!.clusterName, 'Consumer Group': inv.kafka!.consumerGroup, Topic: inv.kafka!.topic }, max(`kafka ${m}`)),

@@ -69,6 +69,9 @@ describe('monitoring: alarm specs from config', () => {
     const s = byKey({ iteratorAgeSeconds: 120, flinkLagSeconds: 45, checkpointDurationSeconds: 30, lakeFreshnessMinutes: 20, durationTimeoutPercent: 50 }, { ingestion: { functionTimeoutSeconds: 60 } });
     expect(s['stream-validate-iterator-age']!.threshold).to.equal(120000);
     expect(s['flink-aggregate-lag']!.threshold).to.equal(45000);
+    expect(s['flink-aggregate-lag']!.queries).to.deep.equal([
+      { id: 'lag', expression: `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = 'sluice-test-aggregate'`, label: 'ms behind the source stream', period: 300, returnData: true },
+    ]);
     expect(s['flink-dedup-filter-checkpoint-duration']!.threshold).to.equal(30000);
     expect(s['lake-freshness-events']!.threshold).to.equal(1200);
     expect(s['stream-validate-duration']!.threshold).to.equal(30000);
@@ -78,7 +81,7 @@ describe('monitoring: alarm specs from config', () => {
 
   it('uses the configured period and evaluation periods for sustained conditions, one period for counts', () => {
     const s = byKey({ periodSeconds: 60, evaluationPeriods: 5 });
-    expect(s['flink-dedup-filter-lag']!.metric!.period).to.equal(60);
+    expect(s['flink-dedup-filter-lag']!.queries![0]!.period).to.equal(60);
     expect(s['flink-dedup-filter-lag']).to.deep.include({ evaluationPeriods: 5, datapointsToAlarm: 5 });
     expect(s['stream-validate-errors']).to.deep.include({ evaluationPeriods: 1, datapointsToAlarm: 1 });
     // The commit age is published every 5 minutes; a 1-minute period would see gaps as breaching.

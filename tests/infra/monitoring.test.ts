@@ -21,9 +21,7 @@ const NB = 'notBreaching';
 const SINGLE_METRIC: Row[] = [
   ['sluice-dev-no-data', 'AWS/Kinesis', 'IncomingRecords', S('events'), 'Sum', 'LessThanOrEqualToThreshold', 0, 300, 3, 'breaching'],
   ['sluice-dev-stream-validate-iterator-age', 'AWS/Lambda', 'IteratorAge', F('stream-validate'), 'Maximum', GT, 300000, 300, 3, NB],
-  ['sluice-dev-flink-dedup-filter-lag', 'AWS/KinesisAnalytics', 'millisBehindLatest', A('dedup-filter'), 'Maximum', GT, 300000, 300, 3, NB],
   ['sluice-dev-flink-dedup-filter-checkpoint-duration', 'AWS/KinesisAnalytics', 'lastCheckpointDuration', A('dedup-filter'), 'Maximum', GT, 60000, 300, 3, NB],
-  ['sluice-dev-flink-aggregate-lag', 'AWS/KinesisAnalytics', 'millisBehindLatest', A('aggregate'), 'Maximum', GT, 300000, 300, 3, NB],
   ['sluice-dev-flink-aggregate-checkpoint-duration', 'AWS/KinesisAnalytics', 'lastCheckpointDuration', A('aggregate'), 'Maximum', GT, 60000, 300, 3, NB],
   ['sluice-dev-queue-stream-validate-failures', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: 'sluice-dev-stream-validate-failures' }, 'Maximum', GE, 1, 300, 1, NB],
   ['sluice-dev-queue-s3-ingest-dlq', 'AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: 'sluice-dev-s3-ingest-dlq' }, 'Maximum', GE, 1, 300, 1, NB],
@@ -53,6 +51,11 @@ const invalid = (source: string, service: string): MathRow => [
   GT, 2, 3, NB,
 ];
 const flinkMath = (job: string): MathRow[] => [
+  [
+    `sluice-dev-flink-${job}-lag`,
+    [{ id: 'lag', returnData: true, expression: `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = 'sluice-dev-${job}'`, label: 'ms behind the source stream', period: 300 }],
+    GT, 300000, 3, NB,
+  ],
   [`sluice-dev-flink-${job}-restarts`, [m('total', 'AWS/KinesisAnalytics', 'numRestarts', A(job), 'Maximum'), e('restarts', 'DIFF(total)', 'restarts in the period')], GE, 1, 1, NB],
   [
     `sluice-dev-flink-${job}-not-running`,
@@ -121,7 +124,8 @@ describe('infra: monitoring under mocks', () => {
   it('reads prod thresholds from Pulumi.prod.yaml', () => {
     // 10 minutes: 5-minute periods would give only 2 datapoints, so ten 1-minute periods.
     expect(alarm(prod, 'sluice-prod-no-data')).to.deep.include({ period: 60, evaluationPeriods: 10, threshold: 0 });
-    expect(alarm(prod, 'sluice-prod-flink-dedup-filter-lag')).to.deep.include({ threshold: 120000, period: 60, evaluationPeriods: 5 });
+    expect(alarm(prod, 'sluice-prod-flink-dedup-filter-lag')).to.deep.include({ threshold: 120000, evaluationPeriods: 5 });
+    expect(alarm(prod, 'sluice-prod-flink-dedup-filter-lag').metricQueries[0].period).to.equal(60);
     expect(alarm(prod, 'sluice-prod-stream-validate-duration').threshold).to.equal(84000);
     expect(alarm(prod, 'sluice-prod-invalid-stream').threshold).to.equal(1);
   });
