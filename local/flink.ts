@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FlinkJobName } from '../core/jobs';
+import { UserError } from '../core/user-error';
 import { projectRoot } from '../core/project';
 
 /** Where the runner module, its local jar and its local classpath live. */
@@ -85,10 +86,16 @@ export interface FlinkRunSummary {
   outputs: Record<string, FlinkSinkOutput>;
 }
 
-/** An error from the runner: `exitCode` 2 means the input or a parameter was refused. */
-export class FlinkRunError extends Error {
-  constructor(message: string, readonly exitCode: number | null) {
-    super(message);
+/**
+ * A local Flink run that failed. The runner exits 2 when it refuses a parameter or an input path,
+ * a command-line problem (exit code 2); anything else is a failed run (1).
+ */
+export class FlinkRunError extends UserError {
+  constructor(
+    message: string,
+    readonly runnerExitCode: number | null,
+  ) {
+    super(message, runnerExitCode === 2 ? 2 : 1);
   }
 }
 

@@ -1,6 +1,6 @@
 /** The analysts' named queries run over a local lake, with parameter values taken from what it holds. */
 import { loadNamedQueries, renderQuery, type NamedQuery } from '../core/named-queries';
-import { LocalRunError } from './errors';
+import { UserError } from '../core/user-error';
 import { queryLocalLake } from './lake';
 
 export interface QueryOutcome {
@@ -55,7 +55,7 @@ function paramsFor(query: NamedQuery, values: Record<string, string>): Record<st
     if (param.default !== undefined) continue;
     const value = values[param.name];
     if (value === undefined) {
-      throw new LocalRunError(`named query ${query.name} (${query.file}) has parameter ${param.name}, which the local mode cannot fill from the lake; give it a default in the query's header`);
+      throw new UserError(`named query ${query.name} (${query.file}) has parameter ${param.name}, which the local mode cannot fill from the lake; give it a default in the query's header`);
     }
     params[param.name] = value;
   }

@@ -8,6 +8,7 @@ import { benchReplay, formatReplayBench } from '../../local/bench/replay';
 import type { Progress } from '../../local/stage-clock';
 import { machine } from '../../local/bench/machine';
 import { projectRoot } from '../../core/project';
+import { checkOutputFile } from '../../local/output';
 
 function count(value: string): number {
   const n = Number(value);
@@ -22,7 +23,9 @@ const progress = (p: Progress) => {
 const FLINK_WORK_DIR = join(projectRoot(), '.sluice', 'bench', 'flink');
 
 function writeJson(path: string | undefined, value: unknown): void {
-  if (path !== undefined) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  if (path === undefined) return;
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  log(`report: ${path}`);
 }
 
 /**
@@ -32,10 +35,13 @@ function writeJson(path: string | undefined, value: unknown): void {
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
+    // `--json` after a subcommand belongs to the subcommand, not to `bench` itself (see cli/index.ts).
+    .enablePositionalOptions()
     .description('Run the ingest, flink and local benchmarks (or one of them) and print the figures with the machine they came from')
     .option('--json <file>', 'where the combined JSON report goes', 'bench-report.json')
     .addHelpText('after', '\nWithout a subcommand all three run with their defaults (1M events for flink and local); this takes several minutes.')
     .action(async (opts: { json: string }) => {
+      checkOutputFile(opts.json, '--json');
       const ingest = await benchIngest({ log });
       process.stdout.write(formatIngestBench(ingest));
       const flink = await benchFlink({ events: 1_000_000, seed: 1, workDir: FLINK_WORK_DIR, heap: '2g', log });
@@ -43,7 +49,6 @@ export function registerBench(program: Command): void {
       const local = await benchLocal({ events: 1_000_000, seed: 1, heap: '2g', progress });
       process.stdout.write(formatLocalBench(local));
       writeJson(opts.json, { machine: machine(), ingest, flink, local });
-      log(`report: ${opts.json}`);
     });
 
   bench
@@ -54,6 +59,7 @@ export function registerBench(program: Command): void {
     .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', count, 100)
     .option('--json <file>', 'also write the figures as JSON')
     .action(async (opts: { events: number; rounds: number; fileMb: number; json?: string }) => {
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
       const result = await benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, log });
       process.stdout.write(formatIngestBench(result));
       writeJson(opts.json, result);
@@ -70,6 +76,7 @@ export function registerBench(program: Command): void {
     .option('--json <file>', 'also write the results as JSON')
     .addHelpText('after', '\nExample:\n  npx sluice bench flink --events 1000000')
     .action(async (opts: { events: number; seed: number; input?: string; workDir: string; heap: string; json?: string }) => {
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
       const report = await benchFlink({ ...opts, log });
       process.stdout.write(formatFlinkBench(report));
       writeJson(opts.json, report);
@@ -83,6 +90,7 @@ export function registerBench(program: Command): void {
     .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '2g')
     .option('--json <file>', 'also write the figures as JSON')
     .action(async (opts: { events: number; seed: number; heap: string; json?: string }) => {
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
       const report = await benchLocal({ ...opts, progress });
       process.stdout.write(formatLocalBench(report));
       writeJson(opts.json, report);

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { generate, GeneratorStats } from '../../local/generator';
+import { checkOutputFile } from '../../local/output';
 
 function share(value: string): number {
   const n = Number(value);
@@ -53,6 +54,8 @@ export function registerGenerate(program: Command): void {
     .option('--stats <file>', 'also write the run statistics as JSON to this file')
     .addHelpText('after', '\nExample:\n  npx sluice generate --events 100000 --seed 7 --duplicates 0.02 --invalid 0.01 --late 0.01 --out events.jsonl')
     .action(async (opts: { events: number; seed: number; duplicates: number; invalid: number; late: number; eventNames: number; out?: string; stats?: string }) => {
+      if (opts.out !== undefined) checkOutputFile(opts.out, '--out');
+      if (opts.stats !== undefined) checkOutputFile(opts.stats, '--stats');
       const run = generate({ events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late, eventNames: opts.eventNames });
       if (opts.out) {
         const file = createWriteStream(opts.out);

@@ -1,11 +1,8 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
-import { FlinkRunError } from '../../local/flink';
-import { LocalRunError } from '../../local/errors';
 import type { LocalReport } from '../../local/report';
 import { runLocal } from '../../local/run';
 import { STAGES, type Progress } from '../../local/stage-clock';
-import { ConfigError } from '../../stacks/load';
 
 function count(value: string): number {
   const n = Number(value);
@@ -110,16 +107,7 @@ export function registerLocal(program: Command): void {
         'Nothing is left in --out when a run fails.\n\nExamples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz',
     )
     .action(async (opts: { input?: string; events: number; seed: number; duplicates: number; invalid: number; late: number; out: string; stack: string; source: string; heap: string }) => {
-      try {
-        const report = await runLocal({ ...opts, progress: showProgress });
-        process.stdout.write(formatReport(report, join(opts.out, 'report.json')));
-      } catch (err) {
-        if (err instanceof LocalRunError || err instanceof ConfigError || err instanceof FlinkRunError) {
-          process.stderr.write(`sluice local: ${err.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw err;
-      }
+      const report = await runLocal({ ...opts, progress: showProgress });
+      process.stdout.write(formatReport(report, join(opts.out, 'report.json')));
     });
 }

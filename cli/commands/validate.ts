@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { UserError } from '../../core/user-error';
 import { validateFile } from '../../local/validate-file';
 
 export function registerValidate(program: Command): void {
@@ -28,7 +29,7 @@ export function registerValidate(program: Command): void {
           `valid events: ${validPath}\nerror lines:  ${errorsPath}\n`,
       );
       if (counts.invalidByReason.unreadable_object) {
-        throw new Error(`${file} could not be read as events (see ${errorsPath}); check that it is JSON lines, a JSON array, or gzip of either, and that --format matches`);
+        throw new UserError(`${file} could not be read as events (see ${errorsPath}); check that it is JSON lines, a JSON array, or gzip of either, and that --format matches`);
       }
     });
 }

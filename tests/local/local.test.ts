@@ -146,7 +146,7 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
           writeFileSync(blocker, 'not a directory');
           return ['--events', '100', '--out', join(blocker, 'out')];
         },
-        /cannot write --out .*a-file\/out \(ENOTDIR\); choose a directory you can write to/,
+        /cannot write --out .*a-file\/out: a part of the path is a file, not a directory; choose a directory you can write to/,
       ],
     ];
     for (const [what, args, message] of cases) {
