@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy
+.PHONY: test test-ts test-java flink-jar-cloud typecheck lint format-check local deploy
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -21,6 +21,14 @@ $(PY_STAMP): requirements.txt
 typecheck: $(NODE_STAMP)
 	npx tsc --noEmit -p .
 
+# The layers' dependency order (DESIGN.md, "Layout"), in eslint.config.mjs; tests/lint proves it bites.
+lint: $(NODE_STAMP)
+	npx eslint --max-warnings 0 .
+
+# Formatting against .prettierrc.json; not yet part of make test.
+format-check: $(NODE_STAMP)
+	npx prettier --check .
+
 test-ts: $(NODE_STAMP) $(PY_STAMP)
 	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
@@ -32,7 +40,7 @@ test-java:
 flink-jar-cloud:
 	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
 
-test: typecheck test-ts test-java
+test: typecheck lint test-ts test-java
 
 # The whole platform on this machine: generated events through validation, Flink and the lake.
 # Extra options go in ARGS, e.g. make local ARGS="--events 1000000 --seed 7".
