@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join, resolve } from 'node:path';
 import type { FlinkJobName } from '../core/jobs';
 import { UserError } from '../core/user-error';
+import { undoOnInterrupt } from './interrupt';
 import { projectRoot } from '../core/project';
 
 /** Where the runner module, its local jar and its local classpath live. */
@@ -120,6 +121,7 @@ export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): stri
 export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummary> {
   ensureRunnerJar();
   const child = spawn('java', flinkCommand(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const forget = undoOnInterrupt(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -130,7 +132,7 @@ export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummar
   const exitCode = await new Promise<number | null>((done, fail) => {
     child.on('error', (err) => fail(new FlinkRunError(`cannot run java (${err.message}); install Java 17 and retry`, null)));
     child.on('close', done);
-  });
+  }).finally(forget);
   if (exitCode !== 0) {
     const refusal = /^sluice-flink-runner: (.*)$/m.exec(stderr);
     const detail = refusal ? refusal[1] : stderr.trim().split('\n').slice(-20).join('\n');

@@ -7,6 +7,8 @@ export interface QueryOutcome {
   params: Record<string, string>;
   columns: string[];
   rows: (string | null)[][];
+  /** Why the query did not run: the lake holds nothing it could read. */
+  skipped?: string;
 }
 
 /**
@@ -42,6 +44,12 @@ export async function runNamedQueries(lake: string): Promise<Record<string, Quer
   const values = await localParameters(lake);
   const outcomes: Record<string, QueryOutcome> = {};
   for (const query of loadNamedQueries()) {
+    // An empty lake (every input event invalid) has no dates to fill a query's parameters with.
+    const unfilled = values.from_date === undefined ? query.params.find((p) => p.default === undefined && values[p.name] === undefined) : undefined;
+    if (unfilled !== undefined) {
+      outcomes[query.name] = { params: {}, columns: [], rows: [], skipped: `the lake holds no events, so there is no value for its parameter ${unfilled.name}` };
+      continue;
+    }
     const params = paramsFor(query, values);
     const result = await queryLocalLake(lake, renderQuery(query, params));
     outcomes[query.name] = { params, ...result };

@@ -4,7 +4,9 @@ import { formatArchiveCheck, type ArchiveCheckResult } from '../../core/archive-
 import { bucketName, physicalName } from '../../core/naming';
 import { projectRoot } from '../../core/project';
 import { replayHours, ReplayInputError } from '../../core/replay';
-import { loadStackFile } from '../../stacks/file';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const stackFile = () => require('../../stacks/file') as typeof import('../../stacks/file');
 
 interface VerifyOptions {
   from: string;
@@ -27,7 +29,7 @@ export function registerArchive(program: Command): void {
     .option('-l, --local <dir>', 'a local lake (as sluice local writes it): its raw/ against its curated events table, hour and key')
     .option('--json', 'print the comparison as JSON')
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
-    .addHelpText('after', '\nExamples:\n  sluice archive verify --stack dev --from 2026-03-17 --to 2026-03-17\n  sluice archive verify --local .sluice/local/lake --from 2026-03-17 --to 2026-03-18')
+    .addHelpText('after', '\nExamples:\n  sluice archive verify --stack dev --from 2026-03-17 --to 2026-03-17\n  sluice archive verify --local out/local/lake --from 2026-03-17 --to 2026-03-18')
     .action(async (opts: VerifyOptions) => {
       if ((opts.stack === undefined) === (opts.local === undefined)) throw new ReplayInputError('give exactly one of --stack <name> (S3 and CloudWatch) or --local <lake dir>');
       const hours = replayHours(opts.from, opts.to);
@@ -39,7 +41,7 @@ export function registerArchive(program: Command): void {
         result = await verifyLocalArchive(opts.local, hours);
         reference = 'curated';
       } else {
-        const config = loadStackFile(opts.stack as string, opts.dir);
+        const config = stackFile().loadStackFile(opts.stack as string, opts.dir);
         const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
         const { CloudWatchClient } = require('@aws-sdk/client-cloudwatch') as typeof import('@aws-sdk/client-cloudwatch');
         const { s3Archive } = require('../../ops/archive') as typeof import('../../ops/archive');

@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { FLINK_JOBS, isFlinkJob, jobSqlParameters } from '../../core/jobs';
-import { defaultProcessingConfig } from '../../stacks/load';
 import { UserError } from '../../core/user-error';
-import { runFlinkJob } from '../../local/flink';
 import { checkOutputDirectory } from '../../local/output';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const stackLoad = () => require('../../stacks/load') as typeof import('../../stacks/load');
+const flink = () => require('../../local/flink') as typeof import('../../local/flink');
 
 function param(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -36,8 +38,8 @@ export function registerFlink(program: Command): void {
       }
       checkOutputDirectory(opts.output, '--output');
       // Unset parameters take the stack config's defaults: the runner has none of its own.
-      const params = { ...jobSqlParameters(job, { processing: defaultProcessingConfig() }), ...opts.param };
-      const summary = await runFlinkJob({ job, input: opts.input, output: opts.output, params, heap: opts.heap });
+      const params = { ...jobSqlParameters(job, { processing: stackLoad().defaultProcessingConfig() }), ...opts.param };
+      const summary = await flink().runFlinkJob({ job, input: opts.input, output: opts.output, params, heap: opts.heap });
       for (const [sink, out] of Object.entries(summary.outputs)) {
         process.stdout.write(`${sink}: ${out.records} records -> ${out.path}\n`);
       }

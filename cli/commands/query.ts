@@ -5,9 +5,11 @@ import { describeParams, findNamedQuery, loadNamedQueries, parseParamArgs, rende
 import { UserError } from '../../core/user-error';
 import { checkOutputFile } from '../../local/output';
 import type { QueryResult } from '../../ops/athena';
-import { loadStackFile } from '../../stacks/file';
 import { projectRoot } from '../../core/project';
 import { formatCsv, formatTable } from '../lib/table';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const stackFile = () => require('../../stacks/file') as typeof import('../../stacks/file');
 
 interface QueryOptions {
   stack?: string;
@@ -33,7 +35,7 @@ export function registerQuery(program: Command): void {
     .option('--csv <file>', 'also write the result as CSV to <file>')
     .option('--list', 'list the named queries and their parameters')
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
-    .addHelpText('after', '\nExamples:\n  sluice query latest-events --stack dev --param event_type=payment --param since_date=2026-03-01\n  sluice query events-per-type-per-hour --local .sluice/lake --param from_date=2026-03-17 --param to_date=2026-03-17 --csv hours.csv')
+    .addHelpText('after', '\nExamples:\n  sluice query latest-events --stack dev --param event_type=payment --param since_date=2026-03-01\n  sluice query events-per-type-per-hour --local out/local/lake --param from_date=2026-03-17 --param to_date=2026-03-17 --csv hours.csv')
     .action(async (name: string | undefined, opts: QueryOptions) => {
       if (opts.list) {
         for (const q of loadNamedQueries()) process.stdout.write(`${q.name}\n  ${q.description}\n  parameters: ${describeParams(q)}\n`);
@@ -55,7 +57,7 @@ export function registerQuery(program: Command): void {
           throw new UserError(`named query "${name}" failed on the local lake ${opts.local}: ${err.message}`);
         });
       } else {
-        const config = loadStackFile(opts.stack as string, opts.dir);
+        const config = stackFile().loadStackFile(opts.stack as string, opts.dir);
         const { AthenaClient } = require('@aws-sdk/client-athena') as typeof import('@aws-sdk/client-athena');
         const { runAthenaQuery } = require('../../ops/athena') as typeof import('../../ops/athena');
         const client = new AthenaClient({ region: config.account.region });

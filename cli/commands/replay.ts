@@ -4,8 +4,10 @@ import { bucketName, physicalName } from '../../core/naming';
 import { projectRoot } from '../../core/project';
 import { UserError } from '../../core/user-error';
 import { checkReplayTarget, ReplayInputError, resolveReplayTarget, type ReplayRequest } from '../../core/replay';
-import { loadStackFile } from '../../stacks/file';
 import { STREAM_NAMES } from '../../stacks/types';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const stackFile = () => require('../../stacks/file') as typeof import('../../stacks/file');
 
 interface ReplayCliOptions {
   stack: string;
@@ -50,7 +52,7 @@ export function registerReplay(program: Command): void {
         '\nInterrupted (Ctrl-C, a crash), the same command resumes after the last acknowledged batch.',
     )
     .action(async (opts: ReplayCliOptions) => {
-      const config = loadStackFile(opts.stack, opts.dir);
+      const config = stackFile().loadStackFile(opts.stack, opts.dir);
       const streams = Object.fromEntries(STREAM_NAMES.map((s) => [s, physicalName(config, s)]));
       const target = resolveReplayTarget(opts.target, streams);
       checkReplayTarget({ stack: opts.stack, stackStream: target.stackStream, target: opts.target, confirmed: opts.iKnow === true, dedupTtlHours: config.processing.dedupTtlHours });

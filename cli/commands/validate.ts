@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { UserError } from '../../core/user-error';
-import { validateFile } from '../../local/validate-file';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const validation = () => require('../../local/validate-file') as typeof import('../../local/validate-file');
 
 export function registerValidate(program: Command): void {
   program
@@ -14,7 +16,7 @@ export function registerValidate(program: Command): void {
     .option('--schemas <dir>', 'schema registry folder (default: core/events/schemas)')
     .addHelpText('after', '\nExample:\n  npx sluice validate drops/2026-03-17.jsonl.gz --out out/validated\n\nExit status: 0 when the file was read (even with invalid events), 1 when it could not be read.')
     .action(async (file: string, opts: { out: string; source: string; format: 'auto' | 'jsonl' | 'json-array'; unknownEventNames: 'accept' | 'reject'; schemas?: string }) => {
-      const { counts, validPath, errorsPath } = await validateFile(file, opts.out, {
+      const { counts, validPath, errorsPath } = await validation().validateFile(file, opts.out, {
         source: opts.source,
         format: opts.format,
         unknownEventNames: opts.unknownEventNames,
