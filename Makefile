@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy
+.PHONY: test test-ts test-java flink-jar-cloud typecheck lint format-check local deploy deploy-check
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -21,6 +21,14 @@ $(PY_STAMP): requirements.txt
 typecheck: $(NODE_STAMP)
 	npx tsc --noEmit -p .
 
+# The layers' dependency order (DESIGN.md, "Layout"), in eslint.config.mjs; tests/lint proves it bites.
+lint: $(NODE_STAMP)
+	npx eslint --max-warnings 0 .
+
+# Formatting against .prettierrc.json; not yet part of make test.
+format-check: $(NODE_STAMP)
+	npx prettier --check .
+
 test-ts: $(NODE_STAMP) $(PY_STAMP)
 	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
@@ -32,12 +40,20 @@ test-java:
 flink-jar-cloud:
 	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
 
-test: typecheck test-ts test-java
+test: typecheck lint test-ts test-java
 
 # The whole platform on this machine: generated events through validation, Flink and the lake.
 # Extra options go in ARGS, e.g. make local ARGS="--events 1000000 --seed 7".
 local: $(NODE_STAMP)
 	node cli/bin/sluice.js local $(ARGS)
 
-deploy: $(NODE_STAMP) flink-jar-cloud
+# What make deploy needs beyond make test, checked before anything is built; each says how to get it.
+CLOUD_JAR := sql/runner/target/sluice-flink-runner-kinesis.jar
+deploy-check:
+	@command -v pulumi >/dev/null || { echo 'make deploy: the Pulumi CLI is not installed; install it (https://www.pulumi.com/docs/iac/download-install/) and retry' >&2; exit 1; }
+	@pulumi whoami >/dev/null 2>&1 || { echo 'make deploy: the Pulumi CLI is not logged in to a state backend; run pulumi login (Pulumi Cloud) or pulumi login s3://<bucket> (your own), then retry' >&2; exit 1; }
+
+deploy: $(NODE_STAMP) deploy-check
+	@$(MAKE) --no-print-directory flink-jar-cloud || { echo 'make deploy: building the cloud jar failed; make flink-jar-cloud needs Maven Central (flink-sql-connector-aws-kinesis-streams); fix access to it and retry' >&2; exit 1; }
+	@test -f $(CLOUD_JAR) || { echo 'make deploy: $(CLOUD_JAR) is missing after make flink-jar-cloud; run it and read its output' >&2; exit 1; }
 	pulumi up --stack $(STACK)

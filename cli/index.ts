@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { UserError } from '../core/user-error';
 import { registerConfig } from './commands/config';
 import { registerGenerate } from './commands/generate';
 import { registerValidate } from './commands/validate';
@@ -15,7 +16,12 @@ import { registerStatus } from './commands/status';
 export function buildProgram(): Command {
   const program = new Command('sluice')
     .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Firehose, S3, Glue, Athena)')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Options after a subcommand belong to it (`sluice bench ingest --json f`, where bench has --json too).
+    .enablePositionalOptions()
+    // Before the commands are added, so that each inherits it: usage errors throw, main() sets the exit code.
+    .exitOverride()
+    .addHelpText('after', '\nExit status: 0 success, 1 bad input or a failed run, 2 a wrong command line (usage).');
   registerConfig(program);
   registerGenerate(program);
   registerValidate(program);
@@ -30,12 +36,35 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `config check` for the command that ran, to name it in error messages. */
+function commandPath(command: Command | undefined): string {
+  const names: string[] = [];
+  for (let c = command; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Runs the CLI. The one place errors a user can cause are caught: a `UserError` prints
+ * `sluice <command>: <message>` and sets its exit code (1 bad input or failed run, 2 usage);
+ * commander's own usage errors, which it has already printed, exit 2. Anything else is a bug
+ * and propagates.
+ */
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram().exitOverride();
+  const program = buildProgram();
+  let running: Command | undefined;
+  program.hook('preAction', (_program, actionCommand) => {
+    running = actionCommand;
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof UserError) {
+      const where = commandPath(running);
+      process.stderr.write(`sluice${where ? ` ${where}` : ''}: ${err.message}\n`);
       process.exitCode = err.exitCode;
       return;
     }

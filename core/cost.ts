@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { FLINK_JOBS, type FlinkJobName } from './jobs';
 import { alarmSpecs } from './monitoring/alarms';
 import { monitoredStack } from './monitoring/inventory';
-import { LOG_RETENTION_DAYS } from '../stacks/schema';
-import { STREAM_NAMES, type SluiceConfig, type StreamName } from '../stacks/types';
+import { LOG_RETENTION_DAYS, STREAM_NAMES } from './config-values';
+import type { SluiceConfig, StreamName } from '../stacks/types';
 
 export const HOURS_PER_MONTH = 730;
 const GB = 2 ** 30;

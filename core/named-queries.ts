@@ -21,9 +21,10 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { UserError } from './user-error';
 
 /** A query file, a parameter value or a `--param` argument is not as it should be; the message says how. */
-export class NamedQueryError extends Error {}
+export class NamedQueryError extends UserError {}
 
 export type ParamType = 'date' | 'timestamp' | 'integer' | 'event_type' | 'string';
 const PARAM_TYPES: readonly ParamType[] = ['date', 'timestamp', 'integer', 'event_type', 'string'];

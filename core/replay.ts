@@ -4,10 +4,11 @@
  * the CLI, the local mode and the tests share one definition.
  */
 import { partitionPath } from './lake/partitions';
+import { UserError } from './user-error';
 import { RAW_EVENTS } from './lake/schema';
 
 /** A replay request's input that cannot be used; the message names it and says what to give. */
-export class ReplayInputError extends Error {}
+export class ReplayInputError extends UserError {}
 
 const HOUR_MS = 3600_000;
 /** Ten years of hours: a longer range is almost certainly a typo in a year. */

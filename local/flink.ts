@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FlinkJobName } from '../core/jobs';
+import { UserError } from '../core/user-error';
+import { undoOnInterrupt } from './interrupt';
 import { projectRoot } from '../core/project';
 
 /** Where the runner module, its local jar and its local classpath live. */
@@ -85,10 +87,16 @@ export interface FlinkRunSummary {
   outputs: Record<string, FlinkSinkOutput>;
 }
 
-/** An error from the runner: `exitCode` 2 means the input or a parameter was refused. */
-export class FlinkRunError extends Error {
-  constructor(message: string, readonly exitCode: number | null) {
-    super(message);
+/**
+ * A local Flink run that failed. The runner exits 2 when it refuses a parameter or an input path,
+ * a command-line problem (exit code 2); anything else is a failed run (1).
+ */
+export class FlinkRunError extends UserError {
+  constructor(
+    message: string,
+    readonly runnerExitCode: number | null,
+  ) {
+    super(message, runnerExitCode === 2 ? 2 : 1);
   }
 }
 
@@ -113,6 +121,7 @@ export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): stri
 export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummary> {
   ensureRunnerJar();
   const child = spawn('java', flinkCommand(opts), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const forget = undoOnInterrupt(() => child.kill('SIGKILL'));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -123,7 +132,7 @@ export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummar
   const exitCode = await new Promise<number | null>((done, fail) => {
     child.on('error', (err) => fail(new FlinkRunError(`cannot run java (${err.message}); install Java 17 and retry`, null)));
     child.on('close', done);
-  });
+  }).finally(forget);
   if (exitCode !== 0) {
     const refusal = /^sluice-flink-runner: (.*)$/m.exec(stderr);
     const detail = refusal ? refusal[1] : stderr.trim().split('\n').slice(-20).join('\n');

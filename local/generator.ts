@@ -56,7 +56,7 @@ export interface EventNameCounts {
 export interface GeneratorStats {
   /** Lines produced so far (equals `events` when complete). */
   lines: number;
-  /** Bytes of the lines produced, without line separators. */
+  /** Bytes of the lines produced, each with its newline: the size of the file they make. */
   bytes: number;
   /** Lines that pass validation: unique on-time + late + duplicates. */
   valid: number;
@@ -486,7 +486,7 @@ export function generate(opts: GeneratorOptions): Generation {
     let order = 0;
     const emit = (line: string): string => {
       stats.lines++;
-      stats.bytes += Buffer.byteLength(line);
+      stats.bytes += Buffer.byteLength(line) + 1;
       return line;
     };
     const emitCopy = (p: Pending): string => {

@@ -1,14 +1,14 @@
 /** The checks `sluice local --input` makes before any work starts. */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { LocalRunError } from './errors';
+import { UserError } from '../core/user-error';
 
 /** Refuses input that is missing, a directory, or binary, before any work starts. */
 export function checkInput(path: string): void {
-  if (!existsSync(path)) throw new LocalRunError(`--input ${path} does not exist; give a JSON-lines, JSON-array or gzip file, or leave --input out to generate events`);
+  if (!existsSync(path)) throw new UserError(`--input ${path} does not exist; give a JSON-lines, JSON-array or gzip file, or leave --input out to generate events`);
   const stat = statSync(path);
-  if (stat.isDirectory()) throw new LocalRunError(`--input ${path} is a directory; give one events file (JSON lines, a JSON array, or gzip of either)`);
-  if (!stat.isFile()) throw new LocalRunError(`--input ${path} is not a regular file; give one events file`);
+  if (stat.isDirectory()) throw new UserError(`--input ${path} is a directory; give one events file (JSON lines, a JSON array, or gzip of either)`);
+  if (!stat.isFile()) throw new UserError(`--input ${path} is not a regular file; give one events file`);
   const head = Buffer.alloc(64 * 1024);
   const fd = openSync(path, 'r');
   const length = readSync(fd, head, 0, head.length, 0);
@@ -19,11 +19,11 @@ export function checkInput(path: string): void {
       // The first bytes of a file are not a whole gzip stream: decompress what is there.
       sample = gunzipSync(sample, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).subarray(0, 64 * 1024);
     } catch (err) {
-      throw new LocalRunError(`--input ${path} starts like gzip but cannot be decompressed (${(err as Error).message}); give an intact gzip file`);
+      throw new UserError(`--input ${path} starts like gzip but cannot be decompressed (${(err as Error).message}); give an intact gzip file`);
     }
   }
   if (looksBinary(sample)) {
-    throw new LocalRunError(`--input ${path} looks like a binary file, not text; give JSON lines, a JSON array, or gzip of either`);
+    throw new UserError(`--input ${path} looks like a binary file, not text; give JSON lines, a JSON array, or gzip of either`);
   }
 }
 

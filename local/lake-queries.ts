@@ -1,12 +1,14 @@
 /** The analysts' named queries run over a local lake, with parameter values taken from what it holds. */
 import { loadNamedQueries, renderQuery, type NamedQuery } from '../core/named-queries';
-import { LocalRunError } from './errors';
+import { UserError } from '../core/user-error';
 import { queryLocalLake } from './lake';
 
 export interface QueryOutcome {
   params: Record<string, string>;
   columns: string[];
   rows: (string | null)[][];
+  /** Why the query did not run: the lake holds nothing it could read. */
+  skipped?: string;
 }
 
 /**
@@ -42,6 +44,12 @@ export async function runNamedQueries(lake: string): Promise<Record<string, Quer
   const values = await localParameters(lake);
   const outcomes: Record<string, QueryOutcome> = {};
   for (const query of loadNamedQueries()) {
+    // An empty lake (every input event invalid) has no dates to fill a query's parameters with.
+    const unfilled = values.from_date === undefined ? query.params.find((p) => p.default === undefined && values[p.name] === undefined) : undefined;
+    if (unfilled !== undefined) {
+      outcomes[query.name] = { params: {}, columns: [], rows: [], skipped: `the lake holds no events, so there is no value for its parameter ${unfilled.name}` };
+      continue;
+    }
     const params = paramsFor(query, values);
     const result = await queryLocalLake(lake, renderQuery(query, params));
     outcomes[query.name] = { params, ...result };
@@ -55,7 +63,7 @@ function paramsFor(query: NamedQuery, values: Record<string, string>): Record<st
     if (param.default !== undefined) continue;
     const value = values[param.name];
     if (value === undefined) {
-      throw new LocalRunError(`named query ${query.name} (${query.file}) has parameter ${param.name}, which the local mode cannot fill from the lake; give it a default in the query's header`);
+      throw new UserError(`named query ${query.name} (${query.file}) has parameter ${param.name}, which the local mode cannot fill from the lake; give it a default in the query's header`);
     }
     params[param.name] = value;
   }

@@ -3,9 +3,9 @@
  * and moved into place only when every stage has succeeded, so a failed run never leaves a
  * half-written lake.
  */
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { LocalRunError } from './errors';
+import { fsProblem, UserError } from '../core/user-error';
 
 export interface PreparedOutput {
   /** Where the run writes; becomes `out` on `finish()`. */
@@ -18,17 +18,17 @@ export interface PreparedOutput {
 export function prepareOutput(out: string): PreparedOutput {
   const target = resolve(out);
   if (existsSync(target)) {
-    if (!lstatSync(target).isDirectory()) throw new LocalRunError(`--out ${out} exists and is not a directory; choose a directory path`);
+    if (!lstatSync(target).isDirectory()) throw new UserError(`--out ${out} exists and is not a directory; choose a directory path`);
     const entries = readdirSync(target);
     if (entries.length > 0 && !entries.includes('report.json')) {
-      throw new LocalRunError(`--out ${out} already holds files that are not a previous local run (no report.json); choose an empty or new directory`);
+      throw new UserError(`--out ${out} already holds files that are not a previous local run (no report.json); choose an empty or new directory`);
     }
   }
   const scratch = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
   try {
     mkdirSync(scratch, { recursive: true });
   } catch (err) {
-    throw new LocalRunError(`cannot write --out ${out} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); choose a directory you can write to`);
+    throw new UserError(`cannot write --out ${out}: ${fsProblem(err)}; choose a directory you can write to`);
   }
   return {
     scratch,
@@ -40,4 +40,30 @@ export function prepareOutput(out: string): PreparedOutput {
       rmSync(scratch, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Refuses, before any work starts, an output file that cannot be written: `path` is a directory,
+ * or its directory does not exist or is a file. `flag` names the option in the message.
+ */
+export function checkOutputFile(path: string, flag: string): void {
+  if (existsSync(path) && statSync(path).isDirectory()) {
+    throw new UserError(`${flag} ${path} is a directory; give the path of a file to write`);
+  }
+  const parent = dirname(resolve(path));
+  if (!existsSync(parent)) throw new UserError(`${flag} ${path}: directory ${dirname(path)} does not exist; create it first (mkdir -p ${dirname(path)}) or choose another path`);
+  if (!statSync(parent).isDirectory()) throw new UserError(`${flag} ${path}: ${dirname(path)} is a file, not a directory; choose another path`);
+}
+
+/**
+ * Refuses, before any work starts, an output directory that cannot be made: `path` is a file, or
+ * one of its parents is. `flag` names the option in the message.
+ */
+export function checkOutputDirectory(path: string, flag: string): void {
+  let dir = resolve(path);
+  while (!existsSync(dir)) dir = dirname(dir);
+  if (!statSync(dir).isDirectory()) {
+    const what = dir === resolve(path) ? `${path} is a file` : `${dir} is a file, not a directory`;
+    throw new UserError(`${flag} ${path}: ${what}; give a directory path (it is created when missing)`);
+  }
 }

@@ -25,6 +25,10 @@ export interface LocalReport {
   stages: Partial<Record<StageName, StageFigures>>;
   total_seconds: number;
   queries: Record<string, QueryOutcome>;
+  /** Where the run's lake and error zone are, once the run has finished. */
+  lake: string;
+  /** The error-zone file of this run, or null when every event was valid. */
+  error_zone: string | null;
   /** What the generator says it produced, for generated input. */
   generated?: GeneratorStats;
 }

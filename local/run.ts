@@ -17,6 +17,7 @@ import { filterBreakdown } from './filter-breakdown';
 import { runFlinkJob } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { checkInput } from './input';
+import { undoOnInterrupt } from './interrupt';
 import { linesOfFile, writeAggregates, writeCuratedEvents, writeRawArchive } from './lake';
 import { runNamedQueries } from './lake-queries';
 import { LineWriter } from './line-writer';
@@ -49,18 +50,22 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
   if (opts.input !== undefined) checkInput(opts.input);
   const config = loadStackFile(opts.stack, projectRoot());
   const output = prepareOutput(opts.out);
+  const done = undoOnInterrupt(output.abandon);
   try {
-    const report = await runStages(opts, config, output.scratch);
+    const report = await runStages(opts, config, output.scratch, resolve(opts.out));
     writeFileSync(join(output.scratch, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     output.finish();
     return report;
   } catch (err) {
     output.abandon();
     throw err;
+  } finally {
+    done();
   }
 }
 
-async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string): Promise<LocalReport> {
+/** Runs every stage in `dir`, which becomes `finalDir` when the run succeeds (paths in the report name that). */
+async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, finalDir: string): Promise<LocalReport> {
   const clock = new StageClock(opts.progress);
   const started = process.hrtime.bigint();
   const work = join(dir, '.work');
@@ -166,6 +171,8 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string):
     stages: clock.stages,
     total_seconds: round(Number(process.hrtime.bigint() - started) / 1e9, 3),
     queries,
+    lake: join(finalDir, 'lake'),
+    error_zone: counts.invalid > 0 ? join(finalDir, errorsRelative) : null,
     ...(generated ? { generated } : {}),
   };
 }

@@ -1,11 +1,13 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRegistry } from '../core/events/registry';
 import { createContext } from '../core/events/validate';
 import { IngestCounts, ingestFile } from '../functions/ingest/pipeline';
 import { ReadFormat } from '../functions/ingest/reader';
+import { fsProblem, UserError } from '../core/user-error';
 import { LineWriter } from './line-writer';
+import { checkOutputDirectory } from './output';
 
 export interface ValidateFileOptions {
   /** Source name written into the events and error lines. Default `local`. */
@@ -34,8 +36,14 @@ export async function validateFile(file: string, outDir: string, opts: ValidateF
   const input = createReadStream(file);
   await new Promise<void>((resolve, reject) => {
     input.once('open', () => resolve());
-    input.once('error', (err) => reject(new Error(`cannot read ${file}: ${err.message}; give the path of a JSON-lines or JSON-array file (gzip allowed)`)));
+    input.once('error', (err) => reject(new UserError(`cannot read ${file}: ${fsProblem(err)}; give the path of a JSON-lines or JSON-array file (gzip allowed)`)));
   });
+  // A directory opens but fails on the first read: refuse it before any output file exists.
+  if (statSync(file).isDirectory()) {
+    input.destroy();
+    throw new UserError(`cannot read ${file}: it is a directory; give the path of one JSON-lines or JSON-array file (gzip allowed)`);
+  }
+  checkOutputDirectory(outDir, '--out');
   await mkdir(outDir, { recursive: true });
   const valid = new LineWriter(join(outDir, 'valid.jsonl'));
   const errors = new LineWriter(join(outDir, 'errors.jsonl'));

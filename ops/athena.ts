@@ -11,6 +11,7 @@ import {
   type GetQueryResultsCommandOutput,
   type StartQueryExecutionCommandOutput,
 } from '@aws-sdk/client-athena';
+import { UserError } from '../core/user-error';
 
 export interface QueryResult {
   readonly columns: string[];
@@ -40,7 +41,8 @@ export interface PollOptions {
 /** The part of the Athena client this module uses, so tests can pass recorded responses. */
 export type AthenaSender = Pick<AthenaClient, 'send'>;
 
-export class AthenaQueryError extends Error {}
+/** A query Athena refused, failed or did not finish; the message names the query and its execution. */
+export class AthenaQueryError extends UserError {}
 
 const PAGE_SIZE = 1000;
 

@@ -1,12 +1,13 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
+import { UserError } from '../core/user-error';
 import { CONFIG_SCHEMA } from './schema';
 import { STREAM_NAMES, SluiceConfig, type ProcessingConfig } from './types';
 
 export const NAMESPACE = 'sluice';
 
 /** Thrown when a stack's configuration is invalid; `problems` holds every error found, one line each. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   constructor(
     readonly stack: string,
     readonly problems: readonly string[],

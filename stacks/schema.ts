@@ -3,11 +3,12 @@
  * hands each one over as JSON and its inner types survive. `fix` is an annotation read by the
  * error formatter: it tells the user what to do when a value breaks the rule next to it.
  */
+import { LOG_RETENTION_DAYS } from '../core/config-values';
+
+export { LOG_RETENTION_DAYS };
 
 const ACCOUNT_ID = { type: 'string', pattern: '^[0-9]{12}$', description: 'a 12-digit AWS account id', fix: 'quote it in YAML so leading zeros survive, e.g. "111111111111"' };
 
-/** Retention values CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 const stream = (retentionDefault: number) => ({
   type: 'object',

@@ -46,7 +46,7 @@ export interface KmsConfig {
 }
 
 export type StreamName = 'ingest' | 'events' | 'processed' | 'aggregates';
-export const STREAM_NAMES: readonly StreamName[] = ['ingest', 'events', 'processed', 'aggregates'];
+export { STREAM_NAMES } from '../core/config-values';
 
 export interface StreamConfig {
   readonly capacityMode: 'ON_DEMAND' | 'PROVISIONED';

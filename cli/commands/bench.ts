@@ -1,13 +1,18 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchIngest, formatIngestBench } from '../../local/bench/ingest';
-import { benchLocal, formatLocalBench } from '../../local/bench/local';
-import { benchFlink, formatFlinkBench } from '../../local/bench/flink';
-import { benchReplay, formatReplayBench } from '../../local/bench/replay';
 import type { Progress } from '../../local/stage-clock';
-import { machine } from '../../local/bench/machine';
 import { projectRoot } from '../../core/project';
+import { checkOutputFile } from '../../local/output';
+import { stageFigures } from '../lib/stages';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const ingestBench = () => require('../../local/bench/ingest') as typeof import('../../local/bench/ingest');
+const localBench = () => require('../../local/bench/local') as typeof import('../../local/bench/local');
+const flinkBench = () => require('../../local/bench/flink') as typeof import('../../local/bench/flink');
+const replayBench = () => require('../../local/bench/replay') as typeof import('../../local/bench/replay');
+const cliBench = () => require('../../local/bench/cli') as typeof import('../../local/bench/cli');
+const machines = () => require('../../local/bench/machine') as typeof import('../../local/bench/machine');
 
 function count(value: string): number {
   const n = Number(value);
@@ -17,12 +22,14 @@ function count(value: string): number {
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const progress = (p: Progress) => {
-  if (p.done) log(`[${p.stage}] ${p.events.toLocaleString('en-US')} events in ${p.seconds.toFixed(1)} s`);
+  if (p.done) log(`[${p.stage}] done: ${stageFigures(p.events, p.seconds)}`);
 };
 const FLINK_WORK_DIR = join(projectRoot(), '.sluice', 'bench', 'flink');
 
 function writeJson(path: string | undefined, value: unknown): void {
-  if (path !== undefined) writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  if (path === undefined) return;
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  log(`report: ${path}`);
 }
 
 /**
@@ -32,18 +39,20 @@ function writeJson(path: string | undefined, value: unknown): void {
 export function registerBench(program: Command): void {
   const bench = program
     .command('bench')
+    // `--json` after a subcommand belongs to the subcommand, not to `bench` itself (see cli/index.ts).
+    .enablePositionalOptions()
     .description('Run the ingest, flink and local benchmarks (or one of them) and print the figures with the machine they came from')
     .option('--json <file>', 'where the combined JSON report goes', 'bench-report.json')
     .addHelpText('after', '\nWithout a subcommand all three run with their defaults (1M events for flink and local); this takes several minutes.')
     .action(async (opts: { json: string }) => {
-      const ingest = await benchIngest({ log });
-      process.stdout.write(formatIngestBench(ingest));
-      const flink = await benchFlink({ events: 1_000_000, seed: 1, workDir: FLINK_WORK_DIR, heap: '2g', log });
-      process.stdout.write(formatFlinkBench(flink));
-      const local = await benchLocal({ events: 1_000_000, seed: 1, heap: '2g', progress });
-      process.stdout.write(formatLocalBench(local));
-      writeJson(opts.json, { machine: machine(), ingest, flink, local });
-      log(`report: ${opts.json}`);
+      checkOutputFile(opts.json, '--json');
+      const ingest = await ingestBench().benchIngest({ log });
+      process.stdout.write(ingestBench().formatIngestBench(ingest));
+      const flink = await flinkBench().benchFlink({ events: 1_000_000, seed: 1, workDir: FLINK_WORK_DIR, heap: '2g', log });
+      process.stdout.write(flinkBench().formatFlinkBench(flink));
+      const local = await localBench().benchLocal({ events: 1_000_000, seed: 1, heap: '2g', progress });
+      process.stdout.write(localBench().formatLocalBench(local));
+      writeJson(opts.json, { machine: machines().machine(), ingest, flink, local });
     });
 
   bench
@@ -52,10 +61,13 @@ export function registerBench(program: Command): void {
     .option('--events <n>', 'generated events for the throughput run', count, 50000)
     .option('--rounds <n>', 'timed rounds (the median is reported)', count, 7)
     .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', count, 100)
+    .option('--clean', 'remove the memory run\'s file (.sluice/bench/events-<n>mib.jsonl) afterwards instead of keeping it for the next run')
     .option('--json <file>', 'also write the figures as JSON')
-    .action(async (opts: { events: number; rounds: number; fileMb: number; json?: string }) => {
-      const result = await benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, log });
-      process.stdout.write(formatIngestBench(result));
+    .addHelpText('after', '\nThe memory run writes its file once under .sluice/bench/ in the repository and reuses it; --clean removes it.')
+    .action(async (opts: { events: number; rounds: number; fileMb: number; clean?: boolean; json?: string }) => {
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      const result = await ingestBench().benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, clean: opts.clean === true, log });
+      process.stdout.write(ingestBench().formatIngestBench(result));
       writeJson(opts.json, result);
     });
 
@@ -70,8 +82,9 @@ export function registerBench(program: Command): void {
     .option('--json <file>', 'also write the results as JSON')
     .addHelpText('after', '\nExample:\n  npx sluice bench flink --events 1000000')
     .action(async (opts: { events: number; seed: number; input?: string; workDir: string; heap: string; json?: string }) => {
-      const report = await benchFlink({ ...opts, log });
-      process.stdout.write(formatFlinkBench(report));
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      const report = await flinkBench().benchFlink({ ...opts, log });
+      process.stdout.write(flinkBench().formatFlinkBench(report));
       writeJson(opts.json, report);
     });
 
@@ -83,8 +96,9 @@ export function registerBench(program: Command): void {
     .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '2g')
     .option('--json <file>', 'also write the figures as JSON')
     .action(async (opts: { events: number; seed: number; heap: string; json?: string }) => {
-      const report = await benchLocal({ ...opts, progress });
-      process.stdout.write(formatLocalBench(report));
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      const report = await localBench().benchLocal({ ...opts, progress });
+      process.stdout.write(localBench().formatLocalBench(report));
       writeJson(opts.json, report);
     });
 
@@ -95,8 +109,20 @@ export function registerBench(program: Command): void {
     .option('--rates <list>', 'requested rates in events per second, comma-separated', (v: string) => v.split(',').map(count), [2000, 10000])
     .option('--json <file>', 'also write the figures as JSON')
     .action(async (opts: { events: number; rates: number[]; json?: string }) => {
-      const report = await benchReplay({ events: opts.events, rates: opts.rates, log });
-      process.stdout.write(formatReplayBench(report));
+      const report = await replayBench().benchReplay({ events: opts.events, rates: opts.rates, log });
+      process.stdout.write(replayBench().formatReplayBench(report));
+      writeJson(opts.json, report);
+    });
+  bench
+    .command('cli')
+    .description('Start-up cost of the CLI: wall time and peak memory of sluice --help and of every sluice <command> --help, each a new process')
+    .option('--runs <n>', 'runs of each command line (the median and the worst are reported)', count, 5)
+    .option('--json <file>', 'also write the figures as JSON')
+    .action((opts: { runs: number; json?: string }) => {
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      const tree = program.commands.map((c) => ({ name: c.name(), subcommands: c.commands.map((s) => s.name()) }));
+      const report = cliBench().benchCli({ runs: Math.max(1, opts.runs), commands: cliBench().helpCommands(tree) });
+      process.stdout.write(cliBench().formatCliBench(report));
       writeJson(opts.json, report);
     });
 }

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { stringify } from 'yaml';
-import { loadStackFile } from '../../stacks/file';
-import { ConfigError } from '../../stacks/load';
 import { projectRoot } from '../../core/project';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const yaml = () => require('yaml') as typeof import('yaml');
+const stackFile = () => require('../../stacks/file') as typeof import('../../stacks/file');
 
 /** `sluice config check --stack <name>`: validates a stack file without the Pulumi CLI and prints the resolved config. */
 export function registerConfig(program: Command): void {
@@ -14,14 +15,8 @@ export function registerConfig(program: Command): void {
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .option('--json', 'print the resolved configuration as JSON instead of YAML')
     .action((opts: { stack: string; dir: string; json?: boolean }) => {
-      try {
-        const resolved = loadStackFile(opts.stack, opts.dir);
-        process.stdout.write(opts.json ? `${JSON.stringify(resolved, null, 2)}\n` : stringify(resolved));
-        process.stderr.write(`stack "${opts.stack}": configuration is valid\n`);
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exitCode = 1;
-      }
+      const resolved = stackFile().loadStackFile(opts.stack, opts.dir);
+      process.stdout.write(opts.json ? `${JSON.stringify(resolved, null, 2)}\n` : yaml().stringify(resolved));
+      process.stderr.write(`stack "${opts.stack}": configuration is valid\n`);
     });
 }

@@ -1,8 +1,12 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { FLINK_JOBS, isFlinkJob, jobSqlParameters } from '../../core/jobs';
-import { defaultProcessingConfig } from '../../stacks/load';
-import { FlinkRunError, runFlinkJob } from '../../local/flink';
+import { UserError } from '../../core/user-error';
+import { checkOutputDirectory } from '../../local/output';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const stackLoad = () => require('../../stacks/load') as typeof import('../../stacks/load');
+const flink = () => require('../../local/flink') as typeof import('../../local/flink');
 
 function param(value: string, previous: Record<string, string>): Record<string, string> {
   const eq = value.indexOf('=');
@@ -27,26 +31,18 @@ export function registerFlink(program: Command): void {
         '\nExample:\n  npx sluice flink dedup-filter --input enriched.jsonl --output out --param exclude_event_types=internal\n' +
         '  npx sluice flink aggregate --input out/processed.jsonl --output out',
     )
-    .action(async (job: string, opts: { input: string; output: string; param: Record<string, string>; heap: string }, cmd: Command) => {
-      if (!isFlinkJob(job)) cmd.error(`error: unknown job "${job}"; choose one of: ${FLINK_JOBS.join(', ')}`, { exitCode: 2 });
+    .action(async (job: string, opts: { input: string; output: string; param: Record<string, string>; heap: string }) => {
+      if (!isFlinkJob(job)) throw new UserError(`unknown job "${job}"; choose one of: ${FLINK_JOBS.join(', ')}`, 2);
       if (!existsSync(opts.input) || !statSync(opts.input).isFile()) {
-        cmd.error(`error: --input ${opts.input} is not a file; give a JSON-lines file`, { exitCode: 2 });
+        throw new UserError(`--input ${opts.input} ${existsSync(opts.input) ? 'is not a file' : 'does not exist'}; give a JSON-lines file`);
       }
-      try {
-        // Unset parameters take the stack config's defaults: the runner has none of its own.
-        const params = { ...jobSqlParameters(job, { processing: defaultProcessingConfig() }), ...opts.param };
-        const summary = await runFlinkJob({ job, input: opts.input, output: opts.output, params, heap: opts.heap });
-        for (const [sink, out] of Object.entries(summary.outputs)) {
-          process.stdout.write(`${sink}: ${out.records} records -> ${out.path}\n`);
-        }
-        process.stderr.write(`${job} finished in ${(summary.elapsed_ms / 1000).toFixed(1)} s\n`);
-      } catch (err) {
-        if (err instanceof FlinkRunError) {
-          process.stderr.write(`sluice: ${err.message}\n`);
-          process.exitCode = err.exitCode === 2 ? 2 : 1;
-          return;
-        }
-        throw err;
+      checkOutputDirectory(opts.output, '--output');
+      // Unset parameters take the stack config's defaults: the runner has none of its own.
+      const params = { ...jobSqlParameters(job, { processing: stackLoad().defaultProcessingConfig() }), ...opts.param };
+      const summary = await flink().runFlinkJob({ job, input: opts.input, output: opts.output, params, heap: opts.heap });
+      for (const [sink, out] of Object.entries(summary.outputs)) {
+        process.stdout.write(`${sink}: ${out.records} records -> ${out.path}\n`);
       }
+      process.stderr.write(`${job} finished in ${(summary.elapsed_ms / 1000).toFixed(1)} s\n`);
     });
 }

@@ -3,7 +3,11 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { generate, GeneratorStats } from '../../local/generator';
+import type { GeneratorStats } from '../../local/generator';
+import { checkOutputFile } from '../../local/output';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const generator = () => require('../../local/generator') as typeof import('../../local/generator');
 
 function share(value: string): number {
   const n = Number(value);
@@ -53,7 +57,9 @@ export function registerGenerate(program: Command): void {
     .option('--stats <file>', 'also write the run statistics as JSON to this file')
     .addHelpText('after', '\nExample:\n  npx sluice generate --events 100000 --seed 7 --duplicates 0.02 --invalid 0.01 --late 0.01 --out events.jsonl')
     .action(async (opts: { events: number; seed: number; duplicates: number; invalid: number; late: number; eventNames: number; out?: string; stats?: string }) => {
-      const run = generate({ events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late, eventNames: opts.eventNames });
+      if (opts.out !== undefined) checkOutputFile(opts.out, '--out');
+      if (opts.stats !== undefined) checkOutputFile(opts.stats, '--stats');
+      const run = generator().generate({ events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late, eventNames: opts.eventNames });
       if (opts.out) {
         const file = createWriteStream(opts.out);
         const out: Writable = opts.out.endsWith('.gz') ? createGzip() : file;

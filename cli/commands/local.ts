@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { join } from 'node:path';
-import { FlinkRunError } from '../../local/flink';
-import { LocalRunError } from '../../local/errors';
+import { join, relative } from 'node:path';
+import { stageFigures } from '../lib/stages';
 import type { LocalReport } from '../../local/report';
-import { runLocal } from '../../local/run';
 import { STAGES, type Progress } from '../../local/stage-clock';
-import { ConfigError } from '../../stacks/load';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const localRun = () => require('../../local/run') as typeof import('../../local/run');
 
 function count(value: string): number {
   const n = Number(value);
@@ -26,20 +26,31 @@ function integer(value: string): number {
 }
 
 function showProgress(p: Progress): void {
-  const rate = p.seconds > 0 ? Math.round(p.events / p.seconds) : 0;
   if (p.seconds === 0) {
     process.stderr.write(`[${p.stage}] started\n`);
     return;
   }
   // The Flink stages count their events only when they finish.
-  const counted = p.done || p.events > 0 ? `${p.events.toLocaleString('en-US')} events, ` : '';
-  process.stderr.write(`[${p.stage}] ${p.done ? 'done' : 'running'}: ${counted}${p.seconds.toFixed(1)} s${rate > 0 ? `, ${rate.toLocaleString('en-US')} events/s` : ''}\n`);
+  const figures = p.done || p.events > 0 ? stageFigures(p.events, p.seconds) : `${p.seconds.toFixed(2)} s`;
+  process.stderr.write(`[${p.stage}] ${p.done ? 'done' : 'running'}: ${figures}\n`);
+}
+
+/** A shell word: quoted when it holds anything but the characters paths, dates and names use. */
+const shellWord = (word: string) => (/^[A-Za-z0-9_=:.,\/@+-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`);
+
+/** The command that runs a named query of the report on its lake, with the values the run used. */
+export function queryCommand(report: LocalReport, lake: string): string | undefined {
+  const ran = Object.entries(report.queries).filter(([, q]) => q.skipped === undefined);
+  const [name, query] = ran.find(([n]) => n === 'events-per-type-per-hour') ?? ran[0] ?? [];
+  if (name === undefined || query === undefined) return undefined;
+  return ['npx sluice query', name, '--local', shellWord(lake), ...Object.entries(query.params).map(([k, v]) => `--param ${shellWord(`${k}=${v}`)}`)].join(' ');
 }
 
 const SHOWN_ROWS = 5;
 
-/** The summary table printed at the end of a run. */
-export function formatReport(report: LocalReport, reportPath: string): string {
+/** The summary table printed at the end of a run whose `--out` was `out`. */
+export function formatReport(report: LocalReport, out: string): string {
+  const lake = join(out, 'lake');
   const n = (v: number) => v.toLocaleString('en-US');
   const rows: [string, string][] = [
     ['events read', n(report.read)],
@@ -60,12 +71,14 @@ export function formatReport(report: LocalReport, reportPath: string): string {
     ['Parquet bytes', n(report.parquet_bytes)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
+  const command = queryCommand(report, lake);
   const lines = rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(12)}`);
   const stageLines = STAGES.filter((s) => report.stages[s] !== undefined).map((s) => {
     const f = report.stages[s]!;
-    return `${s.padEnd(14)} ${f.seconds.toFixed(2).padStart(8)} s  ${n(f.events).padStart(12)} events  ${n(f.events_per_second).padStart(10)} events/s`;
+    return `${s.padEnd(14)} ${stageFigures(f.events, f.seconds)}`;
   });
   const queries = Object.entries(report.queries).map(([name, q]) => {
+    if (q.skipped !== undefined) return `-- ${name}: skipped, ${q.skipped}`;
     const header = q.columns.join(' | ');
     const cell = (v: string | null) => (v === null ? 'NULL' : v.length > 60 ? `${v.slice(0, 57)}...` : v);
     const body = q.rows.slice(0, SHOWN_ROWS).map((r) => r.map(cell).join(' | '));
@@ -78,12 +91,15 @@ export function formatReport(report: LocalReport, reportPath: string): string {
     '',
     'Stages',
     ...stageLines,
-    `${'total'.padEnd(14)} ${report.total_seconds.toFixed(2).padStart(8)} s`,
+    `${'total'.padEnd(14)} ${report.total_seconds.toFixed(2)} s`,
     '',
     'Named queries on the local lake',
     ...queries,
     '',
-    `report: ${reportPath}`,
+    `lake:       ${lake} (raw/, curated/events/, curated/aggregates/, errors/)`,
+    `error zone: ${report.error_zone === null ? 'empty: every event was valid' : `${join(out, relative(join(report.lake, '..'), report.error_zone))} (${n(report.invalid)} lines)`}`,
+    `report:     ${join(out, 'report.json')}`,
+    ...(command === undefined ? [] : ['', 'Query the lake:', `  ${command}`]),
     '',
   ].join('\n');
 }
@@ -110,16 +126,7 @@ export function registerLocal(program: Command): void {
         'Nothing is left in --out when a run fails.\n\nExamples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz',
     )
     .action(async (opts: { input?: string; events: number; seed: number; duplicates: number; invalid: number; late: number; out: string; stack: string; source: string; heap: string }) => {
-      try {
-        const report = await runLocal({ ...opts, progress: showProgress });
-        process.stdout.write(formatReport(report, join(opts.out, 'report.json')));
-      } catch (err) {
-        if (err instanceof LocalRunError || err instanceof ConfigError || err instanceof FlinkRunError) {
-          process.stderr.write(`sluice local: ${err.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw err;
-      }
+      const report = await localRun().runLocal({ ...opts, progress: showProgress });
+      process.stdout.write(formatReport(report, opts.out));
     });
 }

@@ -2,10 +2,12 @@ import { Command } from 'commander';
 import { join } from 'node:path';
 import { bucketName, physicalName } from '../../core/naming';
 import { projectRoot } from '../../core/project';
+import { UserError } from '../../core/user-error';
 import { checkReplayTarget, ReplayInputError, resolveReplayTarget, type ReplayRequest } from '../../core/replay';
-import { loadStackFile } from '../../stacks/file';
-import { ConfigError } from '../../stacks/load';
 import { STREAM_NAMES } from '../../stacks/types';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const stackFile = () => require('../../stacks/file') as typeof import('../../stacks/file');
 
 interface ReplayCliOptions {
   stack: string;
@@ -50,81 +52,73 @@ export function registerReplay(program: Command): void {
         '\nInterrupted (Ctrl-C, a crash), the same command resumes after the last acknowledged batch.',
     )
     .action(async (opts: ReplayCliOptions) => {
-      try {
-        const config = loadStackFile(opts.stack, opts.dir);
-        const streams = Object.fromEntries(STREAM_NAMES.map((s) => [s, physicalName(config, s)]));
-        const target = resolveReplayTarget(opts.target, streams);
-        checkReplayTarget({ stack: opts.stack, stackStream: target.stackStream, target: opts.target, confirmed: opts.iKnow === true, dedupTtlHours: config.processing.dedupTtlHours });
-        const rate = opts.rate === undefined ? undefined : Number(opts.rate);
-        if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ReplayInputError(`--rate ${opts.rate} is not a positive number of events per second; give e.g. --rate 1000`);
-        const request: ReplayRequest = { from: opts.from, to: opts.to, eventTypes: opts.eventType, target: target.stream };
-        const checkpointFile =
-          opts.checkpoint ?? join(projectRoot(), '.sluice', 'replay', `${opts.stack}-${opts.from}-${opts.to}-${target.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+      const config = stackFile().loadStackFile(opts.stack, opts.dir);
+      const streams = Object.fromEntries(STREAM_NAMES.map((s) => [s, physicalName(config, s)]));
+      const target = resolveReplayTarget(opts.target, streams);
+      checkReplayTarget({ stack: opts.stack, stackStream: target.stackStream, target: opts.target, confirmed: opts.iKnow === true, dedupTtlHours: config.processing.dedupTtlHours });
+      const rate = opts.rate === undefined ? undefined : Number(opts.rate);
+      if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ReplayInputError(`--rate ${opts.rate} is not a positive number of events per second; give e.g. --rate 1000`);
+      const request: ReplayRequest = { from: opts.from, to: opts.to, eventTypes: opts.eventType, target: target.stream };
+      const checkpointFile =
+        opts.checkpoint ?? join(projectRoot(), '.sluice', 'replay', `${opts.stack}-${opts.from}-${opts.to}-${target.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
 
-        // The AWS SDK loads only here, so `sluice --help` stays fast.
-        const { KinesisClient } = require('@aws-sdk/client-kinesis') as typeof import('@aws-sdk/client-kinesis');
-        const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
-        const { NodeHttpHandler } = require('@smithy/node-http-handler') as typeof import('@smithy/node-http-handler');
-        const { KinesisPublisher, PublishError } = require('../../functions/ingest/publisher') as typeof import('../../functions/ingest/publisher');
-        const { replay, ReplayInterrupted } = require('../../ops/replay') as typeof import('../../ops/replay');
-        const { directoryArchive, s3Archive } = require('../../ops/archive') as typeof import('../../ops/archive');
-        const region = config.account.region;
-        // HTTP/1.1 with timeouts, as the ingestion functions use: a hung call is retried, not waited on for ever.
-        const requestHandler = new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 15000 });
-        const store = opts.archive !== undefined ? directoryArchive(opts.archive) : s3Archive(new S3Client({ region, requestHandler }), bucketName(config, 'lake'));
-        const stream = target.stream.startsWith('arn:') ? { arn: target.stream } : { name: target.stream };
-        const sink = new KinesisPublisher({ client: new KinesisClient({ region, requestHandler }), stream, onRetry: (n, why) => process.stderr.write(`  retrying ${n} record(s): ${why}\n`) });
-        const abort = new AbortController();
-        const stop = () => {
-          if (abort.signal.aborted) process.exit(130);
-          process.stderr.write('\nstopping after the batch in flight (Ctrl-C again to stop at once)\n');
-          abort.abort();
-        };
-        process.on('SIGINT', stop).on('SIGTERM', stop);
-        process.stderr.write(`replaying ${store.location} raw/ ${opts.from} .. ${opts.to} into ${target.stream}${rate ? ` at ${rate} events/s` : ''}; checkpoint ${checkpointFile}\n`);
-        let lastPrint = 0;
-        try {
-          const summary = await replay({
-            store,
-            request,
-            sink,
-            rate,
-            checkpointFile,
-            signal: abort.signal,
-            onProgress: (p) => {
-              if (p.seconds - lastPrint < 1 && p.objectsDone < p.objects) return;
-              lastPrint = p.seconds;
-              const pct = p.bytes === 0 ? 100 : Math.floor((p.bytesDone / p.bytes) * 100);
-              const eta = p.etaSeconds === undefined ? '' : `, about ${duration(p.etaSeconds)} left`;
-              process.stderr.write(`  ${p.objectsDone}/${p.objects} objects (${pct}%), ${p.published} published, ${p.skipped} skipped${eta}\n`);
-            },
-          });
-          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-          const resumed = summary.resumed ? ` (resumed at ${summary.resumed.key} line ${summary.resumed.line})` : '';
-          process.stderr.write(
-            `replayed ${summary.published} event(s) from ${summary.objects} archive object(s) in ${duration(summary.seconds)}${resumed}; ` +
-              `${summary.skipped} skipped by --event-type, ${summary.unreadable.length} unreadable line(s) left in the archive\n`,
-          );
-          if (summary.objects === 0) process.stderr.write(`note: ${store.location} holds no archive objects for ${opts.from} .. ${opts.to}; check the range and --archive\n`);
-        } catch (err) {
-          if (err instanceof ReplayInterrupted) {
-            process.stderr.write(`${err.message}\n`);
-            process.exitCode = 130;
-            return;
-          }
-          if (err instanceof PublishError) {
-            process.stderr.write(`sluice replay: ${err.message}; the checkpoint ${checkpointFile} keeps what was delivered: fix the cause and run the same command again to resume\n`);
-            process.exitCode = 1;
-            return;
-          }
-          throw err;
-        } finally {
-          process.off('SIGINT', stop).off('SIGTERM', stop);
-        }
+      // The AWS SDK loads only here, so `sluice --help` stays fast.
+      const { KinesisClient } = require('@aws-sdk/client-kinesis') as typeof import('@aws-sdk/client-kinesis');
+      const { S3Client } = require('@aws-sdk/client-s3') as typeof import('@aws-sdk/client-s3');
+      const { NodeHttpHandler } = require('@smithy/node-http-handler') as typeof import('@smithy/node-http-handler');
+      const { KinesisPublisher, PublishError } = require('../../functions/ingest/publisher') as typeof import('../../functions/ingest/publisher');
+      const { replay, ReplayInterrupted } = require('../../ops/replay') as typeof import('../../ops/replay');
+      const { directoryArchive, s3Archive } = require('../../ops/archive') as typeof import('../../ops/archive');
+      const region = config.account.region;
+      // HTTP/1.1 with timeouts, as the ingestion functions use: a hung call is retried, not waited on for ever.
+      const requestHandler = new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 15000 });
+      const store = opts.archive !== undefined ? directoryArchive(opts.archive) : s3Archive(new S3Client({ region, requestHandler }), bucketName(config, 'lake'));
+      const stream = target.stream.startsWith('arn:') ? { arn: target.stream } : { name: target.stream };
+      const sink = new KinesisPublisher({ client: new KinesisClient({ region, requestHandler }), stream, onRetry: (n, why) => process.stderr.write(`  retrying ${n} record(s): ${why}\n`) });
+      const abort = new AbortController();
+      const stop = () => {
+        if (abort.signal.aborted) process.exit(130);
+        process.stderr.write('\nstopping after the batch in flight (Ctrl-C again to stop at once)\n');
+        abort.abort();
+      };
+      process.on('SIGINT', stop).on('SIGTERM', stop);
+      process.stderr.write(`replaying ${store.location} raw/ ${opts.from} .. ${opts.to} into ${target.stream}${rate ? ` at ${rate} events/s` : ''}; checkpoint ${checkpointFile}\n`);
+      let lastPrint = 0;
+      try {
+        const summary = await replay({
+          store,
+          request,
+          sink,
+          rate,
+          checkpointFile,
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.seconds - lastPrint < 1 && p.objectsDone < p.objects) return;
+            lastPrint = p.seconds;
+            const pct = p.bytes === 0 ? 100 : Math.floor((p.bytesDone / p.bytes) * 100);
+            const eta = p.etaSeconds === undefined ? '' : `, about ${duration(p.etaSeconds)} left`;
+            process.stderr.write(`  ${p.objectsDone}/${p.objects} objects (${pct}%), ${p.published} published, ${p.skipped} skipped${eta}\n`);
+          },
+        });
+        process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        const resumed = summary.resumed ? ` (resumed at ${summary.resumed.key} line ${summary.resumed.line})` : '';
+        process.stderr.write(
+          `replayed ${summary.published} event(s) from ${summary.objects} archive object(s) in ${duration(summary.seconds)}${resumed}; ` +
+            `${summary.skipped} skipped by --event-type, ${summary.unreadable.length} unreadable line(s) left in the archive\n`,
+        );
+        if (summary.objects === 0) process.stderr.write(`note: ${store.location} holds no archive objects for ${opts.from} .. ${opts.to}; check the range and --archive\n`);
       } catch (err) {
-        if (!(err instanceof ConfigError || err instanceof ReplayInputError)) throw err;
-        process.stderr.write(`sluice replay: ${(err as Error).message}\n`);
-        process.exitCode = 1;
+        if (err instanceof ReplayInterrupted) {
+          process.stderr.write(`${err.message}\n`);
+          process.exitCode = 130;
+          return;
+        }
+        if (err instanceof PublishError) {
+          throw new UserError(`${err.message}; the checkpoint ${checkpointFile} keeps what was delivered: fix the cause and run the same command again to resume`);
+        }
+        throw err;
+      } finally {
+        process.off('SIGINT', stop).off('SIGTERM', stop);
       }
     });
 }

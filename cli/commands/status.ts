@@ -1,7 +1,5 @@
 import { Command } from 'commander';
 import { projectRoot } from '../../core/project';
-import { loadStackFile } from '../../stacks/file';
-import { ConfigError } from '../../stacks/load';
 import type { StackStatus } from '../../ops/status';
 
 interface StatusOptions {
@@ -63,6 +61,9 @@ export function registerStatus(program: Command): void {
         else process.stderr.write(`sluice status: ${message}\n`);
         process.exitCode = EXIT.unreachable;
       };
+      // Loaded here, not at the top: `sluice --help` stays fast (cli/index.ts).
+      const { loadStackFile } = require('../../stacks/file') as typeof import('../../stacks/file');
+      const { ConfigError } = require('../../stacks/load') as typeof import('../../stacks/load');
       let config;
       try {
         config = loadStackFile(opts.stack, opts.dir);

@@ -1,5 +1,8 @@
 import { Command, Option } from 'commander';
-import { validateFile } from '../../local/validate-file';
+import { UserError } from '../../core/user-error';
+
+// Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
+const validation = () => require('../../local/validate-file') as typeof import('../../local/validate-file');
 
 export function registerValidate(program: Command): void {
   program
@@ -13,7 +16,7 @@ export function registerValidate(program: Command): void {
     .option('--schemas <dir>', 'schema registry folder (default: core/events/schemas)')
     .addHelpText('after', '\nExample:\n  npx sluice validate drops/2026-03-17.jsonl.gz --out out/validated\n\nExit status: 0 when the file was read (even with invalid events), 1 when it could not be read.')
     .action(async (file: string, opts: { out: string; source: string; format: 'auto' | 'jsonl' | 'json-array'; unknownEventNames: 'accept' | 'reject'; schemas?: string }) => {
-      const { counts, validPath, errorsPath } = await validateFile(file, opts.out, {
+      const { counts, validPath, errorsPath } = await validation().validateFile(file, opts.out, {
         source: opts.source,
         format: opts.format,
         unknownEventNames: opts.unknownEventNames,
@@ -28,7 +31,7 @@ export function registerValidate(program: Command): void {
           `valid events: ${validPath}\nerror lines:  ${errorsPath}\n`,
       );
       if (counts.invalidByReason.unreadable_object) {
-        throw new Error(`${file} could not be read as events (see ${errorsPath}); check that it is JSON lines, a JSON array, or gzip of either, and that --format matches`);
+        throw new UserError(`${file} could not be read as events (see ${errorsPath}); check that it is JSON lines, a JSON array, or gzip of either, and that --format matches`);
       }
     });
 }

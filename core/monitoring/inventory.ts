@@ -8,7 +8,7 @@ import { FLINK_JOBS, type FlinkJobName } from '../jobs';
 import { AGGREGATES, CURATED_EVENTS } from '../lake/schema';
 import { glueDatabaseName, physicalName, workgroupName } from '../naming';
 import type { KafkaLagSource, SluiceConfig, StreamName } from '../../stacks/types';
-import { STREAM_NAMES } from '../../stacks/types';
+import { STREAM_NAMES } from '../config-values';
 
 /** The Lambda functions of a stack, by what they do. */
 export type FunctionRole = 'stream-validate' | 's3-ingest' | 'firehose-transform' | 'lake-freshness' | 'events-by-type';

@@ -1,11 +1,12 @@
 import { fork } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '../../core/events/registry';
 import { createContext, validateLine } from '../../core/events/validate';
 import { generate } from '../generator';
 import { LineWriter } from '../line-writer';
 import { describeMachine, Machine, machine } from './machine';
+import { projectRoot } from '../../core/project';
 
 /** Results of `sluice bench ingest`; see {@link benchIngest}. */
 export interface IngestBenchResult {
@@ -45,6 +46,8 @@ export interface IngestBenchOptions {
   fileMb?: number;
   /** Where the generated file is kept (reused when its size matches). Default .sluice/bench. */
   workDir?: string;
+  /** Remove the large file after the run instead of keeping it for the next one. */
+  clean?: boolean;
   log?: (line: string) => void;
 }
 
@@ -93,11 +96,18 @@ function throughput(events: number, rounds: number): IngestBenchResult['throughp
   };
 }
 
+/** Where the memory run's large file is kept between runs (git-ignored). */
+export const INGEST_BENCH_DIR = join(projectRoot(), '.sluice', 'bench');
+
 async function ensureFile(dir: string, mib: number, log: (line: string) => void): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const path = join(dir, `events-${mib}mib.jsonl`);
   const target = mib * 1024 * 1024;
-  if (existsSync(path) && statSync(path).size >= target && statSync(path).size < target + 64 * 1024) return path;
+  // The writer stops at the last whole line that fits, a few hundred bytes short of the target.
+  if (existsSync(path) && statSync(path).size <= target && statSync(path).size > target - 64 * 1024) {
+    log(`reusing ${path} (${mib} MiB, written by an earlier run)`);
+    return path;
+  }
   log(`writing ${path} (${mib} MiB of generated events, 1% invalid, 1% duplicates)...`);
   const out = new LineWriter(path);
   let written = 0;
@@ -137,8 +147,17 @@ export async function benchIngest(opts: IngestBenchOptions = {}): Promise<Ingest
   };
   const mib = opts.fileMb ?? 100;
   if (mib > 0) {
-    const file = await ensureFile(opts.workDir ?? join(process.cwd(), '.sluice', 'bench'), mib, log);
-    result.memory = await memoryRun(file);
+    const file = await ensureFile(opts.workDir ?? INGEST_BENCH_DIR, mib, log);
+    try {
+      result.memory = await memoryRun(file);
+    } finally {
+      if (opts.clean) {
+        rmSync(file, { force: true });
+        log(`removed ${file} (--clean)`);
+      } else {
+        log(`kept ${file} (${mib} MiB) for the next run; --clean removes it`);
+      }
+    }
   }
   return result;
 }

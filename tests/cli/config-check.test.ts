@@ -80,7 +80,7 @@ describe('sluice config check (as a process)', () => {
 
   it('requires --stack', () => {
     const run = sluice('config', 'check');
-    expect(run.status).to.equal(1);
+    expect(run.status).to.equal(2);
     expect(run.stderr).to.include("required option '-s, --stack <name>' not specified");
   });
 });

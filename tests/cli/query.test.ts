@@ -10,32 +10,13 @@ import {
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildProgram } from '../../cli/index';
 import { AthenaQueryError, backoffDelays, runAthenaQuery, type AthenaSender } from '../../ops/athena';
 import { findNamedQuery, renderQuery } from '../../core/named-queries';
 import { buildFixtureLake } from '../support/lake-fixture';
+import { runSluice } from '../support/cli';
 import { startMoto } from '../support/moto';
 
-/** Runs `sluice <args>` in-process and returns what it printed and its exit code. */
-async function sluice(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string) => ((stdout += chunk), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string) => ((stderr += chunk), true)) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await buildProgram().exitOverride().parseAsync(['node', 'sluice', ...args]);
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-  const code = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { stdout, stderr, code };
-}
+const sluice = runSluice;
 
 const LATEST_PARAMS = ['-p', 'event_type=payment', '-p', 'since_date=2026-03-17', '-p', 'limit=2'];
 
@@ -222,7 +203,8 @@ describe('sluice query', () => {
       ];
       for (const [args, expected] of cases) {
         const run = await sluice(args);
-        expect(run.code, args.join(' ')).to.equal(1);
+        // Giving neither or both of --stack and --local is a usage error.
+        expect(run.code, args.join(' ')).to.equal(args.includes('--stack') || args.includes('--local') ? 1 : 2);
         if (expected) expect(run.stderr, args.join(' ')).to.equal(expected);
         else expect(run.stderr, args.join(' ')).to.match(/^sluice query: stack "staging" has 1 configuration error:\n  - .*Pulumi\.staging\.yaml does not exist/);
       }

@@ -1,36 +1,21 @@
 import { expect } from 'chai';
-import { Command } from 'commander';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { registerValidate } from '../../cli/commands/validate';
 import { generate } from '../../local/generator';
 import { validateFile } from '../../local/validate-file';
+import { runSluice } from '../support/cli';
 
 const readLines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
-async function runCli(args: string[]): Promise<{ stdout: string; error?: Error }> {
-  const program = new Command('sluice').exitOverride();
-  registerValidate(program);
-  let stdout = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string) => {
-    stdout += chunk;
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await program.parseAsync(['node', 'sluice', ...args]);
-    return { stdout };
-  } catch (err) {
-    return { stdout, error: err as Error };
-  } finally {
-    process.stdout.write = write;
-  }
+async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  return runSluice(args);
 }
 
 describe('sluice validate', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-validate-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes valid.jsonl and errors.jsonl for a gzipped generated file, with counts matching the generator', async () => {
     const run = generate({ events: 2000, seed: 12, invalid: 0.1, duplicates: 0.03, late: 0.02 });
@@ -49,24 +34,28 @@ describe('sluice validate', () => {
   it('reads a JSON array and prints the counts, exit status 0', async () => {
     const file = join(dir, 'array.json');
     writeFileSync(file, JSON.stringify([{ event_uuid: '00000000-0000-4000-8000-000000000001', event_name: 'page:viewed', created_at: 1767225600 }, { event_name: 'x' }], null, 2));
-    const { stdout, error } = await runCli(['validate', file, '--out', join(dir, 'out2')]);
-    expect(error).to.equal(undefined);
+    const { stdout, code } = await runCli(['validate', file, '--out', join(dir, 'out2')]);
+    expect(code).to.equal(0);
     expect(stdout).to.contain(`${file}: 2 records, 1 valid, 1 invalid\ninvalid by reason:\n  missing_field: 1\n`);
     const [e] = readLines(join(dir, 'out2', 'errors.jsonl'));
     expect(e.error.line).to.equal(7);
     expect(e.raw).to.equal('{\n    "event_name": "x"\n  }');
   });
 
-  it('fails with the path and the system error when the file cannot be opened', async () => {
-    const { error } = await runCli(['validate', join(dir, 'missing.jsonl'), '--out', join(dir, 'out3')]);
-    expect(error?.message).to.match(/^cannot read .*missing\.jsonl: ENOENT: no such file or directory/);
+  it('fails with the path and what is wrong, in words, when the file cannot be opened', async () => {
+    const missing = join(dir, 'missing.jsonl');
+    const run = await runCli(['validate', missing, '--out', join(dir, 'out3')]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.equal(`sluice validate: cannot read ${missing}: it does not exist; give the path of a JSON-lines or JSON-array file (gzip allowed)\n`);
+    expect(existsSync(join(dir, 'out3'))).to.equal(false);
   });
 
   it('fails when the content cannot be read as events, after writing the error line', async () => {
     const file = join(dir, 'broken.gz');
     writeFileSync(file, Buffer.concat([gzipSync('{"a":1}\n'.repeat(1000)).subarray(0, 30), Buffer.alloc(40, 1)]));
-    const { error } = await runCli(['validate', file, '--out', join(dir, 'out4')]);
-    expect(error?.message).to.contain('could not be read as events');
+    const run = await runCli(['validate', file, '--out', join(dir, 'out4')]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.contain(`sluice validate: ${file} could not be read as events (see ${join(dir, 'out4', 'errors.jsonl')})`);
     expect(readLines(join(dir, 'out4', 'errors.jsonl'))[0].error.reasons[0]).to.contain('starts like gzip but does not decompress');
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flinkCommand, flinkJvmOptions, runnerPaths } from '../../local/flink';
@@ -23,6 +23,7 @@ describe('sluice flink (as a process, in a Flink mini-cluster)', function () {
   this.timeout(300_000);
 
   const out = mkdtempSync(join(tmpdir(), 'sluice-flink-'));
+  after(() => rmSync(out, { recursive: true, force: true }));
   const input = join(FIXTURES, 'dedup-filter.input.jsonl');
 
   it('runs dedup-filter then aggregate on its output, writing JSON lines', () => {
@@ -53,11 +54,13 @@ describe('sluice flink (as a process, in a Flink mini-cluster)', function () {
     ].sort((a, b) => `${a.window_start}${a.event_type}${a.event_subtype}`.localeCompare(`${b.window_start}${b.event_type}${b.event_subtype}`)));
   });
 
-  it('refuses an unknown parameter with exit code 2, naming it and the fix', () => {
-    const run = sluice('flink', 'aggregate', '--input', input, '--output', out, '--param', 'window_size=120');
+  it('refuses an unknown parameter with exit code 2, naming it and the fix, and leaves no part files', () => {
+    const refused = join(out, 'refused');
+    const run = sluice('flink', 'aggregate', '--input', input, '--output', refused, '--param', 'window_size=120');
     expect(run.status).to.equal(2);
     expect(run.stderr).to.include("unknown parameter 'window_size' for job 'aggregate'");
     expect(run.stderr).to.include('Remove it or correct its name.');
+    expect(existsSync(join(refused, '.parts'))).to.equal(false);
   });
 
   it('refuses an invalid parameter value before Flink starts', () => {

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { Command } from 'commander';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { registerGenerate } from '../../cli/commands/generate';
 import { EVENT_NAMES, generate, INVALID_KINDS } from '../../local/generator';
+import { runSluice } from '../support/cli';
 
 const run = (opts: Parameters<typeof generate>[0]) => {
   const g = generate(opts);
@@ -33,7 +34,8 @@ describe('generator', () => {
     const perName = Object.values(stats.byEventName);
     expect(perName.reduce((a, c) => a + c.onTime, 0)).to.equal(8300);
     expect(perName.reduce((a, c) => a + c.late, 0)).to.equal(300);
-    expect(stats.bytes).to.equal(lines.reduce((a, l) => a + Buffer.byteLength(l), 0));
+    // What the file holds: each line and its newline.
+    expect(stats.bytes).to.equal(lines.reduce((a, l) => a + Buffer.byteLength(l) + 1, 0));
   });
 
   it('writes ~1 KB events over 100 event names by default, the first line always a valid event', () => {
@@ -111,5 +113,17 @@ describe('sluice generate', () => {
     const stats = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
     expect(stats).to.include({ lines: 500, invalid: 50, complete: true });
     expect(said).to.match(/^generated 500 lines \(\d+ bytes\): 450 unique valid/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports the bytes of the file it wrote, newlines included', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'generate-'));
+    try {
+      const run = await runSluice(['generate', '--events', '300', '--seed', '4', '--out', join(dir, 'e.jsonl')]);
+      expect(run.code).to.equal(0);
+      expect(run.stderr).to.match(new RegExp(`^generated 300 lines \\(${statSync(join(dir, 'e.jsonl')).size} bytes\\)`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

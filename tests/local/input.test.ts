@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { LocalRunError } from '../../local/errors';
+import { UserError } from '../../core/user-error';
 import { checkInput } from '../../local/input';
 import { prepareOutput } from '../../local/output';
 
@@ -21,12 +21,12 @@ describe('local mode: input and output checks', () => {
 
   it('refuses binary content, also inside gzip', () => {
     writeFileSync(join(dir, 'blob.gz'), gzipSync(binary));
-    expect(() => checkInput(join(dir, 'blob.gz'))).to.throw(LocalRunError, /blob\.gz looks like a binary file, not text/);
+    expect(() => checkInput(join(dir, 'blob.gz'))).to.throw(UserError, /blob\.gz looks like a binary file, not text/);
   });
 
   it('refuses a file that starts like gzip but is not', () => {
     writeFileSync(join(dir, 'broken.gz'), Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), binary]));
-    expect(() => checkInput(join(dir, 'broken.gz'))).to.throw(LocalRunError, /starts like gzip but cannot be decompressed/);
+    expect(() => checkInput(join(dir, 'broken.gz'))).to.throw(UserError, /starts like gzip but cannot be decompressed/);
   });
 
   it('replaces a previous run and refuses a file in place of --out', () => {
@@ -39,6 +39,6 @@ describe('local mode: input and output checks', () => {
     expect(readFileSync(join(previous, 'report.json'), 'utf8')).to.equal('{"new":true}');
     expect(existsSync(output.scratch)).to.equal(false);
     writeFileSync(join(dir, 'plain-file'), 'x');
-    expect(() => prepareOutput(join(dir, 'plain-file'))).to.throw(LocalRunError, /exists and is not a directory/);
+    expect(() => prepareOutput(join(dir, 'plain-file'))).to.throw(UserError, /exists and is not a directory/);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRegistry } from '../../core/events/registry';
@@ -26,6 +26,7 @@ function generatorArgs(out: string): string[] {
 describe('sluice local (end to end, real Flink and DuckDB)', function () {
   this.timeout(600000);
   const root = mkdtempSync(join(tmpdir(), 'sluice-local-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
   const first = join(root, 'first');
   const second = join(root, 'second');
   let report: LocalReport;
@@ -114,16 +115,49 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
     const names = readdirSync(join(REPO_ROOT, 'sql', 'athena')).map((f) => f.replace(/\.sql$/, '')).sort();
     expect(Object.keys(report.queries).sort()).to.deep.equal(names);
     for (const name of names) expect(report.queries[name].rows.length, name).to.be.greaterThan(0);
-    expect(stdout).to.include('duplicates removed').and.include('Named queries on the local lake').and.include(`report: ${join(first, 'report.json')}`);
-    expect(stderr).to.match(/\[dedup_filter\] done: [\d,]+ events/);
+    expect(stdout).to.include('duplicates removed').and.include('Named queries on the local lake').and.include(`report:     ${join(first, 'report.json')}`);
+    expect(stderr).to.match(/\[dedup_filter\] done: [\d,]+ events in \d+\.\d\d s, [\d,]+ events\/s\n/);
+  });
+
+  it('says where the lake and the error zone are, and prints a query command that runs on them', () => {
+    expect(report.lake).to.equal(join(first, 'lake'));
+    expect(report.error_zone).to.match(new RegExp(`^${join(first, 'errors', 'source=local')}/dt=\\d{4}-\\d{2}-\\d{2}/local-00000\\.jsonl$`));
+    expect(existsSync(report.error_zone!)).to.equal(true);
+    expect(stdout).to.include(`lake:       ${join(first, 'lake')} (raw/, curated/events/, curated/aggregates/, errors/)\n`);
+    expect(stdout).to.include(`error zone: ${report.error_zone} (${report.invalid.toLocaleString('en-US')} lines)\n`);
+    const q = report.queries['events-per-type-per-hour'];
+    const command = `npx sluice query events-per-type-per-hour --local ${join(first, 'lake')} --param from_date=${q.params.from_date} --param to_date=${q.params.to_date}`;
+    expect(stdout).to.include(`Query the lake:\n  ${command}\n`);
+    const run = spawnSync(process.execPath, [SLUICE, ...command.split(' ').slice(2)], { encoding: 'utf8' });
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stderr).to.equal(`${q.rows.length} row(s)\n`);
   });
 
   it('gives the same counts and query results when run again with the same seed', () => {
-    const counts = (r: LocalReport) => ({ ...r, stages: undefined, total_seconds: undefined, queries: undefined });
+    const counts = (r: LocalReport) => ({ ...r, stages: undefined, total_seconds: undefined, queries: undefined, lake: undefined, error_zone: undefined });
     expect(counts(again)).to.deep.equal(counts(report));
     // Data freshness is measured against the clock, so its seconds-since column moves between runs.
     const stable = (r: LocalReport) => Object.fromEntries(Object.entries(r.queries).map(([name, q]) => [name, name === 'data-freshness' ? q.rows.map((row) => row.slice(0, -1)) : q.rows]));
     expect(stable(again)).to.deep.equal(stable(report));
+  });
+
+  it('finishes a file with no valid event: exit 0, 0 processed, its error zone kept, the queries skipped and said so', () => {
+    const input = join(root, 'all-invalid.jsonl');
+    writeFileSync(input, ['not json', '{"event_name":"x"}', '[1,2]'].join('\n') + '\n');
+    const out = join(root, 'all-invalid');
+    const run = sluiceLocal('--input', input, '--out', out);
+    expect(run.status, run.stderr).to.equal(0);
+    const empty: LocalReport = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+    expect(empty).to.include({ read: 3, valid: 0, invalid: 3, duplicates_removed: 0, filtered: 0, processed: 0, late: 0, aggregate_rows: 0, parquet_files: 0 });
+    expect(readFileSync(empty.error_zone!, 'utf8').trim().split('\n')).to.have.length(3);
+    const names = readdirSync(join(REPO_ROOT, 'sql', 'athena')).map((f) => f.replace(/\.sql$/, ''));
+    const skipped = names.filter((name) => empty.queries[name].skipped !== undefined);
+    expect(skipped.length, 'queries with a date parameter have nothing to read').to.be.greaterThan(0);
+    for (const name of skipped) {
+      expect(empty.queries[name].skipped).to.match(/^the lake holds no events, so there is no value for its parameter \w+$/);
+      expect(run.stdout).to.include(`-- ${name}: skipped, ${empty.queries[name].skipped}\n`);
+    }
+    expect(run.stdout).to.include(`error zone: ${empty.error_zone} (3 lines)`);
   });
 
   describe('bad input: a clear message, a non-zero exit and no lake left behind', () => {
@@ -146,7 +180,7 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
           writeFileSync(blocker, 'not a directory');
           return ['--events', '100', '--out', join(blocker, 'out')];
         },
-        /cannot write --out .*a-file\/out \(ENOTDIR\); choose a directory you can write to/,
+        /cannot write --out .*a-file\/out: a part of the path is a file, not a directory; choose a directory you can write to/,
       ],
     ];
     for (const [what, args, message] of cases) {

@@ -156,7 +156,15 @@ public final class SqlRunner {
             Path parts = output.resolve(".parts");
             deleteTree(parts);
             Files.createDirectories(parts);
+            // The part files are scratch: a failed or refused run leaves none of them behind either.
+            try {
+                return run(sql, parts);
+            } finally {
+                deleteTree(parts);
+            }
+        }
 
+        private String run(JobSql sql, Path parts) throws Exception {
             Map<String, String> given = new LinkedHashMap<>(params);
             given.put("input_path", input.toString());
             Map<String, Path> sinks = new LinkedHashMap<>();
@@ -183,7 +191,6 @@ public final class SqlRunner {
                 summaries.add("\"" + sink.getKey() + "\":{\"path\":" + jsonString(target.toString())
                         + ",\"records\":" + records + "}");
             }
-            deleteTree(parts);
             return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis + ",\"cpu_ms\":" + cpuMillis
                     + ",\"outputs\":{" + String.join(",", summaries) + "}}";
         }
