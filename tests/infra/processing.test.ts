@@ -120,7 +120,7 @@ describe('infra: Flink processing under mocks', function () {
             flinkRunConfiguration: { allowNonRestoredState: false },
           });
           expect(c.flinkApplicationConfiguration.checkpointConfiguration).to.deep.equal({
-            configurationType: 'CUSTOM', checkpointingEnabled: true, checkpointInterval: 60000, minPauseBetweenCheckpoints: 5000,
+            configurationType: 'CUSTOM', checkpointingEnabled: true, checkpointInterval: 5000, minPauseBetweenCheckpoints: 2500,
           });
         }
       });
