@@ -1,7 +1,8 @@
 /**
  * The whole platform on one machine: the ingestion functions' validation code, the Flink SQL jobs
- * in a local mini-cluster, the lake written with DuckDB in the S3 layout, and the analysts' named
- * queries on it. This file orders the stages; each stage's work lives in its own module.
+ * in a local mini-cluster writing the lake's Iceberg tables through a local catalog, the raw
+ * archive in the S3 layout, and the analysts' named queries on it with DuckDB. This file orders
+ * the stages; each stage's work lives in its own module.
  */
 import { createReadStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -17,7 +18,7 @@ import { filterBreakdown } from './filter-breakdown';
 import { runFlinkJob } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { checkInput } from './input';
-import { linesOfFile, writeAggregates, writeCuratedEvents, writeRawArchive } from './lake';
+import { linesOfFile, writeRawArchive } from './lake';
 import { runNamedQueries } from './lake-queries';
 import { LineWriter } from './line-writer';
 import { prepareOutput } from './output';
@@ -50,7 +51,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
   const config = loadStackFile(opts.stack, projectRoot());
   const output = prepareOutput(opts.out);
   try {
-    const report = await runStages(opts, config, output.scratch);
+    const report = await runStages(opts, config, output.scratch, join(output.target, 'lake'));
     writeFileSync(join(output.scratch, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     output.finish();
     return report;
@@ -60,7 +61,8 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
   }
 }
 
-async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string): Promise<LocalReport> {
+/** `lakePath` is the lake directory by its final path (`<out>/lake`), which the Iceberg metadata records. */
+async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, lakePath: string): Promise<LocalReport> {
   const clock = new StageClock(opts.progress);
   const started = process.hrtime.bigint();
   const work = join(dir, '.work');
@@ -119,7 +121,7 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string):
 
   const dedupDir = join(work, 'dedup-filter');
   const dedup = await clock.run('dedup_filter', async () => {
-    const summary = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: dedupDir, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
+    const summary = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: dedupDir, lake: lakePath, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
     return { result: summary, events: counts.valid };
   });
   const processedPath = dedup.outputs.processed.path;
@@ -127,20 +129,20 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string):
 
   const aggregateDir = join(work, 'aggregate');
   const aggregate = await clock.run('aggregate', async () => {
-    const summary = await runFlinkJob({ job: 'aggregate', input: processedPath, output: aggregateDir, params: jobSqlParameters('aggregate', config), heap: opts.heap });
+    const summary = await runFlinkJob({ job: 'aggregate', input: processedPath, output: aggregateDir, lake: lakePath, params: jobSqlParameters('aggregate', config), heap: opts.heap });
     return { result: summary, events: processed };
   });
 
+  // The curated tables were committed by the Flink jobs; the raw archive is written here, as the
+  // archive delivery stream writes it in the cloud.
   await clock.run('lake', async () => {
     await writeRawArchive(lake, linesOfFile(eventsPath), { batch: 'local' });
-    await writeCuratedEvents(lake, linesOfFile(processedPath), { batch: 'local' });
-    await writeAggregates(lake, linesOfFile(aggregate.outputs.aggregates.path), { batch: 'local' });
-    return { result: undefined, events: counts.valid + processed + aggregate.outputs.aggregates.records };
+    return { result: undefined, events: counts.valid };
   });
 
   const breakdown = await filterBreakdown(eventsPath, config);
   const queries = await clock.run('queries', async () => {
-    const outcomes = await runNamedQueries(lake);
+    const outcomes = await runNamedQueries(lakePath);
     return { result: outcomes, events: processed };
   });
 

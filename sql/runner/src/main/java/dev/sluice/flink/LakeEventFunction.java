@@ -72,6 +72,8 @@ public final class LakeEventFunction extends ScalarFunction {
                 };
             }
             if (!ENRICHED.contains(name)) {
+                // A string's text is read lazily; finishing it moves the location past its closing quote.
+                parser.finishToken();
                 int end = (int) parser.currentLocation().getCharOffset();
                 if (!first) {
                     payload.append(',');

@@ -218,11 +218,14 @@ public final class SqlRunner {
 
         /** Submits the job to a mini-cluster set up by {@code settings}; the lake tables exist before it plans. */
         public TableResult submit(EnvironmentSettings settings, Path sinkRoot) throws IOException {
+            return submit(TableEnvironment.create(settings), sinkRoot);
+        }
+
+        /** Submits the job through {@code tableEnv}, with its sinks under {@code sinkRoot}. */
+        public TableResult submit(TableEnvironment tableEnv, Path sinkRoot) throws IOException {
             Rendered rendered = render(sinkRoot);
             Files.createDirectories(lake);
-            LocalLake localLake = new LocalLake(lake);
-            TableEnvironment tableEnv = TableEnvironment.create(settings);
-            return SqlRunner.submit(tableEnv, rendered.statements(), localLake::ensureTables);
+            return SqlRunner.submit(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables);
         }
 
         /**

@@ -47,7 +47,7 @@ class IcebergRuntimeTest {
         Table table = catalog.loadTable(TableIdentifier.of("curated", "events"));
         assertEquals("2", String.valueOf(((org.apache.iceberg.HasTableOperations) table).operations().current().formatVersion()));
         assertEquals("[\n  1000: event_type: identity(3)\n  1001: created_datetime_day: day(6)\n]", table.spec().toString());
-        assertEquals(lake.resolve("curated/events").toUri().toString().replaceAll("/$", ""), table.location().replaceAll("/$", ""));
+        assertEquals(lake.resolve("curated/events").toString(), table.location().replaceAll("^file:", "").replaceAll("/$", ""));
         assertTrue(summary.contains("\"lake\":{\"path\":"), summary);
         assertTrue(summary.contains("\"events\":{\"snapshot_id\":"), summary);
         assertTrue(summary.contains("\"records\":8,"), summary);
@@ -72,9 +72,9 @@ class IcebergRuntimeTest {
         assertEquals(expectedPayload(line), unusual.getField(8));
         Row noSubtype = rows.stream().filter(r -> "heartbeat".equals(r.getField(1))).findFirst().orElseThrow();
         assertEquals(null, noSubtype.getField(3));
-        Row late = rows.stream().filter(r -> "00000000-0000-4000-8000-000000000007".equals(r.getField(0))).findFirst().orElseThrow();
-        assertEquals(LocalDateTime.parse("2026-01-01T00:05:00.001"), late.getField(5));
-        assertEquals(1767225900.001, late.getField(4));
+        Row older = rows.stream().filter(r -> "00000000-0000-4000-8000-000000000008".equals(r.getField(0))).findFirst().orElseThrow();
+        assertEquals(LocalDateTime.parse("2025-12-02T00:00:00"), older.getField(5));
+        assertEquals(1764633600.0, older.getField(4));
     }
 
     /** The fixture line's payload members, cut from the line by hand: from "big" to the closing brace. */
