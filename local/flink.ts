@@ -115,6 +115,24 @@ export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): stri
   return localJavaCommand('dev.sluice.flink.SqlRunner', args, opts.heap, paths).slice(1);
 }
 
+/**
+ * Starts one job that follows `input` (a directory) until stopped: new files are read as they
+ * appear, outputs and lake tables are committed on each checkpoint. Stop it with `stop()`.
+ */
+export function startFollowingJob(opts: FlinkRunOptions & { follow: true; checkpointIntervalMs: number }): { stop: () => Promise<void>; exited: Promise<number | null> } {
+  ensureRunnerJar();
+  const child = spawn('java', flinkCommand(opts), { stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => opts.onStderr?.(chunk));
+  const exited = new Promise<number | null>((done) => child.on('close', done));
+  return {
+    exited,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
 /** Runs one job locally in a Flink mini-cluster with the packaged SQL; resolves with its summary. */
 export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummary> {
   ensureRunnerJar();

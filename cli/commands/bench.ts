@@ -5,7 +5,9 @@ import { benchIngest, formatIngestBench } from '../../local/bench/ingest';
 import { benchLocal, formatLocalBench } from '../../local/bench/local';
 import { benchFlink, formatFlinkBench } from '../../local/bench/flink';
 import { benchReplay, formatReplayBench } from '../../local/bench/replay';
+import { benchLatency, formatLatencyBench } from '../../local/bench/latency';
 import type { Progress } from '../../local/stage-clock';
+import { loadStackFile } from '../../stacks/file';
 import { machine } from '../../local/bench/machine';
 import { projectRoot } from '../../core/project';
 
@@ -26,8 +28,8 @@ function writeJson(path: string | undefined, value: unknown): void {
 }
 
 /**
- * `sluice bench [ingest | flink | local]`: each benchmark alone, or all three in a row with one
- * JSON report. Every figure is printed with the machine it came from.
+ * `sluice bench [ingest | flink | local | latency]`: each benchmark alone, or the first three in a
+ * row with one JSON report. Every figure is printed with the machine it came from.
  */
 export function registerBench(program: Command): void {
   const bench = program
@@ -72,6 +74,24 @@ export function registerBench(program: Command): void {
     .action(async (opts: { events: number; seed: number; input?: string; workDir: string; heap: string; json?: string }) => {
       const report = await benchFlink({ ...opts, log });
       process.stdout.write(formatFlinkBench(report));
+      writeJson(opts.json, report);
+    });
+
+  bench
+    .command('latency')
+    .description('Producer -> queryable latency (p50, p99) of the local lake: dedup-filter following a directory, committing the Iceberg table events on each checkpoint, read with DuckDB')
+    .option('--events <n>', 'events produced in the measured run', count, 3000)
+    .option('--rate <n>', 'events per second the producer drops in', count, 100)
+    .option('--checkpoint-interval <s>', "checkpoint interval in seconds (default: the dev stack's processing.checkpointIntervalSeconds)", count)
+    .option('--seed <s>', 'generator seed', count, 1)
+    .option('--heap <size>', 'maximum JVM heap of the mini-cluster', '1g')
+    .option('--json <file>', 'also write the figures as JSON')
+    .addHelpText('after', '\nExample:\n  npx sluice bench latency --events 3000 --rate 100 --checkpoint-interval 5')
+    .action(async (opts: { events: number; rate: number; checkpointInterval?: number; seed: number; heap: string; json?: string }) => {
+      const checkpointSeconds = opts.checkpointInterval ?? loadStackFile('dev', projectRoot()).processing.checkpointIntervalSeconds;
+      if (checkpointSeconds < 1 || opts.rate < 1 || opts.events < 1) throw new InvalidArgumentError('--events, --rate and --checkpoint-interval must be at least 1');
+      const report = await benchLatency({ events: opts.events, rate: opts.rate, checkpointSeconds, seed: opts.seed, heap: opts.heap, log });
+      process.stdout.write(formatLatencyBench(report));
       writeJson(opts.json, report);
     });
 
