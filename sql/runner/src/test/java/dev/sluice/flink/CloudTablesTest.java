@@ -44,7 +44,7 @@ class CloudTablesTest {
             JobSql sql = JobSql.load(job, "local");
             Map<String, String> used = new HashMap<>(local);
             used.keySet().retainAll(sql.parameters());
-            for (JobSql.Statement s : sql.render(used)) {
+            for (JobSql.Statement s : sql.render(TestValues.forParameters(sql.parameters(), used))) {
                 if (s instanceof JobSql.Create c && c.sql().contains("'connector' = 'iceberg'")) {
                     env.executeSql(c.sql());
                 }
@@ -67,7 +67,7 @@ class CloudTablesTest {
     /** Plans the job's cloud SQL, with {@code edit} applied to each statement first; returns the plan. */
     static String explain(String job, UnaryOperator<String> edit) {
         List<JobSql.Statement> statements = new ArrayList<>();
-        for (JobSql.Statement s : JobSql.load(job, "cloud").render(params(job))) {
+        for (JobSql.Statement s : JobSql.load(job, "cloud").render(TestValues.forJob(job, "cloud", params(job)))) {
             if (s instanceof JobSql.Create c) {
                 assertFalse(c.sql().contains("GlueCatalogStandIn"));
                 statements.add(new JobSql.Create(edit.apply(c.sql().replace(GLUE, "'catalog-impl' = '" + GlueCatalogStandIn.class.getName() + "'"))));

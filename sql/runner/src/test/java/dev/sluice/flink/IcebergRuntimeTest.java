@@ -36,8 +36,9 @@ class IcebergRuntimeTest {
     @BeforeAll
     static void runJob() throws Exception {
         Path out = work.resolve("out");
-        summary = new SqlRunner.LocalRun("dedup-filter", LocalJobs.fixture("dedup-filter.input.jsonl"), out, Map.of(
-                "exclude_event_types", "internal", "exclude_event_names", "account:deleted")).execute();
+        summary = new SqlRunner.LocalRun("dedup-filter", LocalJobs.fixture("dedup-filter.input.jsonl"), out,
+                TestValues.forJob("dedup-filter", "local", Map.of("exclude_event_types", "internal", "exclude_event_names", "account:deleted")))
+                .execute();
         lake = out.resolve("lake");
     }
 
