@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
-import { physicalName, tagsFor } from '../core/naming';
+import { glueDatabaseName, physicalName, tagsFor } from '../core/naming';
 
 /** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
 export const FLINK_RUNTIME = 'FLINK-2_2';
@@ -57,14 +57,30 @@ export interface FlinkJobStreams {
   aggregates: string;
 }
 
+/** Where a job's Iceberg table lives: the lake bucket (warehouse `s3://<bucket>/curated`) and the stack key. */
+export interface FlinkJobLake {
+  bucket: string;
+  keyArn: string;
+}
+
+/** The Iceberg warehouse's prefix in the lake bucket: the curated zone. */
+export const LAKE_WAREHOUSE_PREFIX = 'curated';
+
 /**
  * The runtime properties of a job's application (property group `sluice`): the job name, its
- * streams and its SQL parameters. Values are plain text; the runner validates each against its
+ * streams, its lake table's catalog location and key, and its SQL parameters. Values are plain text; the runner validates each against its
  * declared type before it reaches SQL.
  */
-export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, streams: FlinkJobStreams): Record<string, string> {
+export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, streams: FlinkJobStreams, lake: FlinkJobLake): Record<string, string> {
   const app = appConfig(job, config);
-  const common = { job, region: config.account.region, start_position: app.startPosition };
+  const common = {
+    job,
+    region: config.account.region,
+    start_position: app.startPosition,
+    lake_warehouse: `s3://${lake.bucket}/${LAKE_WAREHOUSE_PREFIX}`,
+    glue_database: glueDatabaseName(config),
+    kms_key_arn: lake.keyArn,
+  };
   const io: Record<string, string> =
     job === 'dedup-filter'
       ? { events_stream_arn: streams.events, processed_stream_arn: streams.processed }
@@ -152,6 +168,8 @@ export interface FlinkApplicationArgs {
   codeBucketArn: pulumi.Input<string>;
   /** The code object's key (content-addressed). */
   codeKey: string;
+  /** The lake bucket's name: the Iceberg warehouse is its curated/ prefix. */
+  lakeBucket: pulumi.Input<string>;
   keyArn: pulumi.Input<string>;
   streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
 }
@@ -214,7 +232,14 @@ export class FlinkApplication extends pulumi.ComponentResource {
             codeContent: { s3ContentLocation: { bucketArn: args.codeBucketArn, fileKey: args.codeKey } },
           },
           environmentProperties: {
-            propertyGroups: [{ propertyGroupId: PROPERTY_GROUP, propertyMap: streams.apply((s) => runtimeProperties(job, config, s)) }],
+            propertyGroups: [
+              {
+                propertyGroupId: PROPERTY_GROUP,
+                propertyMap: pulumi
+                  .all([streams, args.lakeBucket, args.keyArn])
+                  .apply(([s, bucket, keyArn]) => runtimeProperties(job, config, s, { bucket, keyArn })),
+              },
+            ],
           },
           applicationSnapshotConfiguration: { snapshotsEnabled: config.processing.snapshots },
           runConfiguration: {
@@ -254,7 +279,7 @@ export interface ProcessingArgs {
   runnerJarPath: string;
   /** The job SQL folder, hashed into the code key. */
   sqlDir: string;
-  /** Bucket for the code object (the lake bucket, under artifacts/flink/). */
+  /** The lake bucket: holds the code object (under artifacts/flink/) and the Iceberg warehouse (curated/). */
   codeBucket: aws.s3.Bucket;
   keyArn: pulumi.Input<string>;
   streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
@@ -281,7 +306,14 @@ export class Processing extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    const appArgs = { config: args.config, codeBucketArn: args.codeBucket.arn, codeKey: artifact.key, keyArn: args.keyArn, streams: args.streams };
+    const appArgs = {
+      config: args.config,
+      codeBucketArn: args.codeBucket.arn,
+      codeKey: artifact.key,
+      lakeBucket: args.codeBucket.bucket,
+      keyArn: args.keyArn,
+      streams: args.streams,
+    };
     this.applications = Object.fromEntries(
       FLINK_JOBS.map((job) => [job, new FlinkApplication(`${name}-${job}`, { ...appArgs, job }, { parent: this, dependsOn: [this.code] })]),
     ) as Record<FlinkJobName, FlinkApplication>;

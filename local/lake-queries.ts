@@ -20,8 +20,8 @@ async function localParameters(lake: string): Promise<Record<string, string>> {
   const { rows } = await queryLocalLake(
     lake,
     `SELECT
-       least(min(created_date), min(CAST(CAST(ingested_at AS date) AS varchar))),
-       greatest(max(created_date), max(CAST(CAST(ingested_at AS date) AS varchar))),
+       least(min(CAST(CAST(created_datetime AS date) AS varchar)), min(CAST(CAST(ingested_at AS date) AS varchar))),
+       greatest(max(CAST(CAST(created_datetime AS date) AS varchar)), max(CAST(CAST(ingested_at AS date) AS varchar))),
        (SELECT strftime(min(window_start), '%Y-%m-%dT%H:%M:%SZ') FROM aggregates),
        (SELECT strftime(max(window_end), '%Y-%m-%dT%H:%M:%SZ') FROM aggregates),
        (SELECT event_type FROM events GROUP BY event_type ORDER BY count(*) DESC, event_type LIMIT 1)

@@ -1,21 +1,22 @@
 /**
- * The local lake: the same zones, partition layout and columns as the lake bucket, written on
- * disk with DuckDB so that the analysts' named queries run unchanged on a laptop. Curated rows
- * come from the same row builders as the Firehose transform; paths from the same partition module.
+ * The local lake: the same zones, layout and columns as the lake bucket, on disk, so that the
+ * analysts' named queries run unchanged on a laptop with DuckDB. The curated tables are Iceberg
+ * tables that the Flink jobs write through a local catalog (`<lake>/curated/<table>/`); DuckDB
+ * reads the data files that Iceberg's own metadata lists as live in each table's current
+ * snapshot. The raw archive and the error zone are plain files, written here.
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip, type Gzip } from 'node:zlib';
 import { partitionPath, rawPartition, utcDate } from '../core/lake/partitions';
-import { aggregateRow, curatedEventRow, parseUtcTimestamp, type RowResult } from '../core/lake/rows';
+import { parseUtcTimestamp } from '../core/lake/rows';
 import type { ErrorRecord } from '../core/error-zone';
-import { LineWriter } from './line-writer';
-import { AGGREGATES, CURATED_EVENTS, duckdbType, ERRORS, LAKE_TABLES, RAW_EVENTS, type TableDefinition } from '../core/lake/schema';
+import { duckdbType, ERRORS, ICEBERG_TABLES, RAW_EVENTS, type IcebergTableDefinition, type TableDefinition } from '../core/lake/schema';
+import { listLakeFiles, type LakeFiles } from './lake-files';
 
 export interface WriteOptions {
   /**
@@ -32,16 +33,6 @@ export interface WriteResult {
 }
 
 const BATCH = /^[A-Za-z0-9_-]{1,64}$/;
-
-/** Writes enriched events (JSON lines) as `curated/events/event_type=../created_date=../<batch>_<n>.parquet`. */
-export async function writeCuratedEvents(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
-  return writeParquet(dir, CURATED_EVENTS, jsonLines, curatedEventRow, 'enriched events', ['created_at', 'event_uuid'], opts);
-}
-
-/** Writes aggregate rows (JSON lines) as `curated/aggregates/window_date=../<batch>_<n>.parquet`. */
-export async function writeAggregates(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
-  return writeParquet(dir, AGGREGATES, jsonLines, aggregateRow, 'aggregates', ['window_start', 'event_type', 'event_subtype'], opts);
-}
 
 /**
  * Archives enriched events as the archive delivery stream does: each line untouched, gzip JSON
@@ -104,17 +95,33 @@ export async function writeErrors(dir: string, records: readonly ErrorRecord[], 
   return { rows: records.length, files: files.sort() };
 }
 
+/** The plain-file zones of the local lake, read by file pattern. */
+const FILE_TABLES: readonly TableDefinition[] = [RAW_EVENTS, ERRORS];
+
 /**
  * A DuckDB connection on a local lake with one view per lake table, named as in the Glue
  * database and with the same columns, so a named query's text runs here as it does in Athena.
- * Close it with `closeSync()`.
+ * `files` are the curated tables' live data files; by default they are read from the lake's
+ * Iceberg catalog. Close it with `closeSync()`.
  */
-export async function openLocalLake(dir: string): Promise<DuckDBConnection> {
+export async function openLocalLake(dir: string, files: LakeFiles = listLakeFiles(dir)): Promise<DuckDBConnection> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   await connection.run("SET TimeZone = 'UTC'");
-  for (const table of LAKE_TABLES) await connection.run(viewSql(dir, table));
+  for (const table of FILE_TABLES) await connection.run(viewSql(dir, table));
+  for (const table of ICEBERG_TABLES) await connection.run(icebergViewSql(table, files[table.name]?.files ?? []));
   return connection;
+}
+
+/**
+ * The view of one curated table over the data files of its current snapshot, or an empty view
+ * with the same columns when it has none. Columns are read by name (Iceberg writes the same names
+ * into each Parquet file) and cast to the table's types.
+ */
+export function icebergViewSql(table: IcebergTableDefinition, files: readonly string[]): string {
+  const select = table.columns.map((c) => (files.length === 0 ? `CAST(NULL AS ${duckdbType(c.type)}) AS "${c.name}"` : `CAST("${c.name}" AS ${duckdbType(c.type)}) AS "${c.name}"`));
+  if (files.length === 0) return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${select.join(', ')} WHERE false`;
+  return `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${select.join(', ')} FROM read_parquet([${files.map(literal).join(', ')}])`;
 }
 
 /** The view of one lake table over its files, or an empty view with the same columns when there are none yet. */
@@ -135,73 +142,6 @@ export function viewSql(dir: string, table: TableDefinition): string {
     `CREATE OR REPLACE VIEW "${table.name}" AS SELECT ${names} FROM read_json(${literal(glob)}, format = 'newline_delimited', ` +
     `hive_partitioning = true, hive_types = ${hiveTypes}, columns = ${columns})`
   );
-}
-
-/** Turns each line into its table row and stages the rows as JSON lines in `file`; returns the count and the partitions seen. */
-async function stageRows(jsonLines: JsonLines, build: (value: unknown) => RowResult, what: string, table: TableDefinition, file: string): Promise<{ rows: number; paths: Set<string> }> {
-  const out = new LineWriter(file);
-  const paths = new Set<string>();
-  try {
-    for await (const { text, number } of nonEmptyLines(jsonLines)) {
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`${what}, line ${number}: not JSON (${(err as Error).message})`);
-      }
-      const result = build(value);
-      if (!result.ok) throw new Error(`${what}, line ${number}: ${result.reason}`);
-      paths.add(partitionPath(table, result.partition));
-      await out.write(JSON.stringify({ ...result.row, ...result.partition }));
-    }
-  } finally {
-    await out.close();
-  }
-  return { rows: out.count, paths };
-}
-
-async function writeParquet(
-  dir: string,
-  table: TableDefinition,
-  jsonLines: JsonLines,
-  build: (value: unknown) => RowResult,
-  what: string,
-  orderBy: string[],
-  opts: WriteOptions,
-): Promise<WriteResult> {
-  checkBatch(opts.batch);
-  const staging = mkdtempSync(join(tmpdir(), 'sluice-lake-'));
-  try {
-    const input = join(staging, 'rows.jsonl');
-    const { rows, paths } = await stageRows(jsonLines, build, what, table, input);
-    if (rows === 0) return { rows: 0, files: [] };
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    try {
-      // Timestamps travel as epoch milliseconds (see core/lake/rows.ts) and become TIMESTAMP here.
-      const staged = [...table.columns, ...table.partitionKeys].map((c) => `'${c.name}': '${c.type === 'timestamp' ? 'BIGINT' : duckdbType(c.type)}'`);
-      const select = [...table.columns, ...table.partitionKeys].map((c) => (c.type === 'timestamp' ? `epoch_ms("${c.name}") AS "${c.name}"` : `"${c.name}"`));
-      const partitions = table.partitionKeys.map((k) => `"${k.name}"`).join(', ');
-      const target = join(dir, table.prefix);
-      mkdirSync(target, { recursive: true });
-      await connection.run(
-        `COPY (SELECT ${select.join(', ')} FROM read_json(${literal(input)}, format = 'newline_delimited', columns = {${staged.join(', ')}}) ` +
-          `ORDER BY ${orderBy.map((c) => `"${c}"`).join(', ')}) TO ${literal(target)} ` +
-          `(FORMAT PARQUET, PARTITION_BY (${partitions}), FILENAME_PATTERN ${literal(`${opts.batch}_{i}`)}, OVERWRITE_OR_IGNORE true)`,
-      );
-    } finally {
-      connection.closeSync();
-      instance.closeSync();
-    }
-    const files = [...paths].flatMap((path) =>
-      readdirSync(join(dir, path))
-        .filter((f) => f.startsWith(`${opts.batch}_`) && f.endsWith(table.extension))
-        .map((f) => `${path}${f}`),
-    );
-    return { rows, files: files.sort() };
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
 }
 
 /**

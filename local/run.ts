@@ -1,7 +1,8 @@
 /**
  * The whole platform on one machine: the ingestion functions' validation code, the Flink SQL jobs
- * in a local mini-cluster, the lake written with DuckDB in the S3 layout, and the analysts' named
- * queries on it. This file orders the stages; each stage's work lives in its own module.
+ * in a local mini-cluster writing the lake's Iceberg tables through a local catalog, the raw
+ * archive in the S3 layout, and the analysts' named queries on it with DuckDB. This file orders
+ * the stages; each stage's work lives in its own module.
  */
 import { createReadStream, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -18,7 +19,7 @@ import { runFlinkJob } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { checkInput } from './input';
 import { undoOnInterrupt } from './interrupt';
-import { linesOfFile, writeAggregates, writeCuratedEvents, writeRawArchive } from './lake';
+import { linesOfFile, writeRawArchive } from './lake';
 import { runNamedQueries } from './lake-queries';
 import { LineWriter } from './line-writer';
 import { prepareOutput } from './output';
@@ -52,7 +53,7 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
   const output = prepareOutput(opts.out);
   const done = undoOnInterrupt(output.abandon);
   try {
-    const report = await runStages(opts, config, output.scratch, resolve(opts.out));
+    const report = await runStages(opts, config, output.scratch, output.target);
     writeFileSync(join(output.scratch, 'report.json'), `${JSON.stringify(report, null, 2)}\n`);
     output.finish();
     return report;
@@ -64,8 +65,12 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
   }
 }
 
-/** Runs every stage in `dir`, which becomes `finalDir` when the run succeeds (paths in the report name that). */
+/**
+ * Runs every stage in `dir`, which becomes `finalDir` when the run succeeds: paths in the report
+ * name that, and so does the lake's Iceberg metadata, which records files by absolute path.
+ */
 async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, finalDir: string): Promise<LocalReport> {
+  const lakePath = join(finalDir, 'lake');
   const clock = new StageClock(opts.progress);
   const started = process.hrtime.bigint();
   const work = join(dir, '.work');
@@ -124,7 +129,7 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
 
   const dedupDir = join(work, 'dedup-filter');
   const dedup = await clock.run('dedup_filter', async () => {
-    const summary = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: dedupDir, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
+    const summary = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: dedupDir, lake: lakePath, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
     return { result: summary, events: counts.valid };
   });
   const processedPath = dedup.outputs.processed.path;
@@ -132,20 +137,20 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
 
   const aggregateDir = join(work, 'aggregate');
   const aggregate = await clock.run('aggregate', async () => {
-    const summary = await runFlinkJob({ job: 'aggregate', input: processedPath, output: aggregateDir, params: jobSqlParameters('aggregate', config), heap: opts.heap });
+    const summary = await runFlinkJob({ job: 'aggregate', input: processedPath, output: aggregateDir, lake: lakePath, params: jobSqlParameters('aggregate', config), heap: opts.heap });
     return { result: summary, events: processed };
   });
 
+  // The curated tables were committed by the Flink jobs; the raw archive is written here, as the
+  // archive delivery stream writes it in the cloud.
   await clock.run('lake', async () => {
     await writeRawArchive(lake, linesOfFile(eventsPath), { batch: 'local' });
-    await writeCuratedEvents(lake, linesOfFile(processedPath), { batch: 'local' });
-    await writeAggregates(lake, linesOfFile(aggregate.outputs.aggregates.path), { batch: 'local' });
-    return { result: undefined, events: counts.valid + processed + aggregate.outputs.aggregates.records };
+    return { result: undefined, events: counts.valid };
   });
 
   const breakdown = await filterBreakdown(eventsPath, config);
   const queries = await clock.run('queries', async () => {
-    const outcomes = await runNamedQueries(lake);
+    const outcomes = await runNamedQueries(lakePath);
     return { result: outcomes, events: processed };
   });
 
@@ -171,7 +176,7 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
     stages: clock.stages,
     total_seconds: round(Number(process.hrtime.bigint() - started) / 1e9, 3),
     queries,
-    lake: join(finalDir, 'lake'),
+    lake: lakePath,
     error_zone: counts.invalid > 0 ? join(finalDir, errorsRelative) : null,
     ...(generated ? { generated } : {}),
   };

@@ -170,7 +170,7 @@ export const CONFIG_SCHEMA = {
         maxFutureSkewSeconds: { type: 'integer', minimum: 0, maximum: 86400, default: 300 },
         windowSeconds: { type: 'integer', minimum: 10, maximum: 86400, default: 60 },
         allowedLatenessSeconds: { type: 'integer', minimum: 0, maximum: 3600, default: 30 },
-        checkpointIntervalSeconds: { type: 'integer', minimum: 10, maximum: 3600, default: 60 },
+        checkpointIntervalSeconds: { type: 'integer', minimum: 1, maximum: 3600, default: 5 },
         snapshots: { type: 'boolean', default: true },
         dedupFilter: flinkApp,
         aggregate: flinkApp,

@@ -2,7 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Progress } from '../../local/stage-clock';
+import { loadStackFile } from '../../stacks/file';
 import { projectRoot } from '../../core/project';
+import { UserError } from '../../core/user-error';
 import { checkOutputFile } from '../../local/output';
 import { stageFigures } from '../lib/stages';
 
@@ -11,6 +13,7 @@ const ingestBench = () => require('../../local/bench/ingest') as typeof import('
 const localBench = () => require('../../local/bench/local') as typeof import('../../local/bench/local');
 const flinkBench = () => require('../../local/bench/flink') as typeof import('../../local/bench/flink');
 const replayBench = () => require('../../local/bench/replay') as typeof import('../../local/bench/replay');
+const latencyBench = () => require('../../local/bench/latency') as typeof import('../../local/bench/latency');
 const cliBench = () => require('../../local/bench/cli') as typeof import('../../local/bench/cli');
 const machines = () => require('../../local/bench/machine') as typeof import('../../local/bench/machine');
 
@@ -33,8 +36,8 @@ function writeJson(path: string | undefined, value: unknown): void {
 }
 
 /**
- * `sluice bench [ingest | flink | local]`: each benchmark alone, or all three in a row with one
- * JSON report. Every figure is printed with the machine it came from.
+ * `sluice bench [ingest | flink | local | latency]`: each benchmark alone, or the first three in a
+ * row with one JSON report. Every figure is printed with the machine it came from.
  */
 export function registerBench(program: Command): void {
   const bench = program
@@ -85,6 +88,25 @@ export function registerBench(program: Command): void {
       if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
       const report = await flinkBench().benchFlink({ ...opts, log });
       process.stdout.write(flinkBench().formatFlinkBench(report));
+      writeJson(opts.json, report);
+    });
+
+  bench
+    .command('latency')
+    .description('Producer -> queryable latency (p50, p99) of the local lake: dedup-filter following a directory, committing the Iceberg table events on each checkpoint, read with DuckDB')
+    .option('--events <n>', 'events produced in the measured run', count, 3000)
+    .option('--rate <n>', 'events per second the producer drops in', count, 100)
+    .option('--checkpoint-interval <s>', "checkpoint interval in seconds (default: the dev stack's processing.checkpointIntervalSeconds)", count)
+    .option('--seed <s>', 'generator seed', count, 1)
+    .option('--heap <size>', 'maximum JVM heap of the mini-cluster', '1g')
+    .option('--json <file>', 'also write the figures as JSON')
+    .addHelpText('after', '\nExample:\n  npx sluice bench latency --events 3000 --rate 100 --checkpoint-interval 5')
+    .action(async (opts: { events: number; rate: number; checkpointInterval?: number; seed: number; heap: string; json?: string }) => {
+      const checkpointSeconds = opts.checkpointInterval ?? loadStackFile('dev', projectRoot()).processing.checkpointIntervalSeconds;
+      if (checkpointSeconds < 1 || opts.rate < 1 || opts.events < 1) throw new UserError('--events, --rate and --checkpoint-interval must each be at least 1; give larger values', 2);
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      const report = await latencyBench().benchLatency({ events: opts.events, rate: opts.rate, checkpointSeconds, seed: opts.seed, heap: opts.heap, log });
+      process.stdout.write(latencyBench().formatLatencyBench(report));
       writeJson(opts.json, report);
     });
 

@@ -121,8 +121,8 @@ export function registerLocal(program: Command): void {
     .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '1g')
     .addHelpText(
       'after',
-      '\nThe output mirrors the S3 lake: lake/raw/dt=../hour=../, lake/curated/events/event_type=../created_date=../,\n' +
-        'lake/curated/aggregates/window_date=../ (Parquet), and errors/source=../dt=../ (the error zone, also lake/errors).\n' +
+      '\nThe output mirrors the S3 lake: lake/raw/dt=../hour=../ (the archive), the Iceberg tables lake/curated/events/ and\n' +
+        'lake/curated/aggregates/ written by the Flink jobs, and errors/source=../dt=../ (the error zone, also lake/errors).\n' +
         'Nothing is left in --out when a run fails.\n\nExamples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz',
     )
     .action(async (opts: { input?: string; events: number; seed: number; duplicates: number; invalid: number; late: number; out: string; stack: string; source: string; heap: string }) => {

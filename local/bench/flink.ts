@@ -1,4 +1,4 @@
-import { closeSync, createWriteStream, mkdirSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { loadRegistry } from '../../core/events/registry';
@@ -119,7 +119,8 @@ export interface FlinkBenchReport {
 
 /**
  * Runs dedup-filter on the input, then aggregate on its output, each in a mini-cluster at
- * parallelism 1; each job also runs on the first 100 lines so that start-up can be subtracted.
+ * parallelism 1 with all its sinks, the lake's Iceberg table included; each job also runs on the
+ * first 100 lines so that start-up can be subtracted.
  */
 export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchReport> {
   const log = opts.log ?? (() => undefined);
@@ -142,8 +143,11 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
     const inputRecords = countLinesAndHead(stage.from, 100, head);
     log(`running ${stage.job} on the first 100 lines (start-up cost), then on ${stage.from}`);
     const params = jobSqlParameters(stage.job, { processing: defaultProcessingConfig() });
+    // Each run writes its lake table into a fresh local lake, so runs do not append to each other.
+    rmSync(join(work, 'startup', 'lake'), { recursive: true, force: true });
+    rmSync(join(work, 'lake'), { recursive: true, force: true });
     const startup = await runFlinkJob({ job: stage.job, input: head, output: join(work, 'startup'), params, heap: opts.heap });
-    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, params, heap: opts.heap });
+    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, lake: join(work, 'lake', stage.job), params, heap: opts.heap });
     const result: BenchResult = {
       job: stage.job,
       inputRecords,

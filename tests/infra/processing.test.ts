@@ -120,7 +120,7 @@ describe('infra: Flink processing under mocks', function () {
             flinkRunConfiguration: { allowNonRestoredState: false },
           });
           expect(c.flinkApplicationConfiguration.checkpointConfiguration).to.deep.equal({
-            configurationType: 'CUSTOM', checkpointingEnabled: true, checkpointInterval: 60000, minPauseBetweenCheckpoints: 5000,
+            configurationType: 'CUSTOM', checkpointingEnabled: true, checkpointInterval: 5000, minPauseBetweenCheckpoints: 2500,
           });
         }
       });
@@ -207,7 +207,22 @@ describe('runtimeProperties', () => {
       account: { id: '111111111111', region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::111111111111:role/sluice-deploy' },
       processing: { dedupTtlHours: 2, excludeEventTypes: ['debug', 'internal'], excludeEventNames: [] },
     });
-    const props = runtimeProperties('dedup-filter', config, { events: 'e', processed: 'p', aggregates: 'a' });
+    const props = runtimeProperties('dedup-filter', config, { events: 'e', processed: 'p', aggregates: 'a' }, { bucket: 'lake-b', keyArn: 'k' });
     expect(props).to.include({ dedup_ttl_seconds: '7200', exclude_event_types: 'debug,internal', exclude_event_names: '' });
+  });
+
+  it('points the lake table at the Glue database, the lake bucket\'s curated/ prefix and the stack key', () => {
+    const config = loadStackConfig('test', {
+      account: { id: '111111111111', region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::111111111111:role/sluice-deploy' },
+    });
+    const keyArn = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    for (const job of ['dedup-filter', 'aggregate'] as const) {
+      expect(runtimeProperties(job, config, { events: 'e', processed: 'p', aggregates: 'a' }, { bucket: 'sluice-test-111111111111-lake', keyArn })).to.include({
+        lake_warehouse: 's3://sluice-test-111111111111-lake/curated',
+        glue_database: 'sluice_test',
+        kms_key_arn: keyArn,
+        region: 'eu-west-1',
+      });
+    }
   });
 });

@@ -3,107 +3,16 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { DuckDBInstance } from '@duckdb/node-api';
-import { openLocalLake, writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive } from '../../local/lake';
-import { transformRecords } from '../../functions/firehose-transform/transform';
-import { AGGREGATES, CURATED_EVENTS } from '../../core/lake/schema';
-import { AGGREGATE_ROWS, CURATED, E1, E2, ERROR_RECORDS, RAW, jsonl } from '../support/lake-fixture';
+import { icebergViewSql, openLocalLake, writeErrors, writeRawArchive } from '../../local/lake';
+import { LAKE_AGGREGATES } from '../../core/lake/schema';
+import { ERROR_RECORDS, RAW, jsonl } from '../support/lake-fixture';
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run("SET TimeZone = 'UTC'");
-    return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
-  } finally {
-    connection.closeSync();
-  }
-}
-
-describe('local lake writer', () => {
+describe('local lake: raw archive, error zone and views', () => {
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-lake-writer-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('writes curated events as Parquet under event_type=../created_date=.. with deterministic names', async () => {
-    const result = await writeCuratedEvents(dir, jsonl(CURATED), { batch: 'run1' });
-    expect(result).to.deep.equal({
-      rows: 5,
-      files: [
-        'curated/events/event_type=account/created_date=2026-03-17/run1_0.parquet',
-        'curated/events/event_type=account/created_date=2026-03-18/run1_0.parquet',
-        'curated/events/event_type=payment/created_date=2026-03-17/run1_0.parquet',
-      ],
-    });
-  });
-
-  it('stores the curated table columns in order, partition values in the path only', async () => {
-    await writeCuratedEvents(dir, jsonl([E1]), { batch: 'run1' });
-    const file = join(dir, 'curated/events/event_type=payment/created_date=2026-03-17/run1_0.parquet');
-    const schema = await query(`SELECT name, type FROM parquet_schema('${file}') WHERE name <> 'duckdb_schema'`);
-    expect(schema.map((c) => c.name)).to.deep.equal(CURATED_EVENTS.columns.map((c) => c.name));
-    const rows = await query(`SELECT * FROM read_parquet('${file}', hive_partitioning = false)`);
-    expect(rows).to.deep.equal([
-      {
-        event_uuid: E1.event_uuid,
-        event_name: 'payment:order:completed',
-        event_subtype: 'order',
-        created_at: 1773742530.25,
-        created_datetime: '2026-03-17 10:15:30.25',
-        ingested_at: '2026-03-17 10:15:31',
-        source: 'stream',
-        payload: '{"order":"o-1","amount":12.5}',
-      },
-    ]);
-  });
-
-  it('stores exactly the row and partition the Firehose transform hands to Firehose', async () => {
-    const [entry] = transformRecords([{ recordId: 'r', approximateArrivalTimestamp: 0, data: Buffer.from(JSON.stringify(E1)).toString('base64') }]).response.records;
-    const delivered = JSON.parse(Buffer.from(entry!.data!, 'base64').toString('utf8'));
-    const result = await writeCuratedEvents(dir, jsonl([E1]), { batch: 'run1' });
-    const { event_type, created_date } = entry!.metadata!.partitionKeys;
-    expect(result.files).to.deep.equal([`curated/events/event_type=${event_type}/created_date=${created_date}/run1_0.parquet`]);
-    const stored = await query(
-      `SELECT * REPLACE (epoch_ms(created_datetime) AS created_datetime, epoch_ms(ingested_at) AS ingested_at) FROM read_parquet('${join(dir, result.files[0] as string)}', hive_partitioning = false)`,
-    );
-    expect(stored.map((r) => ({ ...r, created_datetime: Number(r.created_datetime), ingested_at: Number(r.ingested_at) }))).to.deep.equal([delivered]);
-  });
-
-  it('rewrites the same batch in place and keeps other batches', async () => {
-    await writeCuratedEvents(dir, jsonl([E1]), { batch: 'run1' });
-    await writeCuratedEvents(dir, jsonl([E1]), { batch: 'run1' });
-    await writeCuratedEvents(dir, jsonl([E2]), { batch: 'run2' });
-    const lake = await openLocalLake(dir);
-    const rows = (await lake.runAndReadAll('SELECT event_uuid, event_type, created_date FROM events ORDER BY event_uuid')).getRowObjectsJson();
-    lake.closeSync();
-    expect(rows).to.deep.equal([
-      { event_uuid: E1.event_uuid, event_type: 'payment', created_date: '2026-03-17' },
-      { event_uuid: E2.event_uuid, event_type: 'payment', created_date: '2026-03-17' },
-    ]);
-  });
-
-  it('names the line and the reason of an input that is not an enriched event', async () => {
-    const input = `${JSON.stringify(E1)}\n{"event_uuid":"x"\n`;
-    let message = '';
-    await writeCuratedEvents(dir, input, { batch: 'run1' }).catch((e: Error) => (message = e.message));
-    expect(message).to.match(/^enriched events, line 2: not JSON/);
-    const missing = `${JSON.stringify({ ...E1, source: undefined })}\n`;
-    await writeCuratedEvents(dir, missing, { batch: 'run1' }).catch((e: Error) => (message = e.message));
-    expect(message).to.equal('enriched events, line 1: not an enriched event: source must be a non-empty string, got nothing');
-  });
-
-  it('writes aggregates as Parquet under window_date=.. with the aggregates table columns', async () => {
-    const result = await writeAggregates(dir, jsonl(AGGREGATE_ROWS), { batch: 'run1' });
-    expect(result.files).to.deep.equal(['curated/aggregates/window_date=2026-03-17/run1_0.parquet', 'curated/aggregates/window_date=2026-03-18/run1_0.parquet']);
-    const file = join(dir, result.files[1] as string);
-    const schema = await query(`SELECT name, type FROM parquet_schema('${file}') WHERE name <> 'duckdb_schema'`);
-    expect(schema.map((c) => c.name)).to.deep.equal(AGGREGATES.columns.map((c) => c.name));
-    expect(await query(`SELECT * FROM read_parquet('${file}', hive_partitioning = false)`)).to.deep.equal([
-      { window_start: '2026-03-18 00:00:00', window_end: '2026-03-18 00:01:00', event_type: 'account', event_subtype: 'created', event_count: '1' },
-    ]);
-  });
 
   it('archives raw events untouched as gzip JSON lines under dt=../hour=.. of their arrival', async () => {
     const result = await writeRawArchive(dir, jsonl(RAW), { batch: 'run1' });
@@ -141,5 +50,14 @@ describe('local lake writer', () => {
     ]);
     expect(errors).to.deep.equal([{ source: 'orders', dt: '2026-03-17', reason: 'created_at looks like milliseconds', line: '3', raw: '{"created_at":1773742530000}' }]);
     expect(empty).to.deep.equal([{ n: '0' }]);
+  });
+
+  it('reads a curated table from exactly the data files given, with the table\'s column types', () => {
+    expect(icebergViewSql(LAKE_AGGREGATES, ['/l/curated/aggregates/data/a.parquet', "/l/it's.parquet"])).to.equal(
+      'CREATE OR REPLACE VIEW "aggregates" AS SELECT CAST("window_start" AS TIMESTAMP) AS "window_start", CAST("window_end" AS TIMESTAMP) AS "window_end", ' +
+        'CAST("event_type" AS VARCHAR) AS "event_type", CAST("event_subtype" AS VARCHAR) AS "event_subtype", CAST("event_count" AS BIGINT) AS "event_count" ' +
+        "FROM read_parquet(['/l/curated/aggregates/data/a.parquet', '/l/it''s.parquet'])",
+    );
+    expect(icebergViewSql(LAKE_AGGREGATES, [])).to.match(/^CREATE OR REPLACE VIEW "aggregates" AS SELECT CAST\(NULL AS TIMESTAMP\) AS "window_start", .* WHERE false$/);
   });
 });

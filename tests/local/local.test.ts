@@ -7,6 +7,7 @@ import { loadRegistry } from '../../core/events/registry';
 import { createContext, validateLine } from '../../core/events/validate';
 import { generate } from '../../local/generator';
 import { queryLocalLake } from '../../local/lake';
+import { ICEBERG_TABLES, icebergType } from '../../core/lake/schema';
 import type { LocalReport } from '../../local/report';
 import { loadStackFile } from '../../stacks/file';
 import { REPO_ROOT } from '../support/pulumi';
@@ -94,10 +95,12 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
   });
 
   it('lays the lake out like the S3 lake, with the error zone beside it', () => {
-    expect(readdirSync(join(first, 'lake', 'curated', 'events')).every((d) => /^event_type=[a-z0-9_]+$/.test(d))).to.equal(true);
-    const typeDir = join(first, 'lake', 'curated', 'events', readdirSync(join(first, 'lake', 'curated', 'events'))[0]);
-    expect(readdirSync(typeDir).every((d) => /^created_date=\d{4}-\d{2}-\d{2}$/.test(d))).to.equal(true);
-    expect(readdirSync(join(first, 'lake', 'curated', 'aggregates')).every((d) => /^window_date=\d{4}-\d{2}-\d{2}$/.test(d))).to.equal(true);
+    const events = join(first, 'lake', 'curated', 'events');
+    expect(readdirSync(events).sort()).to.deep.equal(['data', 'metadata']);
+    expect(readdirSync(join(events, 'data')).every((d) => /^event_type=[a-z0-9_]+$/.test(d))).to.equal(true);
+    const typeDir = join(events, 'data', readdirSync(join(events, 'data'))[0]);
+    expect(readdirSync(typeDir).every((d) => /^created_datetime_day=\d{4}-\d{2}-\d{2}$/.test(d))).to.equal(true);
+    expect(readdirSync(join(first, 'lake', 'curated', 'aggregates', 'data')).every((d) => /^window_start_day=\d{4}-\d{2}-\d{2}$/.test(d))).to.equal(true);
     expect(readdirSync(join(first, 'lake', 'raw'))[0]).to.match(/^dt=\d{4}-\d{2}-\d{2}$/);
     const errorDir = join(first, 'errors', 'source=local');
     const [dt] = readdirSync(errorDir);
@@ -109,6 +112,24 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
     expect(lines[0].raw).to.be.a('string');
     expect(readdirSync(join(first, 'lake', 'errors'))).to.deep.equal(['source=local']);
     expect(existsSync(join(first, '.work'))).to.equal(false);
+  });
+
+  it('writes Iceberg v2 tables with the columns and partition spec of core/lake/schema.ts', () => {
+    for (const table of ICEBERG_TABLES) {
+      const metadataDir = join(first, 'lake', table.prefix, 'metadata');
+      const version = readFileSync(join(metadataDir, 'version-hint.text'), 'utf8').trim();
+      const metadata = JSON.parse(readFileSync(join(metadataDir, `v${version}.metadata.json`), 'utf8'));
+      expect(metadata['format-version'], table.name).to.equal(2);
+      expect(metadata.location, table.name).to.equal(join(first, 'lake', table.prefix).replace(/\/$/, ''));
+      const schema = metadata.schemas.find((s: { 'schema-id': number }) => s['schema-id'] === metadata['current-schema-id']);
+      expect(schema.fields.map((f: { name: string; type: string }) => [f.name, f.type]), table.name).to.deep.equal(table.columns.map((c) => [c.name, icebergType(c.type)]));
+      const spec = metadata['partition-specs'].find((s: { 'spec-id': number }) => s['spec-id'] === metadata['default-spec-id']);
+      const byId = new Map(schema.fields.map((f: { id: number; name: string }) => [f.id, f.name]));
+      expect(spec.fields.map((f: { 'source-id': number; transform: string; name: string }) => ({ source: byId.get(f['source-id']), transform: f.transform, name: f.name })), table.name).to.deep.equal(
+        table.partitionSpec.map((f) => ({ ...f })),
+      );
+      expect(metadata.properties['write.format.default'], table.name).to.equal('parquet');
+    }
   });
 
   it('runs every named query and prints the report', () => {

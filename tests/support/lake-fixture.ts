@@ -1,8 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jobSqlParameters, type FlinkJobName } from '../../core/jobs';
+import { runFlinkJob } from '../../local/flink';
+import { defaultProcessingConfig } from '../../stacks/load';
 import type { ErrorRecord } from '../../core/error-zone';
-import { writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive } from '../../local/lake';
+import { writeErrors, writeRawArchive } from '../../local/lake';
 
 /** Builds an enriched event as the validator emits it. */
 export function enriched(uuid: string, name: string, createdIso: string, ingestedIso: string, source: string, payload: Record<string, unknown> = {}) {
@@ -31,13 +34,16 @@ export const CURATED = [E1, E2, E3, E4, E5];
 /** The events stream before dedup: E1 arrived three times, E2 twice. */
 export const RAW = [E1, E1, E1, E2, E2, E3, E4, E5];
 
+/**
+ * The windows the aggregate job makes of CURATED (1-minute windows): E5 (23:59:59) arrives after
+ * E4 (00:00:10) but within the 30 s allowed lateness, so it is counted.
+ */
 export const AGGREGATE_ROWS = [
-  { window_start: '2026-03-17 10:15:00', window_end: '2026-03-17 10:15:30', event_type: 'payment', event_subtype: 'order', event_count: 1 },
-  { window_start: '2026-03-17 10:15:30', window_end: '2026-03-17 10:16:00', event_type: 'payment', event_subtype: 'order', event_count: 2 },
-  { window_start: '2026-03-17T10:45:00.000Z', window_end: '2026-03-17T10:46:00.000Z', event_type: 'payment', event_subtype: 'order', event_count: 1 },
-  { window_start: '2026-03-17 11:05:00.000', window_end: '2026-03-17 11:06:00.000', event_type: 'account', event_subtype: 'created', event_count: 1 },
-  { window_start: '2026-03-17 23:59:00', window_end: '2026-03-18 00:00:00', event_type: 'payment', event_subtype: 'refund', event_count: 1 },
-  { window_start: '2026-03-18 00:00:00', window_end: '2026-03-18 00:01:00', event_type: 'account', event_subtype: 'created', event_count: 1 },
+  { window_start: '2026-03-17 10:15:00', window_end: '2026-03-17 10:16:00', event_type: 'payment', event_subtype: 'order', event_count: '1' },
+  { window_start: '2026-03-17 10:45:00', window_end: '2026-03-17 10:46:00', event_type: 'payment', event_subtype: 'order', event_count: '1' },
+  { window_start: '2026-03-17 11:05:00', window_end: '2026-03-17 11:06:00', event_type: 'account', event_subtype: 'created', event_count: '1' },
+  { window_start: '2026-03-17 23:59:00', window_end: '2026-03-18 00:00:00', event_type: 'payment', event_subtype: 'refund', event_count: '1' },
+  { window_start: '2026-03-18 00:00:00', window_end: '2026-03-18 00:01:00', event_type: 'account', event_subtype: 'created', event_count: '1' },
 ];
 
 const error = (source: string, reason: string, raw: string, where: Partial<ErrorRecord['error']> = {}): ErrorRecord => ({
@@ -54,12 +60,32 @@ export const ERROR_RECORDS: ErrorRecord[] = [
 
 export const jsonl = (values: readonly unknown[]) => values.map((v) => JSON.stringify(v)).join('\n') + '\n';
 
-/** A local lake laid out as the lake bucket, with every zone written by the local lake writer. */
-export async function buildFixtureLake(): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-lake-test-'));
-  await writeCuratedEvents(dir, jsonl(CURATED), { batch: 'fixture' });
-  await writeAggregates(dir, jsonl(AGGREGATE_ROWS), { batch: 'fixture' });
-  await writeRawArchive(dir, jsonl(RAW), { batch: 'fixture' });
-  await writeErrors(dir, ERROR_RECORDS, { batch: 'fixture', at: new Date('2026-03-17T12:00:00Z') });
-  return dir;
+let shared: Promise<string> | undefined;
+
+/**
+ * A local lake laid out as the lake bucket: the curated Iceberg tables written by the Flink jobs
+ * from RAW (dedup-filter, then aggregate on what it kept), the raw archive and the error zone by
+ * the local lake writer. Built once per test process (two mini-cluster runs) and removed when the
+ * process exits; tests only read it.
+ */
+export function buildFixtureLake(): Promise<string> {
+  shared ??= build();
+  return shared;
+}
+
+async function build(): Promise<string> {
+  const lake = mkdtempSync(join(tmpdir(), 'sluice-lake-test-'));
+  process.on('exit', () => rmSync(lake, { recursive: true, force: true }));
+  const work = mkdtempSync(join(tmpdir(), 'sluice-lake-work-'));
+  try {
+    writeFileSync(join(work, 'events.jsonl'), jsonl(RAW));
+    const params = (job: FlinkJobName) => jobSqlParameters(job, { processing: defaultProcessingConfig() });
+    const dedup = await runFlinkJob({ job: 'dedup-filter', input: join(work, 'events.jsonl'), output: join(work, 'dedup'), lake, params: params('dedup-filter') });
+    await runFlinkJob({ job: 'aggregate', input: dedup.outputs.processed!.path, output: join(work, 'aggregate'), lake, params: params('aggregate') });
+    await writeRawArchive(lake, jsonl(RAW), { batch: 'fixture' });
+    await writeErrors(lake, ERROR_RECORDS, { batch: 'fixture', at: new Date('2026-03-17T12:00:00Z') });
+    return lake;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }

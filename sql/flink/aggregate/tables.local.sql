@@ -1,4 +1,5 @@
--- aggregate on one machine: a JSON-lines file in, directories of JSON-lines files out.
+-- aggregate on one machine: a JSON-lines file in, directories of JSON-lines files and the local
+-- lake's Iceberg table aggregates out.
 
 CREATE TEMPORARY TABLE processed (
   record_text STRING
@@ -28,4 +29,22 @@ CREATE TEMPORARY TABLE late_events (
   'path' = ${late_events_output},
   'format' = 'raw',
   'sink.rolling-policy.file-size' = '1 gb'
+);
+
+-- The Iceberg table aggregates in a filesystem (Hadoop) catalog on the local disk: the namespace
+-- curated of the lake directory, so its files lie under <lake>/curated/aggregates/ as in the bucket.
+-- The runner creates it with the same partition spec as the cloud table when it is missing.
+CREATE TEMPORARY TABLE lake_aggregates (
+  window_start TIMESTAMP(6),
+  window_end TIMESTAMP(6),
+  event_type STRING,
+  event_subtype STRING,
+  event_count BIGINT
+) WITH (
+  'connector' = 'iceberg',
+  'catalog-name' = 'local_lake',
+  'catalog-type' = 'hadoop',
+  'warehouse' = ${lake_path},
+  'catalog-database' = 'curated',
+  'catalog-table' = 'aggregates'
 );

@@ -1,4 +1,4 @@
--- dedup-filter: events -> processed.
+-- dedup-filter: events -> processed and the lake table events.
 -- Keeps the first arrival of each (event_uuid, created_at) seen within the state TTL, then drops
 -- excluded event types and names and events created too far after they were ingested.
 -- Output is append-only and each record is written back byte-for-byte as it was read.
@@ -7,9 +7,10 @@ SET 'table.local-time-zone' = 'UTC';
 -- The only state of this job is the dedup key set; the TTL bounds it.
 SET 'table.exec.state.ttl' = ${dedup_ttl_seconds};
 
--- envelope(record_text) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
--- from one pass over the record instead of one parse per field.
-CREATE TEMPORARY FUNCTION envelope AS 'dev.sluice.flink.EnvelopeFunction' LANGUAGE JAVA;
+-- lake_event(record_text) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
+-- the lake's timestamps and the payload (every other member, as its original text), from one
+-- pass over the record instead of one parse per field.
+CREATE TEMPORARY FUNCTION lake_event AS 'dev.sluice.flink.LakeEventFunction' LANGUAGE JAVA;
 
 CREATE TEMPORARY TABLE events_arriving (
   arrival_time AS PROCTIME()
@@ -24,11 +25,12 @@ SELECT
   TRY_CAST(e.created_at AS DECIMAL(38, 6)) AS created_at,
   e.event_name,
   e.event_type,
-  e.ingested_at
-FROM (SELECT record_text, arrival_time, envelope(record_text) AS e FROM events_arriving);
+  e.ingested_at,
+  e
+FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
 CREATE TEMPORARY VIEW events_first_seen AS
-SELECT record_text, created_at, event_name, event_type, ingested_at
+SELECT record_text, created_at, event_name, event_type, ingested_at, e
 FROM (
   SELECT *,
     ROW_NUMBER() OVER (PARTITION BY event_uuid, created_at ORDER BY arrival_time ASC) AS arrival_rank
@@ -36,8 +38,8 @@ FROM (
 )
 WHERE arrival_rank = 1;
 
-INSERT INTO processed
-SELECT record_text
+CREATE TEMPORARY VIEW events_kept AS
+SELECT record_text, e
 FROM events_first_seen
 -- Only a proven match drops an event: a missing type or name, or an unreadable created_at or
 -- ingested_at, keeps it.
@@ -47,3 +49,22 @@ WHERE (event_type IN (${exclude_event_types})) IS NOT TRUE
     TO_TIMESTAMP_LTZ(TRY_CAST(FLOOR(created_at * 1000) AS BIGINT), 3)
       > CAST(TO_TIMESTAMP(ingested_at, 'yyyy-MM-dd''T''HH:mm:ss[.SSS]X') AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}
   ) IS NOT TRUE;
+
+INSERT INTO processed
+SELECT record_text
+FROM events_kept;
+
+-- The same events, once each: the Iceberg sink commits with the checkpoint, so a restart from it
+-- neither loses nor repeats a row.
+INSERT INTO lake_events
+SELECT
+  e.event_uuid,
+  e.event_name,
+  e.event_type,
+  e.event_subtype,
+  TRY_CAST(e.created_at AS DOUBLE) AS created_at,
+  CAST(e.created_ts AS TIMESTAMP(6)) AS created_datetime,
+  CAST(e.ingested_ts AS TIMESTAMP(6)) AS ingested_at,
+  e.source,
+  e.payload
+FROM events_kept;

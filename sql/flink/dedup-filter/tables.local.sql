@@ -1,4 +1,5 @@
--- dedup-filter on one machine: a JSON-lines file in, a directory of JSON-lines files out.
+-- dedup-filter on one machine: a JSON-lines file in, a directory of JSON-lines files and the local
+-- lake's Iceberg table events out.
 
 CREATE TEMPORARY TABLE events (
   record_text STRING
@@ -15,4 +16,26 @@ CREATE TEMPORARY TABLE processed (
   'path' = ${processed_output},
   'format' = 'raw',
   'sink.rolling-policy.file-size' = '1 gb'
+);
+
+-- The Iceberg table events in a filesystem (Hadoop) catalog on the local disk: the namespace
+-- curated of the lake directory, so its files lie under <lake>/curated/events/ as in the bucket.
+-- The runner creates it with the same partition spec as the cloud table when it is missing.
+CREATE TEMPORARY TABLE lake_events (
+  event_uuid STRING,
+  event_name STRING,
+  event_type STRING,
+  event_subtype STRING,
+  created_at DOUBLE,
+  created_datetime TIMESTAMP(6),
+  ingested_at TIMESTAMP(6),
+  source STRING,
+  payload STRING
+) WITH (
+  'connector' = 'iceberg',
+  'catalog-name' = 'local_lake',
+  'catalog-type' = 'hadoop',
+  'warehouse' = ${lake_path},
+  'catalog-database' = 'curated',
+  'catalog-table' = 'events'
 );

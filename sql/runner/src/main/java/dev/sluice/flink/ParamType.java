@@ -32,6 +32,37 @@ public enum ParamType {
             return literal(value);
         }
     },
+    /** An S3 location s3://bucket/prefix (the lake's Iceberg warehouse); renders as a string literal. */
+    S3_URI("an S3 location such as s3://sluice-dev-lake-123456789012/curated") {
+        private final Pattern uri = Pattern.compile("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=-]+)*/?");
+
+        @Override
+        String render(String value) {
+            require(uri.matcher(value).matches());
+            return literal(value);
+        }
+    },
+    /** A Glue database name (lower-case letters, digits and _); renders as a string literal. */
+    GLUE_DATABASE("a Glue database name such as sluice_dev (lower-case letters, digits and _, at most 255)") {
+        private final Pattern name = Pattern.compile("[a-z0-9_]{1,255}");
+
+        @Override
+        String render(String value) {
+            require(name.matcher(value).matches());
+            return literal(value);
+        }
+    },
+    /** A KMS key ARN (server-side encryption of the lake's files); renders as a string literal. */
+    KMS_KEY_ARN("a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab") {
+        private final Pattern arn = Pattern.compile(
+                "arn:aws(-[a-z]+)*:kms:[a-z]{2}(-[a-z]+)+-\\d:\\d{12}:key/[A-Za-z0-9-]{1,128}");
+
+        @Override
+        String render(String value) {
+            require(arn.matcher(value).matches());
+            return literal(value);
+        }
+    },
     /** Where a Kinesis source starts without state; renders as a string literal. */
     START_POSITION("TRIM_HORIZON or LATEST") {
         @Override

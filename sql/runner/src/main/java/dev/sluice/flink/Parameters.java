@@ -34,10 +34,14 @@ public final class Parameters {
         declare("max_future_skew_seconds", ParamType.INTERVAL_SECONDS, "how far created_at may be after ingested_at");
         declare("window_seconds", ParamType.POSITIVE_INTERVAL_SECONDS, "the tumbling window size");
         declare("allowed_lateness_seconds", ParamType.INTERVAL_SECONDS, "how far the watermark trails the latest created_at");
+        declare("lake_warehouse", ParamType.S3_URI, "the Iceberg warehouse: the lake bucket's curated/ prefix");
+        declare("glue_database", ParamType.GLUE_DATABASE, "the Glue database holding the Iceberg tables events and aggregates");
+        declare("kms_key_arn", ParamType.KMS_KEY_ARN, "the stack key, for SSE-KMS on the lake's data and metadata files");
         declare("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
         declare("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
         declare("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");
         declare("late_events_output", ParamType.LOCAL_PATH, "the late events output directory (local runs)");
+        declare("lake_path", ParamType.LOCAL_PATH, "the local lake directory; its curated/ namespace holds the Iceberg tables (local runs)");
     }
 
     private Parameters() {}

@@ -15,7 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
@@ -81,17 +83,26 @@ public final class SqlRunner {
      * statement set, so that they form one Flink job sharing its sources.
      */
     static TableResult submit(TableEnvironment tableEnv, List<JobSql.Statement> statements) {
+        return submit(tableEnv, statements, env -> {});
+    }
+
+    /** As {@link #submit(TableEnvironment, List)}, with {@code beforeInserts} run once the tables are declared. */
+    static TableResult submit(TableEnvironment tableEnv, List<JobSql.Statement> statements, Consumer<TableEnvironment> beforeInserts) {
         for (JobSql.Statement statement : statements) {
             if (statement instanceof JobSql.SetOption set) {
                 tableEnv.getConfig().set(set.key(), set.value());
             }
         }
-        StatementSet inserts = tableEnv.createStatementSet();
-        int insertCount = 0;
         for (JobSql.Statement statement : statements) {
             if (statement instanceof JobSql.Create create) {
                 tableEnv.executeSql(create.sql());
-            } else if (statement instanceof JobSql.Insert insert) {
+            }
+        }
+        beforeInserts.accept(tableEnv);
+        StatementSet inserts = tableEnv.createStatementSet();
+        int insertCount = 0;
+        for (JobSql.Statement statement : statements) {
+            if (statement instanceof JobSql.Insert insert) {
                 inserts.addInsertSql(insert.sql());
                 insertCount++;
             }
@@ -102,14 +113,27 @@ public final class SqlRunner {
         return inserts.execute();
     }
 
-    /** A run of one job in a local mini-cluster, over files. */
-    public record LocalRun(String job, Path input, Path output, Map<String, String> params) {
+    /**
+     * A run of one job in a local mini-cluster: over a file to its end (tables.local.sql), or over
+     * a directory followed for new files until stopped (tables.follow.sql, {@code --input-dir}),
+     * with checkpoints every {@code checkpointInterval} when given. The lake tables go to the
+     * Iceberg catalog of the local lake {@code lake}.
+     */
+    public record LocalRun(String job, Path input, boolean follow, Path output, Path lake, Duration checkpointInterval,
+            Map<String, String> params) {
         private static final String OUTPUT_SUFFIX = "_output";
+
+        public LocalRun(String job, Path input, Path output, Map<String, String> params) {
+            this(job, input, false, output, output.resolve("lake"), null, params);
+        }
 
         public static LocalRun parse(String[] args) {
             String job = null;
             Path input = null;
+            Path inputDir = null;
             Path output = null;
+            Path lake = null;
+            Duration checkpoints = null;
             Map<String, String> params = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 String flag = args[i];
@@ -120,7 +144,16 @@ public final class SqlRunner {
                 switch (flag) {
                     case "--job" -> job = value;
                     case "--input" -> input = Path.of(value).toAbsolutePath().normalize();
+                    case "--input-dir" -> inputDir = Path.of(value).toAbsolutePath().normalize();
                     case "--output" -> output = Path.of(value).toAbsolutePath().normalize();
+                    case "--lake" -> lake = Path.of(value).toAbsolutePath().normalize();
+                    case "--checkpoint-interval-ms" -> {
+                        if (!value.matches("[0-9]{1,9}") || Long.parseLong(value) < 10) {
+                            throw new IllegalArgumentException(
+                                    "--checkpoint-interval-ms '" + value + "' is not a whole number of milliseconds of at least 10");
+                        }
+                        checkpoints = Duration.ofMillis(Long.parseLong(value));
+                    }
                     case "--param" -> {
                         int eq = value.indexOf('=');
                         if (eq <= 0) {
@@ -128,59 +161,100 @@ public final class SqlRunner {
                                     "--param '" + value + "' is not key=value; write it as --param name=value");
                         }
                         String key = value.substring(0, eq);
-                        if (key.equals("input_path") || key.endsWith(OUTPUT_SUFFIX)) {
+                        if (key.equals("input_path") || key.equals("lake_path") || key.endsWith(OUTPUT_SUFFIX)) {
                             throw new IllegalArgumentException(
-                                    "parameter '" + key + "' is set from --input/--output; remove --param " + key);
+                                    "parameter '" + key + "' is set from --input/--input-dir/--output/--lake; remove --param " + key);
                         }
                         params.put(key, value.substring(eq + 1));
                     }
                     default -> throw new IllegalArgumentException("unknown option " + flag + "; usage: " + usage());
                 }
             }
-            if (job == null || input == null || output == null) {
-                throw new IllegalArgumentException("--job, --input and --output are required; usage: " + usage());
+            if (job == null || (input == null) == (inputDir == null) || output == null) {
+                throw new IllegalArgumentException(
+                        "--job, one of --input or --input-dir, and --output are required; usage: " + usage());
             }
-            if (!Files.isRegularFile(input)) {
+            if (input != null && !Files.isRegularFile(input)) {
                 throw new IllegalArgumentException("--input " + input + " is not a readable file; give a JSON-lines file");
             }
-            return new LocalRun(job, input, output, params);
+            if (inputDir != null && !Files.isDirectory(inputDir)) {
+                throw new IllegalArgumentException("--input-dir " + inputDir + " is not a directory; give the directory new JSON-lines files appear in");
+            }
+            if (inputDir != null && checkpoints == null) {
+                throw new IllegalArgumentException(
+                        "--input-dir needs --checkpoint-interval-ms: a followed run commits its outputs on checkpoints");
+            }
+            boolean follow = inputDir != null;
+            return new LocalRun(job, follow ? inputDir : input, follow, output, lake == null ? output.resolve("lake") : lake,
+                    checkpoints, params);
         }
 
         static String usage() {
-            return "--job <" + String.join("|", JobSql.JOBS) + "> --input <file.jsonl> --output <dir> [--param name=value]...";
+            return "--job <" + String.join("|", JobSql.JOBS) + "> (--input <file.jsonl> | --input-dir <dir>) --output <dir>"
+                    + " [--lake <dir>] [--checkpoint-interval-ms <n>] [--param name=value]...";
         }
 
-        /** Runs the job to the end of the input and returns a one-line JSON summary. */
+        /** The job SQL of this run with its parameters, and the sink directories by sink name. */
+        record Rendered(List<JobSql.Statement> statements, Map<String, Path> sinks) {}
+
+        Rendered render(Path sinkRoot) {
+            JobSql sql = JobSql.load(job, follow ? "follow" : "local");
+            Map<String, String> given = new LinkedHashMap<>(params);
+            given.put("input_path", input.toString());
+            if (sql.parameters().contains("lake_path")) {
+                given.put("lake_path", lake.toString());
+            }
+            Map<String, Path> sinks = new LinkedHashMap<>();
+            for (String name : sql.parameters()) {
+                if (name.endsWith(OUTPUT_SUFFIX)) {
+                    String sink = name.substring(0, name.length() - OUTPUT_SUFFIX.length()).replace('_', '-');
+                    Path dir = sinkRoot.resolve(sink);
+                    given.put(name, dir.toString());
+                    sinks.put(sink, dir);
+                }
+            }
+            return new Rendered(sql.render(given), sinks);
+        }
+
+        /** Submits the job to a mini-cluster set up by {@code settings}; the lake tables exist before it plans. */
+        public TableResult submit(EnvironmentSettings settings, Path sinkRoot) throws IOException {
+            return submit(TableEnvironment.create(settings), sinkRoot);
+        }
+
+        /** Submits the job through {@code tableEnv}, with its sinks under {@code sinkRoot}. */
+        public TableResult submit(TableEnvironment tableEnv, Path sinkRoot) throws IOException {
+            Rendered rendered = render(sinkRoot);
+            Files.createDirectories(lake);
+            return SqlRunner.submit(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables);
+        }
+
+        /**
+         * Runs the job to the end of the input and returns a one-line JSON summary; a followed run
+         * runs until the process is stopped.
+         */
         public String execute() throws Exception {
-            JobSql sql = JobSql.load(job, "local");
+            if (follow) {
+                Files.createDirectories(output);
+                submit(localSettings(checkpointInterval), output).await();
+                return "{\"job\":" + jsonString(job) + ",\"stopped\":true}";
+            }
             Path parts = output.resolve(".parts");
             deleteTree(parts);
             Files.createDirectories(parts);
             // The part files are scratch: a failed or refused run leaves none of them behind either.
             try {
-                return run(sql, parts);
+                return runToEnd(parts);
             } finally {
                 deleteTree(parts);
             }
         }
 
-        private String run(JobSql sql, Path parts) throws Exception {
-            Map<String, String> given = new LinkedHashMap<>(params);
-            given.put("input_path", input.toString());
-            Map<String, Path> sinks = new LinkedHashMap<>();
-            for (String name : sql.parameters()) {
-                if (name.endsWith(OUTPUT_SUFFIX)) {
-                    String sink = name.substring(0, name.length() - OUTPUT_SUFFIX.length()).replace('_', '-');
-                    Path dir = parts.resolve(sink);
-                    given.put(name, dir.toString());
-                    sinks.put(sink, dir);
-                }
-            }
-            List<JobSql.Statement> statements = sql.render(given);
+        private String runToEnd(Path parts) throws Exception {
+            Map<String, Path> sinks = render(parts).sinks();
 
             long cpuBefore = processCpuNanos();
             long started = System.nanoTime();
-            submit(TableEnvironment.create(localSettings()), statements).await();
+            submit(localSettings(checkpointInterval), parts).await();
             long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
             long cpuMillis = (processCpuNanos() - cpuBefore) / 1_000_000;
 
@@ -191,8 +265,16 @@ public final class SqlRunner {
                 summaries.add("\"" + sink.getKey() + "\":{\"path\":" + jsonString(target.toString())
                         + ",\"records\":" + records + "}");
             }
+            List<String> lakeTables = new ArrayList<>();
+            for (LocalLake.TableFiles files : new LocalLake(lake).liveFiles(LocalLake.TABLES).values()) {
+                if (files.snapshotId() != null) {
+                    lakeTables.add(jsonString(files.table()) + ":{\"snapshot_id\":" + files.snapshotId() + ",\"records\":"
+                            + files.records() + ",\"files\":" + files.files().size() + "}");
+                }
+            }
             return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis + ",\"cpu_ms\":" + cpuMillis
-                    + ",\"outputs\":{" + String.join(",", summaries) + "}}";
+                    + ",\"outputs\":{" + String.join(",", summaries) + "},\"lake\":{\"path\":" + jsonString(lake.toString())
+                    + ",\"tables\":{" + String.join(",", lakeTables) + "}}}";
         }
     }
 
@@ -209,8 +291,12 @@ public final class SqlRunner {
      * between chained operators, for throughput; and little
      * managed memory, since a laptop or CI machine has few cores and little RAM to spare.
      */
-    static EnvironmentSettings localSettings() {
+    static EnvironmentSettings localSettings(Duration checkpointInterval) {
         Configuration conf = new Configuration();
+        if (checkpointInterval != null) {
+            conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
+            conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
+        }
         conf.set(CoreOptions.DEFAULT_PARALLELISM, 1);
         conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ZERO);
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("32m"));

@@ -16,28 +16,69 @@ class JobSqlTest {
     @Test
     void dedupFilterInTheCloudTakesTheStreamsAndFilterParameters() {
         assertEquals(
-                Set.of("dedup_ttl_seconds", "events_stream_arn", "exclude_event_names", "exclude_event_types",
-                        "max_future_skew_seconds", "processed_stream_arn", "region", "start_position"),
+                Set.of("dedup_ttl_seconds", "events_stream_arn", "exclude_event_names", "exclude_event_types", "glue_database",
+                        "kms_key_arn", "lake_warehouse", "max_future_skew_seconds", "processed_stream_arn", "region", "start_position"),
                 JobSql.load("dedup-filter", "cloud").parameters());
     }
 
     @Test
     void aggregateLocallyTakesFilesAndWindowParameters() {
         assertEquals(
-                Set.of("aggregates_output", "allowed_lateness_seconds", "input_path", "late_events_output", "window_seconds"),
+                Set.of("aggregates_output", "allowed_lateness_seconds", "input_path", "lake_path", "late_events_output", "window_seconds"),
                 JobSql.load("aggregate", "local").parameters());
     }
 
     @Test
-    void bothEnvironmentsShareTheQueryLogic() {
+    void everyEnvironmentSharesTheQueryLogic() {
+        Set<String> cloudOnly = Set.of("region", "start_position", "lake_warehouse", "glue_database", "kms_key_arn");
         for (String job : JobSql.JOBS) {
             Set<String> cloud = JobSql.load(job, "cloud").parameters();
-            Set<String> local = JobSql.load(job, "local").parameters();
-            assertEquals(
-                    cloud.stream().filter(p -> !p.endsWith("_stream_arn") && !p.equals("region") && !p.equals("start_position")).sorted().toList(),
-                    local.stream().filter(p -> !p.endsWith("_output") && !p.equals("input_path")).sorted().toList(),
-                    job);
+            List<String> queryParameters = cloud.stream().filter(p -> !p.endsWith("_stream_arn") && !cloudOnly.contains(p)).sorted().toList();
+            for (String environment : List.of("local", "follow")) {
+                Set<String> local = JobSql.load(job, environment).parameters();
+                assertEquals(queryParameters,
+                        local.stream().filter(p -> !p.endsWith("_output") && !p.equals("input_path") && !p.equals("lake_path")).sorted().toList(),
+                        job + " " + environment);
+            }
         }
+    }
+
+    @Test
+    void rendersTheLakeTableOfTheCloudWithTheGlueCatalogAndTheStackKey() {
+        List<JobSql.Statement> statements = JobSql.load("dedup-filter", "cloud").render(TestValues.forJob("dedup-filter", "cloud", Map.of(
+                "events_stream_arn", ARN + "events",
+                "processed_stream_arn", ARN + "processed",
+                "region", "eu-west-1",
+                "lake_warehouse", "s3://sluice-dev-lake-123456789012/curated",
+                "glue_database", "sluice_dev",
+                "kms_key_arn", "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab")));
+        String lake = statements.stream().filter(s -> s instanceof JobSql.Create c && c.sql().contains("lake_events"))
+                .map(s -> ((JobSql.Create) s).sql()).findFirst().orElseThrow();
+        for (String option : List.of("'catalog-impl' = 'org.apache.iceberg.aws.glue.GlueCatalog'",
+                "'io-impl' = 'org.apache.iceberg.aws.s3.S3FileIO'", "'warehouse' = 's3://sluice-dev-lake-123456789012/curated'",
+                "'s3.sse.type' = 'kms'", "'s3.sse.key' = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'",
+                "'catalog-database' = 'sluice_dev'", "'catalog-table' = 'events'", "'client.region' = 'eu-west-1'")) {
+            assertTrue(lake.contains(option), option + " in " + lake);
+        }
+    }
+
+    @Test
+    void refusesALakeLocationThatIsNotAnS3PrefixAndAKeyThatIsNotAKmsKeyArn() {
+        JobSql sql = JobSql.load("aggregate", "cloud");
+        Map<String, String> good = TestValues.forJob("aggregate", "cloud", Map.of(
+                "processed_stream_arn", ARN + "processed", "aggregates_stream_arn", ARN + "aggregates", "region", "eu-west-1",
+                "lake_warehouse", "s3://lake-bucket/curated", "glue_database", "sluice_dev",
+                "kms_key_arn", "arn:aws:kms:eu-west-1:123456789012:key/k-1"));
+        assertEquals(12, sql.render(good).size());
+        Map<String, String> badWarehouse = new java.util.HashMap<>(good);
+        badWarehouse.put("lake_warehouse", "s3://lake-bucket/curated' , 'x' = 'y");
+        assertEquals("parameter 'lake_warehouse' has an invalid value 's3://lake-bucket/curated' , 'x' = 'y': expected an S3 location"
+                        + " such as s3://sluice-dev-lake-123456789012/curated. Fix the value.",
+                assertThrows(IllegalArgumentException.class, () -> sql.render(badWarehouse)).getMessage());
+        Map<String, String> badKey = new java.util.HashMap<>(good);
+        badKey.put("kms_key_arn", "alias/sluice");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> sql.render(badKey)).getMessage()
+                .startsWith("parameter 'kms_key_arn' has an invalid value 'alias/sluice': expected a KMS key ARN"));
     }
 
     @Test
@@ -45,10 +86,13 @@ class JobSqlTest {
         List<JobSql.Statement> statements = JobSql.load("aggregate", "cloud").render(TestValues.forJob("aggregate", "cloud", Map.of(
                 "processed_stream_arn", ARN + "processed",
                 "aggregates_stream_arn", ARN + "aggregates",
-                "region", "eu-west-1")));
-        assertEquals(new JobSql.SetOption("table.local-time-zone", "UTC"), statements.get(3));
+                "region", "eu-west-1",
+                "lake_warehouse", "s3://lake-bucket/curated",
+                "glue_database", "sluice_dev",
+                "kms_key_arn", "arn:aws:kms:eu-west-1:123456789012:key/k-1")));
+        assertEquals(new JobSql.SetOption("table.local-time-zone", "UTC"), statements.get(4));
         long inserts = statements.stream().filter(s -> s instanceof JobSql.Insert).count();
-        assertEquals(2, inserts);
+        assertEquals(3, inserts);
         JobSql.Create source = (JobSql.Create) statements.get(0);
         assertTrue(source.sql().contains("'stream.arn' = '" + ARN + "processed'"), source.sql());
         assertTrue(source.sql().contains("'source.init.position' = 'TRIM_HORIZON'"), source.sql());
@@ -57,7 +101,7 @@ class JobSqlTest {
     @Test
     void rendersTheTtlIntoTheSetStatement() {
         List<JobSql.Statement> statements = JobSql.load("dedup-filter", "local").render(TestValues.forJob("dedup-filter", "local", Map.of(
-                "input_path", "/in.jsonl", "processed_output", "/out", "dedup_ttl_seconds", "7200")));
+                "input_path", "/in.jsonl", "processed_output", "/out", "lake_path", "/lake", "dedup_ttl_seconds", "7200")));
         assertTrue(statements.contains(new JobSql.SetOption("table.exec.state.ttl", "7200 s")), statements.toString());
     }
 
@@ -80,7 +124,7 @@ class JobSqlTest {
                 "unknown job 'dedup'; choose one of: dedup-filter, aggregate",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("dedup", "local")).getMessage());
         assertEquals(
-                "unknown table environment 'prod'; choose one of: cloud, local",
+                "unknown table environment 'prod'; choose one of: cloud, local, follow",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("aggregate", "prod")).getMessage());
     }
 }

@@ -1,0 +1,54 @@
+-- aggregate on one machine, unbounded: a directory followed for new JSON-lines files in, the
+-- aggregates and late-events directories (files committed on checkpoint) and the local lake's
+-- Iceberg table aggregates out.
+
+CREATE TEMPORARY TABLE processed (
+  record_text STRING
+) WITH (
+  'connector' = 'filesystem',
+  'path' = ${input_path},
+  -- Lists the directory for new files this often; a file must appear whole (written under a
+  -- name starting with . and renamed), since the source reads a file once.
+  'source.monitor-interval' = '200 ms',
+  'format' = 'raw'
+);
+
+CREATE TEMPORARY TABLE aggregates (
+  window_start STRING,
+  window_end STRING,
+  event_type STRING,
+  event_subtype STRING,
+  event_count BIGINT
+) WITH (
+  'connector' = 'filesystem',
+  'path' = ${aggregates_output},
+  'format' = 'json',
+  'sink.rolling-policy.file-size' = '1 gb'
+);
+
+CREATE TEMPORARY TABLE late_events (
+  record_text STRING
+) WITH (
+  'connector' = 'filesystem',
+  'path' = ${late_events_output},
+  'format' = 'raw',
+  'sink.rolling-policy.file-size' = '1 gb'
+);
+
+-- The Iceberg table aggregates in a filesystem (Hadoop) catalog on the local disk: the namespace
+-- curated of the lake directory, so its files lie under <lake>/curated/aggregates/ as in the bucket.
+-- The runner creates it with the same partition spec as the cloud table when it is missing.
+CREATE TEMPORARY TABLE lake_aggregates (
+  window_start TIMESTAMP(6),
+  window_end TIMESTAMP(6),
+  event_type STRING,
+  event_subtype STRING,
+  event_count BIGINT
+) WITH (
+  'connector' = 'iceberg',
+  'catalog-name' = 'local_lake',
+  'catalog-type' = 'hadoop',
+  'warehouse' = ${lake_path},
+  'catalog-database' = 'curated',
+  'catalog-table' = 'aggregates'
+);

@@ -1,0 +1,165 @@
+package dev.sluice.flink;
+
+import java.io.IOException;
+import java.time.LocalDateTime;
+import java.util.Set;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.functions.ScalarFunction;
+import org.apache.flink.types.Row;
+
+/**
+ * lake_event(record_text): everything the dedup-filter job needs from an enriched event, read in
+ * one pass over the top level of the JSON object. The envelope fields are what envelope() returns
+ * (JSON_VALUE's reading); {@code created_datetime} and {@code ingested_at} are parsed as UTC
+ * timestamps (NULL when not ISO 8601 UTC); {@code payload} is every member that is not an
+ * envelope or enriched field, each copied as the original text from its name to the end of its
+ * value, in input order, joined by commas inside braces: the payload is never re-serialised.
+ */
+public final class LakeEventFunction extends ScalarFunction {
+    /** The fields the validator adds or requires (DESIGN.md, "Event contract"); the rest is payload. */
+    static final Set<String> ENRICHED = Set.of(
+            "event_uuid", "event_name", "created_at", "created_datetime", "event_type", "event_subtype", "ingested_at", "source");
+
+    private static final String[] TEXT_FIELDS = {
+        "event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at", "created_datetime", "source"};
+    private static final int INGESTED_AT = 5;
+    private static final int CREATED_DATETIME = 6;
+
+    private static final JsonFactory JSON = new JsonFactory();
+
+    @DataTypeHint("ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
+            + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING>")
+    public Row eval(String recordText) {
+        String[] values = new String[TEXT_FIELDS.length];
+        String payload = null;
+        if (recordText != null) {
+            try (JsonParser parser = JSON.createParser(recordText)) {
+                if (parser.nextToken() == JsonToken.START_OBJECT) {
+                    payload = read(parser, recordText, values);
+                }
+            } catch (IOException e) {
+                java.util.Arrays.fill(values, null);
+                payload = null;
+            }
+        }
+        return Row.of(values[0], values[1], values[2], values[3], values[4], values[INGESTED_AT],
+                utcTimestamp(values[CREATED_DATETIME]), utcTimestamp(values[INGESTED_AT]), values[7], payload);
+    }
+
+    private static String read(JsonParser parser, String text, String[] values) throws IOException {
+        StringBuilder payload = new StringBuilder(text.length()).append('{');
+        boolean first = true;
+        JsonToken token;
+        while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
+            String name = parser.currentName();
+            int start = (int) parser.currentTokenLocation().getCharOffset();
+            int index = indexOf(name);
+            JsonToken value = parser.nextToken();
+            if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
+                parser.skipChildren();
+                if (index >= 0) {
+                    values[index] = null;
+                }
+            } else if (index >= 0) {
+                values[index] = switch (value) {
+                    case VALUE_NULL -> null;
+                    case VALUE_NUMBER_INT -> parser.getBigIntegerValue().toString();
+                    case VALUE_NUMBER_FLOAT -> parser.getDecimalValue().toString();
+                    default -> parser.getText();
+                };
+            }
+            if (!ENRICHED.contains(name)) {
+                // A string's text is read lazily; finishing it moves the location past its closing quote.
+                parser.finishToken();
+                int end = (int) parser.currentLocation().getCharOffset();
+                if (!first) {
+                    payload.append(',');
+                }
+                payload.append(text, start, end);
+                first = false;
+            }
+        }
+        if (token != JsonToken.END_OBJECT) {
+            throw new IOException("not a JSON object");
+        }
+        return payload.append('}').toString();
+    }
+
+    private static int indexOf(String name) {
+        for (int i = 0; i < TEXT_FIELDS.length; i++) {
+            if (TEXT_FIELDS[i].equals(name)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * {@code yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z|+00:00]} as a UTC wall-clock time truncated to
+     * milliseconds (the form the validator writes, and what the lake readers accept); NULL for
+     * anything else, including impossible dates.
+     */
+    static LocalDateTime utcTimestamp(String s) {
+        if (s == null || s.length() < 19) {
+            return null;
+        }
+        if (!(digits(s, 0, 4) && s.charAt(4) == '-' && digits(s, 5, 2) && s.charAt(7) == '-' && digits(s, 8, 2)
+                && (s.charAt(10) == 'T' || s.charAt(10) == ' ') && digits(s, 11, 2) && s.charAt(13) == ':'
+                && digits(s, 14, 2) && s.charAt(16) == ':' && digits(s, 17, 2))) {
+            return null;
+        }
+        int i = 19;
+        int nanos = 0;
+        if (i < s.length() && s.charAt(i) == '.') {
+            int digits = 0;
+            i++;
+            while (i < s.length() && isDigit(s.charAt(i)) && digits < 9) {
+                nanos = nanos * 10 + (s.charAt(i) - '0');
+                digits++;
+                i++;
+            }
+            if (digits == 0) {
+                return null;
+            }
+            for (int d = digits; d < 9; d++) {
+                nanos *= 10;
+            }
+        }
+        String zone = s.substring(i);
+        if (!(zone.isEmpty() || zone.equals("Z") || zone.equals("+00:00"))) {
+            return null;
+        }
+        try {
+            return LocalDateTime.of(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2),
+                    number(s, 11, 2), number(s, 14, 2), number(s, 17, 2), nanos / 1_000_000 * 1_000_000);
+        } catch (java.time.DateTimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean digits(String s, int from, int count) {
+        for (int i = from; i < from + count; i++) {
+            if (!isDigit(s.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static int number(String s, int from, int count) {
+        return Integer.parseInt(s, from, from + count, 10);
+    }
+
+    /** Called once per record for all fields; the planner must not copy the call per field. */
+    @Override
+    public boolean isDeterministic() {
+        return false;
+    }
+}
