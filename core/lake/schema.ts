@@ -166,3 +166,70 @@ export function duckdbType(type: ColumnType): string {
       return 'TIMESTAMP';
   }
 }
+
+/** An Iceberg partition field: a transform of one source column, named as Iceberg names it. */
+export interface IcebergPartitionField {
+  readonly source: string;
+  readonly transform: 'identity' | 'day';
+  /** Iceberg's default name: the column for identity, `<column>_day` for day. */
+  readonly name: string;
+}
+
+/**
+ * A curated table of the lake: an Iceberg v2 table (Parquet data files) in the stack's Glue
+ * database, written by a Flink job and committed on checkpoint. The Flink declarations
+ * (sql/flink/<job>/tables.*.sql, lake_<name>) list the same columns in the same order, and the
+ * local catalog creates the table with the same partition spec (tests compare them).
+ */
+export interface IcebergTableDefinition {
+  readonly name: string;
+  readonly description: string;
+  /** The table's location under the lake bucket (and the local lake directory), ending in `/`. */
+  readonly prefix: string;
+  /** Columns in table order; partition values are computed from them (hidden partitioning). */
+  readonly columns: readonly Column[];
+  readonly partitionSpec: readonly IcebergPartitionField[];
+}
+
+export const LAKE_EVENTS: IcebergTableDefinition = {
+  name: 'events',
+  description: 'Deduplicated, filtered events (Iceberg): envelope and enriched fields as columns, the rest as the original JSON text in payload',
+  prefix: 'curated/events/',
+  columns: [
+    ...ENVELOPE,
+    { name: 'event_type', type: 'string', comment: 'First part of event_name' },
+    { name: 'event_subtype', type: 'string', comment: 'Second part of event_name, null when absent' },
+    { name: 'created_at', type: 'double', comment: 'Event time, Unix seconds' },
+    { name: 'created_datetime', type: 'timestamp', comment: 'Event time (UTC)' },
+    { name: 'ingested_at', type: 'timestamp', comment: 'Time the platform accepted the event (UTC)' },
+    { name: 'source', type: 'string', comment: 'Source the event came from (file-drop source or stream)' },
+    { name: 'payload', type: 'string', comment: 'Every other member of the event, as its original JSON text inside braces' },
+  ],
+  partitionSpec: [
+    { source: 'event_type', transform: 'identity', name: 'event_type' },
+    { source: 'created_datetime', transform: 'day', name: 'created_datetime_day' },
+  ],
+};
+
+export const LAKE_AGGREGATES: IcebergTableDefinition = {
+  name: 'aggregates',
+  description: 'Event counts per event-time window, event type and subtype (Iceberg)',
+  prefix: 'curated/aggregates/',
+  columns: [
+    { name: 'window_start', type: 'timestamp', comment: 'Window start, inclusive (UTC)' },
+    { name: 'window_end', type: 'timestamp', comment: 'Window end, exclusive (UTC)' },
+    { name: 'event_type', type: 'string', comment: 'First part of event_name' },
+    { name: 'event_subtype', type: 'string', comment: 'Second part of event_name, null when absent' },
+    { name: 'event_count', type: 'bigint', comment: 'Events in the window' },
+  ],
+  partitionSpec: [{ source: 'window_start', transform: 'day', name: 'window_start_day' }],
+};
+
+/** The curated tables, Iceberg in the cloud and locally. */
+export const ICEBERG_TABLES: readonly IcebergTableDefinition[] = [LAKE_EVENTS, LAKE_AGGREGATES];
+
+/** The type as Iceberg's table metadata spells it (`string`, `double`, `long`, `timestamp`). */
+export function icebergType(type: ColumnType): string {
+  if (typeof type !== 'string') throw new Error('the Iceberg tables have no nested columns');
+  return type === 'bigint' ? 'long' : type;
+}

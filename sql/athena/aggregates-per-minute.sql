@@ -9,8 +9,7 @@ SELECT
   event_subtype,
   CAST(sum(event_count) AS bigint) AS event_count
 FROM aggregates
-WHERE window_date BETWEEN CAST(CAST(:from_time AS date) AS varchar) AND CAST(CAST(:to_time AS date) AS varchar)
-  AND window_start >= :from_time
+WHERE window_start >= :from_time
   AND window_start < :to_time
 GROUP BY date_trunc('minute', window_start), event_type, event_subtype
 ORDER BY event_minute, event_type, event_subtype

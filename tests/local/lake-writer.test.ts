@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { openLocalLake, writeAggregates, writeCuratedEvents, writeErrors, writeRawArchive } from '../../local/lake';
-import { transformRecords } from '../../functions/firehose-transform/transform';
 import { AGGREGATES, CURATED_EVENTS } from '../../core/lake/schema';
 import { AGGREGATE_ROWS, CURATED, E1, E2, ERROR_RECORDS, RAW, jsonl } from '../support/lake-fixture';
 
@@ -57,18 +56,6 @@ describe('local lake writer', () => {
         payload: '{"order":"o-1","amount":12.5}',
       },
     ]);
-  });
-
-  it('stores exactly the row and partition the Firehose transform hands to Firehose', async () => {
-    const [entry] = transformRecords([{ recordId: 'r', approximateArrivalTimestamp: 0, data: Buffer.from(JSON.stringify(E1)).toString('base64') }]).response.records;
-    const delivered = JSON.parse(Buffer.from(entry!.data!, 'base64').toString('utf8'));
-    const result = await writeCuratedEvents(dir, jsonl([E1]), { batch: 'run1' });
-    const { event_type, created_date } = entry!.metadata!.partitionKeys;
-    expect(result.files).to.deep.equal([`curated/events/event_type=${event_type}/created_date=${created_date}/run1_0.parquet`]);
-    const stored = await query(
-      `SELECT * REPLACE (epoch_ms(created_datetime) AS created_datetime, epoch_ms(ingested_at) AS ingested_at) FROM read_parquet('${join(dir, result.files[0] as string)}', hive_partitioning = false)`,
-    );
-    expect(stored.map((r) => ({ ...r, created_datetime: Number(r.created_datetime), ingested_at: Number(r.ingested_at) }))).to.deep.equal([delivered]);
   });
 
   it('rewrites the same batch in place and keeps other batches', async () => {

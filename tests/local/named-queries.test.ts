@@ -32,7 +32,7 @@ describe('named queries', () => {
     it('reads parameters with types, defaults and descriptions from the header', () => {
       expect(findNamedQuery('latest-events').params).to.deep.equal([
         { name: 'event_type', type: 'event_type', description: 'Event type to list (first part of event_name), e.g. payment' },
-        { name: 'since_date', type: 'date', description: 'Earliest created_date to look in (YYYY-MM-DD); bounds the scan' },
+        { name: 'since_date', type: 'date', description: 'Earliest event date (UTC) to look in (YYYY-MM-DD); bounds the scan' },
         { name: 'limit', type: 'integer', description: 'How many events to return', default: '100' },
       ]);
     });
