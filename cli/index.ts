@@ -14,7 +14,7 @@ import { registerStatus } from './commands/status';
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
   const program = new Command('sluice')
-    .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Firehose, S3, Glue, Athena)')
+    .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Iceberg on S3, Glue, Athena)')
     .showHelpAfterError('(run with --help for usage)');
   registerConfig(program);
   registerGenerate(program);
