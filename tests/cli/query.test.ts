@@ -215,7 +215,7 @@ describe('sluice query', () => {
     it('rejects bad input with the reason and the fix, exit code 1', async () => {
       const cases: [string[], string][] = [
         [['query', 'latest-events', '--local', lake, '-p', "event_type=x' OR 1=1", '-p', 'since_date=2026-03-17'], 'sluice query: parameter event_type: "x\' OR 1=1" is not an event type (lower-case letters, digits and _)\n'],
-        [['query', 'latest-events', '--local', lake, '-p', 'event_type=x'], 'sluice query: query latest-events needs --param since_date=<date> (Earliest created_date to look in (YYYY-MM-DD); bounds the scan)\n'],
+        [['query', 'latest-events', '--local', lake, '-p', 'event_type=x'], 'sluice query: query latest-events needs --param since_date=<date> (Earliest event date (UTC) to look in (YYYY-MM-DD); bounds the scan)\n'],
         [['query', 'latest-events', '-p', 'event_type=x'], 'sluice query: give exactly one of --stack <name> (Athena) or --local <dir> (DuckDB)\n'],
         [['query', 'latest-events', '--local', join(lake, 'missing'), '-p', 'event_type=x'], `sluice query: local lake directory ${join(lake, 'missing')} does not exist; run sluice local first or pass the directory it wrote\n`],
         [['query', 'latest-events', '--stack', 'staging', '-p', 'event_type=x', '-p', 'since_date=2026-03-17'], ''],
