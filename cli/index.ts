@@ -15,7 +15,7 @@ import { registerStatus } from './commands/status';
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
   const program = new Command('sluice')
-    .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Firehose, S3, Glue, Athena)')
+    .description('Sluice: streaming data platform on AWS (Kinesis, Managed Flink SQL, Iceberg on S3, Glue, Athena)')
     .showHelpAfterError('(run with --help for usage)')
     // Options after a subcommand belong to it (`sluice bench ingest --json f`, where bench has --json too).
     .enablePositionalOptions()

@@ -1,7 +1,7 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { loadNamedQueries, type NamedQuery } from '../core/named-queries';
-import { CURATED_EVENTS, AGGREGATES } from '../core/lake/schema';
+import { ICEBERG_TABLES } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
 import { physicalName, tagsFor, workgroupName } from '../core/naming';
 
@@ -31,7 +31,7 @@ interface AnalystScope {
  */
 export function analystPolicy(s: AnalystScope): object {
   const glue = (suffix: string) => `arn:aws:glue:${s.region}:${s.account}:${suffix}`;
-  const curatedPrefixes = [CURATED_EVENTS.prefix, AGGREGATES.prefix];
+  const curatedPrefixes = ICEBERG_TABLES.map((t) => t.prefix);
   return {
     Version: '2012-10-17',
     Statement: [

@@ -3,15 +3,18 @@ import * as pulumi from '@pulumi/pulumi';
 import { SluiceConfig } from '../stacks/types';
 import { statefulOptions } from './naming';
 import { physicalName, tagsFor } from '../core/naming';
+import { FLINK_JOBS } from '../core/jobs';
 
 export interface PlatformKeyArgs {
   config: SluiceConfig;
 }
 
 /** The key policy: IAM in the stack's account decides who uses the key, plus the services that encrypt on their own behalf. */
-export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): object {
+export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion' | 'stack'>): object {
   const { id, region } = config.account;
   const producers = config.ingestion.producerAccounts;
+  const applications = FLINK_JOBS.map((job) => `arn:aws:kinesisanalytics:${region}:${id}:application/${physicalName(config, job)}`);
+  const forApplications = { 'kms:EncryptionContext:aws:kinesisanalytics:arn': applications };
   return {
     Version: '2012-10-17',
     Statement: [
@@ -55,6 +58,52 @@ export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): 
         Resource: '*',
         Condition: { StringEquals: { 'aws:SourceAccount': id } },
       },
+      // Managed Flink encrypts the applications' durable state (checkpoints, snapshots) as
+      // kinesisanalytics and their running state as infrastructure.kinesisanalytics, each only
+      // for the stack's own applications (Managed Flink's "Managing CMK using APIs").
+      {
+        Sid: 'ManagedFlinkDescribesKey',
+        Effect: 'Allow',
+        Principal: { Service: ['kinesisanalytics.amazonaws.com', 'infrastructure.kinesisanalytics.amazonaws.com'] },
+        Action: 'kms:DescribeKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': applications, 'aws:SourceAccount': id } },
+      },
+      {
+        Sid: 'ManagedFlinkDurableStateWrite',
+        Effect: 'Allow',
+        Principal: { Service: 'kinesisanalytics.amazonaws.com' },
+        Action: 'kms:GenerateDataKey',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:SourceArn': applications, 'aws:SourceAccount': id, ...forApplications } },
+      },
+      {
+        Sid: 'ManagedFlinkDurableStateRead',
+        Effect: 'Allow',
+        Principal: { Service: 'kinesisanalytics.amazonaws.com' },
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { StringEquals: forApplications },
+      },
+      {
+        Sid: 'ManagedFlinkRunningState',
+        Effect: 'Allow',
+        Principal: { Service: 'infrastructure.kinesisanalytics.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKeyWithoutPlaintext'],
+        Resource: '*',
+        Condition: { StringEquals: forApplications },
+      },
+      {
+        Sid: 'ManagedFlinkRunningStateGrant',
+        Effect: 'Allow',
+        Principal: { Service: 'infrastructure.kinesisanalytics.amazonaws.com' },
+        Action: 'kms:CreateGrant',
+        Resource: '*',
+        Condition: {
+          StringEquals: { ...forApplications, 'kms:GrantConstraintType': 'EncryptionContextSubset' },
+          'ForAllValues:StringEquals': { 'kms:GrantOperations': ['Decrypt'] },
+        },
+      },
       // Producer accounts put records on the KMS-encrypted ingest stream, which needs a data key;
       // only through Kinesis, as the stream's resource policy decides what they may do there.
       ...(producers.length === 0
@@ -84,7 +133,7 @@ export class PlatformKey extends pulumi.ComponentResource {
     this.key = new aws.kms.Key(
       `${name}-key`,
       {
-        description: `Sluice ${config.stack}: streams, lake, logs and delivery`,
+        description: `Sluice ${config.stack}: streams, lake, logs, delivery and Flink application state`,
         enableKeyRotation: config.kms.rotation,
         deletionWindowInDays: config.kms.deletionWindowDays,
         policy: JSON.stringify(keyPolicy(config)),

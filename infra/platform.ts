@@ -47,6 +47,7 @@ export class Platform extends pulumi.ComponentResource {
         codeBucket: storage.lake,
         keyArn: key.key.arn,
         streams: { events: streams.streams.events.arn, processed: streams.streams.processed.arn, aggregates: streams.streams.aggregates.arn },
+        lakeBucketArn: storage.lake.arn,
       },
       child,
     );
@@ -62,18 +63,10 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
-    const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket }, child);
+    const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket, lakeBucketArn: storage.lake.arn, keyArn: key.key.arn }, child);
     new Delivery(
       `${name}-delivery`,
-      {
-        config,
-        keyArn: key.key.arn,
-        lakeBucketArn: storage.lake.arn,
-        sourceStreamArns: { archive: streams.streams.events.arn, curated: streams.streams.processed.arn, aggregates: streams.streams.aggregates.arn },
-        databaseName: catalog.database.name,
-        curatedTableName: catalog.tables.events!.name,
-        aggregatesTableName: catalog.tables.aggregates!.name,
-      },
+      { config, keyArn: key.key.arn, lakeBucketArn: storage.lake.arn, sourceStreamArns: { archive: streams.streams.events.arn } },
       child,
     );
     const analytics = new Analytics(

@@ -6,6 +6,8 @@ import { join, relative } from 'node:path';
 import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
 import { glueDatabaseName, physicalName, tagsFor } from '../core/naming';
+import { LAKE_AGGREGATES, LAKE_EVENTS, type IcebergTableDefinition } from '../core/lake/schema';
+import { icebergWriterStatements, type IcebergWriterScope } from '../core/lake/access';
 
 /** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
 export const FLINK_RUNTIME = 'FLINK-2_2';
@@ -97,17 +99,25 @@ export function jobStreamArns(job: FlinkJobName, streams: FlinkJobStreams): { so
   return job === 'dedup-filter' ? { source: streams.events, sink: streams.processed } : { source: streams.processed, sink: streams.aggregates };
 }
 
+/** The Iceberg table each job appends to: the processed events, the windows. */
+export function jobLakeTable(job: FlinkJobName): IcebergTableDefinition {
+  return job === 'dedup-filter' ? LAKE_EVENTS : LAKE_AGGREGATES;
+}
+
 export interface FlinkRolePolicyArgs {
   source: string;
   sink: string;
   keyArn: string;
   codeObjectArn: string;
   logGroupArn: string;
+  /** The job's Iceberg table in the lake. */
+  lake: IcebergWriterScope;
 }
 
 /**
  * What one application may do: read its source stream, write its sink stream, use the stack key
- * for both (Kinesis server-side encryption), read its own code object and write its own logs.
+ * for both and for the lake (Kinesis server-side encryption, S3 SSE-KMS), read its own code object,
+ * write its own logs, and append to its own Iceberg table.
  */
 export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
   return {
@@ -138,6 +148,7 @@ export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
         Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
         Resource: [`${a.logGroupArn}:*`],
       },
+      ...icebergWriterStatements(a.lake),
     ],
   };
 }
@@ -172,12 +183,15 @@ export interface FlinkApplicationArgs {
   lakeBucket: pulumi.Input<string>;
   keyArn: pulumi.Input<string>;
   streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
+  /** The lake bucket holding the job's Iceberg table. */
+  lakeBucketArn: pulumi.Input<string>;
 }
 
 /**
  * One Flink SQL job as a Managed Service for Apache Flink application: its own role, its own
  * KMS-encrypted log group, runtime properties from stack config, checkpoints, snapshots and
- * parallelism from config, started on creation and restored from its latest snapshot on update.
+ * parallelism from config, its state (checkpoints, snapshots, running state) encrypted with the
+ * stack key, started on creation and restored from its latest snapshot on update.
  */
 export class FlinkApplication extends pulumi.ComponentResource {
   readonly application: aws.kinesisanalyticsv2.Application;
@@ -210,9 +224,17 @@ export class FlinkApplication extends pulumi.ComponentResource {
       {
         role: this.role.id,
         policy: pulumi
-          .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn])
-          .apply(([s, keyArn, bucketArn, logGroupArn]) =>
-            JSON.stringify(flinkRolePolicy({ ...jobStreamArns(job, s), keyArn, codeObjectArn: `${bucketArn}/${args.codeKey}`, logGroupArn })),
+          .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn, args.lakeBucketArn])
+          .apply(([s, keyArn, bucketArn, logGroupArn, lakeBucketArn]) =>
+            JSON.stringify(
+              flinkRolePolicy({
+                ...jobStreamArns(job, s),
+                keyArn,
+                codeObjectArn: `${bucketArn}/${args.codeKey}`,
+                logGroupArn,
+                lake: { account: config.account.id, region: config.account.region, databaseName: glueDatabaseName(config), bucketArn: lakeBucketArn, table: jobLakeTable(job) },
+              }),
+            ),
           ),
       },
       child,
@@ -242,6 +264,8 @@ export class FlinkApplication extends pulumi.ComponentResource {
             ],
           },
           applicationSnapshotConfiguration: { snapshotsEnabled: config.processing.snapshots },
+          // The key policy lets Managed Flink use the key for these applications only (infra/kms.ts).
+          applicationEncryptionConfiguration: { keyType: 'CUSTOMER_MANAGED_KEY', keyId: args.keyArn },
           runConfiguration: {
             applicationRestoreConfiguration: {
               applicationRestoreType: config.processing.snapshots && app.restoreFromSnapshot ? 'RESTORE_FROM_LATEST_SNAPSHOT' : 'SKIP_RESTORE_FROM_SNAPSHOT',
@@ -283,6 +307,8 @@ export interface ProcessingArgs {
   codeBucket: aws.s3.Bucket;
   keyArn: pulumi.Input<string>;
   streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
+  /** The lake bucket holding the Iceberg tables the jobs write. */
+  lakeBucketArn: pulumi.Input<string>;
 }
 
 /** The runner jar as a content-addressed S3 object, and one Flink application per job. */
@@ -313,6 +339,7 @@ export class Processing extends pulumi.ComponentResource {
       lakeBucket: args.codeBucket.bucket,
       keyArn: args.keyArn,
       streams: args.streams,
+      lakeBucketArn: args.lakeBucketArn,
     };
     this.applications = Object.fromEntries(
       FLINK_JOBS.map((job) => [job, new FlinkApplication(`${name}-${job}`, { ...appArgs, job }, { parent: this, dependsOn: [this.code] })]),

@@ -1,6 +1,6 @@
 /**
- * Partition values and key paths of the lake. Every writer (Firehose prefixes, the transform
- * Lambda's partition keys, Glue's projection templates, the local lake writer) builds its paths
+ * Partition values and key paths of the Hive-laid-out zones of the lake. Every writer and reader
+ * (the archive's Firehose prefix, Glue's projection templates, the local lake) builds its paths
  * here, so a partition written by one is found by the others.
  */
 import type { TableDefinition } from './schema';

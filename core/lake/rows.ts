@@ -1,9 +1,7 @@
 /**
- * Rows of the curated tables, built from the records on the streams. Both the Firehose transform
- * Lambda and the local lake writer call these, so a row has the same columns and values wherever
- * it is written. Timestamp columns are carried as epoch milliseconds: Firehose's Hive JSON
- * deserializer reads them with the `millis` format and DuckDB with `epoch_ms`, with no time-zone
- * guessing on either side.
+ * Rows of the curated tables, built from the records on the streams, for the local lake writer.
+ * Timestamp columns are carried as epoch milliseconds, which DuckDB reads with `epoch_ms`, with no
+ * time-zone guessing.
  */
 import { createdDate, windowDate } from './partitions';
 import { AGGREGATES, CURATED_EVENTS, ENRICHED_EVENT_FIELDS, type TableDefinition } from './schema';

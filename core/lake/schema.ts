@@ -1,6 +1,6 @@
 /**
- * The lake's tables, declared once. The Glue tables, Firehose's Parquet conversion (which reads
- * its schema from the Glue table), the transform Lambda's rows and the local DuckDB lake writer
+ * The lake's tables, declared once. The Glue tables (Hive tables for the raw and error zones,
+ * Iceberg tables for the curated zone), the Flink jobs' Iceberg declarations and the local lake
  * all derive their columns from these definitions, so the cloud and the local lake cannot drift.
  */
 

@@ -11,7 +11,7 @@ import type { KafkaLagSource, SluiceConfig, StreamName } from '../../stacks/type
 import { STREAM_NAMES } from '../config-values';
 
 /** The Lambda functions of a stack, by what they do. */
-export type FunctionRole = 'stream-validate' | 's3-ingest' | 'firehose-transform' | 'lake-freshness' | 'events-by-type';
+export type FunctionRole = 'stream-validate' | 's3-ingest' | 'lake-freshness' | 'events-by-type';
 
 export interface MonitoredFunction {
   readonly name: string;
@@ -54,8 +54,6 @@ export interface MonitoredStack {
   readonly kafka?: KafkaLagSource;
 }
 
-/** Timeout of the Firehose transform function (infra/delivery.ts default). */
-export const FIREHOSE_TRANSFORM_TIMEOUT_SECONDS = 120;
 /** Timeout of the lake-freshness publisher: a few Glue calls. */
 export const LAKE_FRESHNESS_TIMEOUT_SECONDS = 60;
 /** Timeout of the events-by-type function: one batch of window results. */
@@ -74,7 +72,6 @@ export function monitoredStack(config: SluiceConfig): MonitoredStack {
   const functions: MonitoredFunction[] = [
     { name: physicalName(config, 'stream-validate'), role: 'stream-validate', timeoutSeconds: ing.functionTimeoutSeconds },
     ...ing.sources.map((s) => ({ name: physicalName(config, 's3-ingest', s.name), role: 's3-ingest' as const, timeoutSeconds: ing.functionTimeoutSeconds })),
-    { name: physicalName(config, 'firehose-transform'), role: 'firehose-transform', timeoutSeconds: FIREHOSE_TRANSFORM_TIMEOUT_SECONDS },
     { name: lakeFreshnessFunctionName(config), role: 'lake-freshness', timeoutSeconds: LAKE_FRESHNESS_TIMEOUT_SECONDS },
     { name: eventsByTypeFunctionName(config), role: 'events-by-type', timeoutSeconds: EVENTS_BY_TYPE_TIMEOUT_SECONDS },
   ];

@@ -13,6 +13,6 @@ SELECT
   payload
 FROM events
 WHERE event_type = :event_type
-  AND CAST(created_datetime AS date) >= CAST(:since_date AS date)
+  AND created_datetime >= CAST(CAST(:since_date AS date) AS timestamp)
 ORDER BY created_at DESC, event_uuid
 LIMIT :limit

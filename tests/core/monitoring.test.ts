@@ -75,8 +75,9 @@ describe('monitoring: alarm specs from config', () => {
     expect(s['flink-dedup-filter-checkpoint-duration']!.threshold).to.equal(30000);
     expect(s['lake-freshness-events']!.threshold).to.equal(1200);
     expect(s['stream-validate-duration']!.threshold).to.equal(30000);
-    // The Firehose transform keeps its own 120 s timeout.
-    expect(s['firehose-transform-duration']!.threshold).to.equal(60000);
+    // lake-freshness keeps its own 60 s timeout.
+    expect(s['lake-freshness-duration']!.threshold).to.equal(30000);
+    expect(s['firehose-transform-duration']).to.equal(undefined);
   });
 
   it('uses the configured period and evaluation periods for sustained conditions, one period for counts', () => {

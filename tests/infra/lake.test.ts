@@ -1,23 +1,70 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNamedQueries } from '../../core/named-queries';
-import { CURATED_EVENTS, glueType, LAKE_TABLES } from '../../core/lake/schema';
-import { bundleFunction } from '../../infra/bundle';
+import { ERRORS, glueType, LAKE_AGGREGATES, LAKE_EVENTS, RAW_EVENTS } from '../../core/lake/schema';
 import { namedQueryDescription } from '../../infra/analytics';
-import { TIMESTAMP_FORMATS } from '../../infra/delivery';
-import { registryEventTypes } from '../../core/events/registry';
+import { AccessRequest, allowedActions, deniedPaths, pathsNeedingEachAction } from '../support/iam';
 import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
 const FIREHOSE = 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream';
 const TABLE = 'aws:glue/catalogTable:CatalogTable';
+const OPTIMIZER = 'aws:glue/catalogTableOptimizer:CatalogTableOptimizer';
 const ACCOUNTS = { dev: '111111111111', prod: '222222222222' } as const;
 
 type Stack = keyof typeof ACCOUNTS;
 const keyArn = (stack: Stack) => `arn:aws:kms:eu-west-1:${ACCOUNTS[stack]}:key/sluice-${stack}-kms-key`;
 const lakeArn = (stack: Stack) => `arn:aws:s3:::sluice-${stack}-${ACCOUNTS[stack]}-lake`;
 const streamArn = (stack: Stack, name: string) => `arn:aws:kinesis:eu-west-1:${ACCOUNTS[stack]}:stream/sluice-${stack}-${name}`;
+
+const EVENTS_FIELDS = [
+  ['event_uuid', 'string'],
+  ['event_name', 'string'],
+  ['event_type', 'string'],
+  ['event_subtype', 'string'],
+  ['created_at', 'double'],
+  ['created_datetime', 'timestamp'],
+  ['ingested_at', 'timestamp'],
+  ['source', 'string'],
+  ['payload', 'string'],
+];
+const AGGREGATES_FIELDS = [
+  ['window_start', 'timestamp'],
+  ['window_end', 'timestamp'],
+  ['event_type', 'string'],
+  ['event_subtype', 'string'],
+  ['event_count', 'long'],
+];
+
+/** What the Glue table optimizers do to one curated table, as requests against their role. */
+function optimizerPaths(stack: Stack, prefix: string, table: string): AccessRequest[] {
+  const account = ACCOUNTS[stack];
+  const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${account}:${suffix}`;
+  const object = (key: string) => `${lakeArn(stack)}/${prefix}${key}`;
+  const viaS3 = { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' };
+  const paths: AccessRequest[] = [
+    { why: 'compaction reads the small data files', action: 's3:GetObject', resource: object('data/event_type=account/00001.parquet') },
+    { why: 'compaction writes the merged data file', action: 's3:PutObject', resource: object('data/event_type=account/00002.parquet') },
+    { why: 'compaction and retention write the new metadata', action: 's3:PutObject', resource: object('metadata/00042.metadata.json') },
+    { why: 'compaction and retention read the current metadata', action: 's3:GetObject', resource: object('metadata/00041.metadata.json') },
+    { why: 'retention and orphan deletion delete unreferenced files', action: 's3:DeleteObject', resource: object('data/event_type=account/00001.parquet') },
+    { why: 'orphan deletion lists the table location', action: 's3:ListBucket', resource: lakeArn(stack), context: { 's3:prefix': prefix } },
+    { why: 'reading an SSE-KMS file', action: 'kms:Decrypt', resource: keyArn(stack), context: viaS3 },
+    { why: 'writing an SSE-KMS file', action: 'kms:GenerateDataKey', resource: keyArn(stack), context: viaS3 },
+  ];
+  for (const resource of [glue('catalog'), glue(`database/sluice_${stack}`), glue(`table/sluice_${stack}/${table}`)]) {
+    paths.push({ why: 'load the table', action: 'glue:GetTable', resource }, { why: 'commit the rewrite', action: 'glue:UpdateTable', resource });
+  }
+  for (const group of ['iceberg-compaction', 'iceberg-retention', 'iceberg-orphan-file-deletion']) {
+    const arn = `arn:aws:logs:eu-west-1:${account}:log-group:/aws-glue/${group}/logs`;
+    paths.push(
+      { why: `${group} opens its log group`, action: 'logs:CreateLogGroup', resource: arn },
+      { why: `${group} opens a run's log stream`, action: 'logs:CreateLogStream', resource: `${arn}:log-stream:run-1` },
+      { why: `${group} logs a run`, action: 'logs:PutLogEvents', resource: `${arn}:log-stream:run-1` },
+    );
+  }
+  return paths;
+}
 
 /** Every Resource of every Allow statement of a policy document, flattened. */
 function resourcesOf(policy: any): string[] {
@@ -55,59 +102,19 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         expect(s3.cloudwatchLoggingOptions).to.deep.equal({ enabled: true, logGroupName: `/aws/kinesisfirehose/sluice-${stack}-archive`, logStreamName: 'DestinationDelivery' });
       });
 
-      it('converts processed events to Parquet through the transform, partitioned by its keys', () => {
-        const f = firehose('curated');
-        expect(f.kinesisSourceConfiguration.kinesisStreamArn).to.equal(streamArn(stack, 'processed'));
-        const s3 = f.extendedS3Configuration;
-        expect(s3).to.include({
-          prefix: 'curated/events/event_type=!{partitionKeyFromLambda:event_type}/created_date=!{partitionKeyFromLambda:created_date}/',
-          errorOutputPrefix: 'errors/delivery/curated/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/',
-          compressionFormat: 'UNCOMPRESSED',
-          fileExtension: '.parquet',
-          kmsKeyArn: keyArn(stack),
-          ...buffering,
-        });
-        expect(s3.dynamicPartitioningConfiguration).to.deep.equal({ enabled: true, retryDuration: 300 });
-        const transformArn = `arn:aws:mock:eu-west-1:${ACCOUNTS[stack]}:lambda/function/sluice-${stack}-firehose-transform`;
-        expect(s3.processingConfiguration.processors).to.deep.equal([
-          {
-            type: 'Lambda',
-            parameters: [
-              { parameterName: 'LambdaArn', parameterValue: transformArn },
-              { parameterName: 'BufferSizeInMBs', parameterValue: '1' },
-              { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
-              { parameterName: 'NumberOfRetries', parameterValue: '3' },
-            ],
-          },
-        ]);
-        const conversion = s3.dataFormatConversionConfiguration;
-        expect(conversion.inputFormatConfiguration.deserializer.hiveJsonSerDe.timestampFormats[0]).to.equal('millis');
-        expect(conversion.outputFormatConfiguration).to.deep.equal({ serializer: { parquetSerDe: { compression: 'SNAPPY' } } });
-        expect(conversion.schemaConfiguration).to.deep.include({ databaseName: `sluice_${stack}`, tableName: 'events', catalogId: ACCOUNTS[stack], region: 'eu-west-1', versionId: 'LATEST' });
-      });
-
-      it('converts aggregates to Parquet partitioned by the window date taken from window_start', () => {
-        const s3 = firehose('aggregates').extendedS3Configuration;
-        expect(firehose('aggregates').kinesisSourceConfiguration.kinesisStreamArn).to.equal(streamArn(stack, 'aggregates'));
-        expect(s3).to.include({ prefix: 'curated/aggregates/window_date=!{partitionKeyFromQuery:window_date}/', compressionFormat: 'UNCOMPRESSED', ...buffering });
-        expect(s3.processingConfiguration.processors).to.deep.equal([
-          {
-            type: 'MetadataExtraction',
-            parameters: [
-              { parameterName: 'MetadataExtractionQuery', parameterValue: '{window_date: .window_start[0:10]}' },
-              { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
-            ],
-          },
-        ]);
-        expect(s3.dataFormatConversionConfiguration.schemaConfiguration.tableName).to.equal('aggregates');
+      it('delivers nothing but the archive: no curated or aggregates stream, no transform Lambda', () => {
+        expect(runs[stack].ofType(FIREHOSE).map((f) => f.inputs.name)).to.deep.equal([`sluice-${stack}-archive`]);
+        expect(runs[stack].ofType(FIREHOSE).map((f) => f.inputs.kinesisSourceConfiguration.kinesisStreamArn)).to.deep.equal([streamArn(stack, 'events')]);
+        expect(runs[stack].ofType('aws:lambda/function:Function').map((f) => f.inputs.name).filter((n: string) => /transform|firehose/.test(n))).to.deep.equal([]);
+        expect(runs[stack].ofType('aws:lambda/permission:Permission').filter((p) => /transform/.test(p.name))).to.deep.equal([]);
+        expect(existsSync(join(REPO_ROOT, 'functions', 'firehose-transform'))).to.equal(false);
+        for (const role of runs[stack].ofType('aws:iam/rolePolicy:RolePolicy').filter((r) => r.name.includes('-delivery-'))) {
+          expect(resourcesOf(JSON.parse(role.inputs.policy)).filter((r) => r.includes('curated/')), role.name).to.deep.equal([]);
+        }
       });
 
       it('gives each delivery stream a role Firehose assumes for this account only, scoped to its stream, prefixes, key and logs', () => {
-        for (const [delivery, source, prefix] of [
-          ['archive', 'events', 'raw/'],
-          ['curated', 'processed', 'curated/events/'],
-          ['aggregates', 'aggregates', 'curated/aggregates/'],
-        ] as const) {
+        for (const [delivery, source, prefix] of [['archive', 'events', 'raw/']] as const) {
           const role = runs[stack].one('aws:iam/role:Role', `-delivery-${delivery}-role`).inputs;
           expect(JSON.parse(role.assumeRolePolicy).Statement).to.deep.equal([
             { Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': ACCOUNTS[stack] } } },
@@ -118,34 +125,28 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
           expect(sid('ReadSourceStream').Resource).to.equal(streamArn(stack, source));
           expect(sid('WriteOwnPrefixes').Resource).to.deep.equal([`${lakeArn(stack)}/${prefix}*`, `${lakeArn(stack)}/errors/delivery/${delivery}/*`]);
           expect(sid('StackKeyForStreamAndLake').Resource).to.equal(keyArn(stack));
-          expect(sid('InvokeTransform') !== undefined).to.equal(delivery === 'curated');
-          expect(sid('ReadTableSchema') !== undefined).to.equal(delivery !== 'archive');
+          expect(policy.Statement.map((x: any) => x.Sid)).to.deep.equal(['ReadSourceStream', 'LocateLakeBucket', 'WriteOwnPrefixes', 'StackKeyForStreamAndLake', 'DeliveryErrorLogs']);
         }
       });
 
-      it('runs the transform on nodejs24.x arm64 with logs in its own encrypted log group', () => {
-        const fn = runs[stack].one('aws:lambda/function:Function', '-delivery-transform').inputs;
-        expect(fn).to.include({ runtime: 'nodejs24.x', handler: 'index.handler', name: `sluice-${stack}-firehose-transform`, kmsKeyArn: keyArn(stack) });
-        expect(fn.architectures).to.deep.equal(['arm64']);
-        expect(fn.loggingConfig).to.deep.equal({ logFormat: 'JSON', logGroup: `/aws/lambda/sluice-${stack}-firehose-transform` });
+      it('encrypts the delivery log group with the stack key', () => {
         const retention = { dev: 14, prod: 90 }[stack];
-        for (const group of runs[stack].ofType('aws:cloudwatch/logGroup:LogGroup').filter((g) => g.name.includes('-delivery-'))) {
-          expect(group.inputs, group.name).to.include({ kmsKeyId: keyArn(stack), retentionInDays: retention });
-        }
+        const groups = runs[stack].ofType('aws:cloudwatch/logGroup:LogGroup').filter((g) => g.name.includes('-delivery-'));
+        expect(groups.map((g) => g.inputs.name)).to.deep.equal([`/aws/kinesisfirehose/sluice-${stack}-archive`]);
+        for (const group of groups) expect(group.inputs, group.name).to.include({ kmsKeyId: keyArn(stack), retentionInDays: retention });
       });
 
-      it('declares every lake table with the schema module columns, SerDe, location and projection', () => {
-        const tables = runs[stack].ofType(TABLE);
-        expect(tables.map((t) => t.inputs.name).sort()).to.deep.equal(LAKE_TABLES.map((t) => t.name).sort());
-        for (const def of LAKE_TABLES) {
+      it('declares the raw and error zones as Hive tables with the schema module columns, SerDe, location and projection', () => {
+        const tables = runs[stack].ofType(TABLE).filter((t) => t.inputs.openTableFormatInput === undefined);
+        expect(tables.map((t) => t.inputs.name).sort()).to.deep.equal(['errors', 'raw_events']);
+        for (const def of [RAW_EVENTS, ERRORS]) {
           const t = tables.find((x) => x.inputs.name === def.name)!.inputs;
           expect(t.databaseName).to.equal(`sluice_${stack}`);
           expect(t.tableType).to.equal('EXTERNAL_TABLE');
           expect(t.storageDescriptor.columns).to.deep.equal(def.columns.map((c) => ({ name: c.name, type: glueType(c.type), comment: c.comment })));
           expect(t.partitionKeys.map((k: any) => [k.name, k.type])).to.deep.equal(def.partitionKeys.map((k) => [k.name, 'string']));
           expect(t.storageDescriptor.location).to.equal(`s3://sluice-${stack}-${ACCOUNTS[stack]}-lake/${def.prefix}`);
-          const serde = def.format === 'parquet' ? 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' : 'org.openx.data.jsonserde.JsonSerDe';
-          expect(t.storageDescriptor.serDeInfo.serializationLibrary).to.equal(serde);
+          expect(t.storageDescriptor.serDeInfo.serializationLibrary).to.equal('org.openx.data.jsonserde.JsonSerDe');
           expect(t.parameters['projection.enabled']).to.equal('true');
         }
         const param = (name: string) => tables.find((x) => x.inputs.name === name)!.inputs.parameters;
@@ -160,20 +161,137 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
           'projection.hour.digits': '2',
           compressionType: 'gzip',
         });
-        expect(param('events')).to.deep.include({
-          'storage.location.template': `${lake}/curated/events/event_type=\${event_type}/created_date=\${created_date}/`,
-          'projection.created_date.type': 'date',
-          'projection.created_date.range': 'NOW-5YEARS,NOW+1DAYS',
-          'projection.created_date.interval.unit': 'DAYS',
-        });
-        expect(param('aggregates')).to.deep.include({
-          'storage.location.template': `${lake}/curated/aggregates/window_date=\${window_date}/`,
-          'projection.window_date.type': 'date',
-        });
         expect(param('errors')).to.deep.include({
           'storage.location.template': `${lake}/errors/source=\${source}/dt=\${dt}/`,
           'projection.source.type': 'enum',
           'projection.dt.type': 'date',
+        });
+      });
+
+      describe('the curated Iceberg tables', () => {
+        const lake = () => `s3://sluice-${stack}-${ACCOUNTS[stack]}-lake`;
+        const iceberg = (name: string) => runs[stack].ofType(TABLE).find((t) => t.inputs.name === name && t.inputs.openTableFormatInput)!;
+
+        it('declares events and aggregates as Iceberg v2 tables under curated/, created by Glue, nothing else about them', () => {
+          for (const [name, prefix] of [['events', 'curated/events'], ['aggregates', 'curated/aggregates']] as const) {
+            const t = iceberg(name);
+            expect(Object.keys(t.inputs).sort(), name).to.deep.equal(['catalogId', 'databaseName', 'name', 'openTableFormatInput']);
+            expect(t.inputs).to.deep.include({ name, databaseName: `sluice_${stack}`, catalogId: ACCOUNTS[stack] });
+            const input = t.inputs.openTableFormatInput.icebergInput;
+            expect(input.metadataOperation).to.equal('CREATE');
+            expect(input.version).to.equal('2');
+            expect(input.icebergTableInput.location).to.equal(`${lake()}/${prefix}`);
+            expect(input.icebergTableInput.schema.schemaId).to.equal(0);
+            expect(input.icebergTableInput.schema.type).to.equal('struct');
+            expect(input.icebergTableInput.properties).to.deep.equal({
+              'write.format.default': 'parquet',
+              'write.parquet.compression-codec': 'zstd',
+              'write.metadata.delete-after-commit.enabled': 'true',
+              'write.metadata.previous-versions-max': '100',
+            });
+          }
+        });
+
+        it('gives them the schema module columns, in order, optional, with Iceberg types and the column docs', () => {
+          for (const [def, expected] of [[LAKE_EVENTS, EVENTS_FIELDS], [LAKE_AGGREGATES, AGGREGATES_FIELDS]] as const) {
+            const fields = iceberg(def.name).inputs.openTableFormatInput.icebergInput.icebergTableInput.schema.fields;
+            expect(fields.map((f: any) => [f.name, JSON.parse(f.type)])).to.deep.equal(expected);
+            expect(fields.map((f: any) => f.id)).to.deep.equal(expected.map((_, i) => i + 1));
+            expect(fields.every((f: any) => f.required === false)).to.equal(true);
+            const comments = new Map(def.columns.map((c) => [c.name, c.comment]));
+            for (const f of fields) expect(f.doc, f.name).to.equal(comments.get(f.name));
+          }
+        });
+
+        it('partitions events by event type and event date, aggregates by window date, through Iceberg transforms', () => {
+          const spec = (name: string) => iceberg(name).inputs.openTableFormatInput.icebergInput.icebergTableInput.partitionSpec;
+          expect(spec('events')).to.deep.equal({
+            specId: 0,
+            fields: [
+              { name: 'event_type', sourceId: 3, fieldId: 1000, transform: 'identity' },
+              { name: 'created_datetime_day', sourceId: 6, fieldId: 1001, transform: 'day' },
+            ],
+          });
+          expect(spec('aggregates')).to.deep.equal({ specId: 0, fields: [{ name: 'window_start_day', sourceId: 1, fieldId: 1000, transform: 'day' }] });
+        });
+
+        it('protects the tables in prod and replaces a table by deleting the old one first (the name stays)', () => {
+          for (const name of ['events', 'aggregates']) {
+            const t = iceberg(name);
+            expect(t.protect, name).to.equal(stack === 'prod');
+            expect(t.retainOnDelete, name).to.equal(stack === 'prod');
+            expect(t.deleteBeforeReplace, name).to.equal(true);
+          }
+        });
+
+        it('runs compaction, snapshot retention and orphan-file deletion on each table with the optimizer role', () => {
+          const roleArn = `arn:aws:mock:eu-west-1:${ACCOUNTS[stack]}:iam/role/sluice-${stack}-table-optimizer`;
+          const optimizers = runs[stack].ofType(OPTIMIZER).map((o) => o.inputs);
+          expect(optimizers.map((o) => `${o.tableName}/${o.type}`).sort()).to.deep.equal([
+            'aggregates/compaction',
+            'aggregates/orphan_file_deletion',
+            'aggregates/retention',
+            'events/compaction',
+            'events/orphan_file_deletion',
+            'events/retention',
+          ]);
+          for (const o of optimizers) {
+            expect(o).to.deep.include({ catalogId: ACCOUNTS[stack], databaseName: `sluice_${stack}` });
+            expect(o.configuration.roleArn).to.equal(roleArn);
+            expect(o.configuration.enabled).to.equal(true);
+            const { roleArn: _r, enabled: _e, ...settings } = o.configuration;
+            expect(settings, `${o.tableName}/${o.type}`).to.deep.equal(
+              {
+                compaction: { compactionConfiguration: { icebergConfiguration: { strategy: 'binpack' } } },
+                retention: { retentionConfiguration: { icebergConfiguration: { snapshotRetentionPeriodInDays: 1, numberOfSnapshotsToRetain: 10, runRateInHours: 3, cleanExpiredFiles: true } } },
+                orphan_file_deletion: { orphanFileDeletionConfiguration: { icebergConfiguration: { orphanFileRetentionPeriodInDays: 3, runRateInHours: 24 } } },
+              }[o.type as string],
+            );
+          }
+        });
+
+        it('lets only Glue assume the optimizer role, and its log groups are encrypted with the stack key', () => {
+          const role = runs[stack].one('aws:iam/role:Role', '-catalog-optimizer-role').inputs;
+          expect(role.name).to.equal(`sluice-${stack}-table-optimizer`);
+          expect(JSON.parse(role.assumeRolePolicy).Statement).to.deep.equal([{ Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+          const groups = runs[stack].ofType('aws:cloudwatch/logGroup:LogGroup').filter((g) => g.inputs.name.startsWith('/aws-glue/'));
+          expect(groups.map((g) => g.inputs.name).sort()).to.deep.equal(['/aws-glue/iceberg-compaction/logs', '/aws-glue/iceberg-orphan-file-deletion/logs', '/aws-glue/iceberg-retention/logs']);
+          for (const g of groups) expect(g.inputs).to.include({ kmsKeyId: keyArn(stack), retentionInDays: { dev: 14, prod: 90 }[stack] });
+        });
+
+        it('grants the optimizer role what the optimizers do to the curated tables, each action needed, and nothing beyond them', () => {
+          const policy = JSON.parse(runs[stack].one('aws:iam/rolePolicy:RolePolicy', '-catalog-optimizer-policy').inputs.policy);
+          const paths = [...optimizerPaths(stack, 'curated/events/', 'events'), ...optimizerPaths(stack, 'curated/aggregates/', 'aggregates')];
+          expect(deniedPaths(policy, paths)).to.deep.equal([]);
+          const needed = pathsNeedingEachAction(policy, paths);
+          expect(Object.entries(needed).filter(([, failing]) => failing.length === 0).map(([action]) => action)).to.deep.equal([]);
+          expect(allowedActions(policy)).to.deep.equal([
+            'glue:GetTable',
+            'glue:UpdateTable',
+            'kms:Decrypt',
+            'kms:GenerateDataKey',
+            'logs:CreateLogGroup',
+            'logs:CreateLogStream',
+            'logs:PutLogEvents',
+            's3:DeleteObject',
+            's3:GetObject',
+            's3:ListBucket',
+            's3:PutObject',
+          ]);
+          const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${ACCOUNTS[stack]}:${suffix}`;
+          const outside: AccessRequest[] = [
+            { why: 'the raw zone', action: 's3:DeleteObject', resource: `${lakeArn(stack)}/raw/dt=2026-03-17/hour=10/a.json.gz` },
+            { why: 'the error zone', action: 's3:GetObject', resource: `${lakeArn(stack)}/errors/source=stream/dt=2026-03-17/a.jsonl` },
+            { why: 'the runner jar', action: 's3:PutObject', resource: `${lakeArn(stack)}/artifacts/flink/runner.jar` },
+            { why: 'a prefix that only starts like a table', action: 's3:DeleteObject', resource: `${lakeArn(stack)}/curated/events_old/a.parquet` },
+            { why: 'listing the raw zone', action: 's3:ListBucket', resource: lakeArn(stack), context: { 's3:prefix': 'raw/' } },
+            { why: 'listing the whole bucket', action: 's3:ListBucket', resource: lakeArn(stack) },
+            { why: 'another table', action: 'glue:UpdateTable', resource: glue(`table/sluice_${stack}/raw_events`) },
+            { why: 'dropping a table', action: 'glue:DeleteTable', resource: glue(`table/sluice_${stack}/events`) },
+            { why: 'the key outside S3', action: 'kms:Decrypt', resource: keyArn(stack), context: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' } },
+            { why: 'another log group', action: 'logs:PutLogEvents', resource: `arn:aws:logs:eu-west-1:${ACCOUNTS[stack]}:log-group:/aws/lambda/x:log-stream:y` },
+          ];
+          expect(deniedPaths(policy, outside)).to.have.length(outside.length);
         });
       });
 
@@ -250,15 +368,11 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
     });
   }
 
-  it('projects event types from the schema registry where unknown names are rejected, injected where accepted', () => {
-    const events = (stack: Stack) => runs[stack].ofType(TABLE).find((t) => t.inputs.name === CURATED_EVENTS.name)!.inputs.parameters;
-    const types = registryEventTypes();
-    expect(types.length).to.be.greaterThan(0);
-    expect(types.every((t) => /^[a-z0-9_]+$/.test(t))).to.equal(true);
-    expect(events('prod')['projection.event_type.type']).to.equal('enum');
-    expect(events('prod')['projection.event_type.values']).to.equal(types.join(','));
-    expect(events('dev')['projection.event_type.type']).to.equal('injected');
-    expect(events('dev')['projection.event_type.values']).to.equal(undefined);
+  it('leaves no Hive partition column of the curated tables in a named query, so every query runs on the Iceberg tables', () => {
+    for (const q of loadNamedQueries()) {
+      const sql = q.sql.replace(/--[^\n]*/g, '');
+      expect(sql.match(/\b(created_date|window_date)\b/g), q.name).to.equal(null);
+    }
   });
 
   it('projects error-zone sources from the configured file-drop sources and the stream', () => {
@@ -267,32 +381,5 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
       expect(errors['projection.source.values'].split(',').at(-1)).to.equal('stream');
       expect(errors['projection.source.values'].split(',').length).to.be.greaterThan(1);
     }
-  });
-
-  it('parses the window timestamps exactly as the aggregate job formats them', () => {
-    const job = readFileSync(join(REPO_ROOT, 'sql', 'flink', 'aggregate', 'job.sql'), 'utf8');
-    const formats = [...job.matchAll(/DATE_FORMAT\((window_start|window_end), '((?:[^']|'')*)'\)/g)].map((m) => [m[1], m[2]!.replace(/''/g, "'")]);
-    expect(formats).to.deep.equal([
-      ['window_start', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"],
-      ['window_end', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'"],
-    ]);
-    expect(TIMESTAMP_FORMATS).to.include(formats[0]![1]);
-  });
-
-  it('bundles the transform into one index.js whose handler answers a real Firehose event', async () => {
-    const bundle = bundleFunction('functions/firehose-transform/index.ts');
-    expect(bundle.sha256).to.match(/^[0-9a-f]{64}$/);
-    expect(bundleFunction('functions/firehose-transform/index.ts').sha256).to.equal(bundle.sha256);
-    const code = (await ((await bundle.code.assets)['index.js'] as any).text) as string;
-    const mod = { exports: {} as any };
-    process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
-    process.env.POWERTOOLS_METRICS_DISABLED = 'true';
-    new Function('module', 'exports', 'require', code)(mod, mod.exports, createRequire(join(REPO_ROOT, 'index.js')));
-    const event = require(join(REPO_ROOT, '..', 'shared', 'fixtures', 'aws-events', 'powertools', 'kinesis-firehose.json'));
-    const response = await mod.exports.handler(event);
-    expect(response.records.map((r: any) => [r.recordId, r.result])).to.deep.equal([
-      ['record1', 'ProcessingFailed'],
-      ['record2', 'ProcessingFailed'],
-    ]);
   });
 });

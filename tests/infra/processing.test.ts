@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { flinkCodeArtifact, runtimeProperties } from '../../infra/processing';
 import { loadStackConfig } from '../../stacks/load';
 import { MockRun, REPO_ROOT, RecordedResource, runStackProgram } from '../support/pulumi';
+import { AccessRequest, allows, deniedPaths, pathsNeedingEachAction } from '../support/iam';
 
 const APP = 'aws:kinesisanalyticsv2/application:Application';
 const SQL_DIR = join(REPO_ROOT, 'sql', 'flink');
@@ -21,6 +22,51 @@ function cloudPlaceholders(job: string): string[] {
     .join('\n')
     .replace(/--[^\n]*/g, '');
   return [...new Set([...sql.matchAll(/\$\{([^}]+)\}/g)].map((m) => m[1]))].sort();
+}
+
+/** Everything a running job does with its role: the Kinesis source and sink, its code, its logs, and its Iceberg table. */
+function jobPaths(stack: string, account: string, job: 'dedup-filter' | 'aggregate', codeKey: string): AccessRequest[] {
+  const [source, sink, table] = job === 'dedup-filter' ? ['events', 'processed', 'events'] : ['processed', 'aggregates', 'aggregates'];
+  const key = `arn:aws:kms:eu-west-1:${account}:key/sluice-${stack}-kms-key`;
+  const lake = `arn:aws:s3:::sluice-${stack}-${account}-lake`;
+  const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${account}:${suffix}`;
+  const logStream = `arn:aws:mock:eu-west-1:${account}:cloudwatch/logGroup//aws/kinesis-analytics/sluice-${stack}-${job}:log-stream:application`;
+  const object = (k: string) => `${lake}/curated/${table}/${k}`;
+  const paths: AccessRequest[] = [
+    ...['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'].map((action) => ({
+      why: 'the Kinesis source reads its stream',
+      action,
+      resource: streamArn(account, source),
+    })),
+    ...['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'].map((action) => ({
+      why: 'the Kinesis sink writes its stream',
+      action,
+      resource: streamArn(account, sink),
+    })),
+    { why: 'reading the encrypted source stream', action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' } },
+    { why: 'writing the encrypted sink stream', action: 'kms:GenerateDataKey', resource: key, context: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' } },
+    { why: 'writing SSE-KMS lake files', action: 'kms:GenerateDataKey', resource: key, context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    { why: 'reading SSE-KMS table metadata', action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
+    { why: 'Managed Flink fetches the code', action: 's3:GetObject', resource: `${lake}/${codeKey}` },
+    { why: 'Managed Flink fetches a code version', action: 's3:GetObjectVersion', resource: `${lake}/${codeKey}` },
+    { why: 'the application finds its log stream', action: 'logs:DescribeLogStreams', resource: logStream },
+    { why: 'the application logs', action: 'logs:PutLogEvents', resource: logStream },
+    { why: 'FlinkCatalog.getDatabase (USE, default database): GlueCatalog.loadNamespaceMetadata', action: 'glue:GetDatabase', resource: glue('catalog') },
+    { why: 'FlinkCatalog.getDatabase (USE, default database): GlueCatalog.loadNamespaceMetadata', action: 'glue:GetDatabase', resource: glue(`database/sluice_${stack}`) },
+    { why: 'S3FileIO reads the current metadata file', action: 's3:GetObject', resource: object('metadata/00041-a.metadata.json') },
+    { why: 'S3FileIO reads a manifest list', action: 's3:GetObject', resource: object('metadata/snap-1-1-a.avro') },
+    { why: 'the writer puts a data file', action: 's3:PutObject', resource: object('data/event_type=account/created_date=2026-03-17/00000-0-a.parquet') },
+    { why: 'S3FileIO aborts a failed multipart upload of a data file', action: 's3:AbortMultipartUpload', resource: object('data/event_type=account/created_date=2026-03-17/00000-0-a.parquet') },
+    { why: 'the committer writes manifests and the new metadata file', action: 's3:PutObject', resource: object('metadata/00042-b.metadata.json') },
+    { why: 'the committer deletes its temporary manifests and metadata beyond previous-versions-max', action: 's3:DeleteObject', resource: object('metadata/00001-a.metadata.json') },
+  ];
+  for (const resource of [glue('catalog'), glue(`database/sluice_${stack}`), glue(`table/sluice_${stack}/${table}`)]) {
+    paths.push(
+      { why: 'GlueTableOperations.doRefresh loads the table', action: 'glue:GetTable', resource },
+      { why: 'GlueTableOperations.doCommit swaps the metadata location', action: 'glue:UpdateTable', resource },
+    );
+  }
+  return paths;
 }
 
 describe('infra: Flink processing under mocks', function () {
@@ -109,6 +155,71 @@ describe('infra: Flink processing under mocks', function () {
             },
           ]);
         }
+      });
+
+      it("grants each role exactly what its job does, its own Iceberg table included, every action needed", () => {
+        for (const job of JOBS) {
+          const policy = JSON.parse(runs[stack].one('aws:iam/rolePolicy:RolePolicy', `-processing-${job}-policy`).inputs.policy);
+          const paths = jobPaths(stack, account, job, code.key);
+          expect(deniedPaths(policy, paths), job).to.deep.equal([]);
+          const unneeded = Object.entries(pathsNeedingEachAction(policy, paths)).filter(([, failing]) => failing.length === 0);
+          expect(unneeded.map(([action]) => action), job).to.deep.equal([]);
+        }
+      });
+
+      it("keeps each role off the other job's table, the other zones and table administration", () => {
+        const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${account}:${suffix}`;
+        for (const [job, other] of [['dedup-filter', 'aggregates'], ['aggregate', 'events']] as const) {
+          const own = job === 'dedup-filter' ? 'events' : 'aggregates';
+          const policy = JSON.parse(runs[stack].one('aws:iam/rolePolicy:RolePolicy', `-processing-${job}-policy`).inputs.policy);
+          const outside: AccessRequest[] = [
+            { why: "the other job's table", action: 'glue:UpdateTable', resource: glue(`table/sluice_${stack}/${other}`) },
+            { why: "the other job's table", action: 'glue:GetTable', resource: glue(`table/sluice_${stack}/${other}`) },
+            { why: "the other job's files", action: 's3:PutObject', resource: `${lakeArn}/curated/${other}/data/a.parquet` },
+            { why: "the other job's metadata", action: 's3:GetObject', resource: `${lakeArn}/curated/${other}/metadata/1.metadata.json` },
+            { why: 'the raw zone', action: 's3:PutObject', resource: `${lakeArn}/raw/dt=2026-03-17/hour=10/a.json.gz` },
+            { why: 'deleting committed data', action: 's3:DeleteObject', resource: `${lakeArn}/curated/${own}/data/a.parquet` },
+            { why: 'creating tables', action: 'glue:CreateTable', resource: glue(`table/sluice_${stack}/${own}`) },
+            { why: 'dropping its table', action: 'glue:DeleteTable', resource: glue(`table/sluice_${stack}/${own}`) },
+            { why: 'another database', action: 'glue:GetDatabase', resource: glue('database/default') },
+          ];
+          expect(deniedPaths(policy, outside), job).to.have.length(outside.length);
+        }
+      });
+
+      it('encrypts application state with the stack key, which Managed Flink may use for these applications only', () => {
+        for (const job of JOBS) {
+          expect(app(stack, job).inputs.applicationConfiguration.applicationEncryptionConfiguration).to.deep.equal({ keyType: 'CUSTOMER_MANAGED_KEY', keyId: keyArn });
+        }
+        const keyPolicy = JSON.parse(runs[stack].one('aws:kms/key:Key', '-kms-key').inputs.policy);
+        const appArn = (job: string) => `arn:aws:kinesisanalytics:eu-west-1:${account}:application/sluice-${stack}-${job}`;
+        const flink = { Service: 'kinesisanalytics.amazonaws.com' };
+        const infrastructure = { Service: 'infrastructure.kinesisanalytics.amazonaws.com' };
+        for (const job of JOBS) {
+          const context = { 'kms:EncryptionContext:aws:kinesisanalytics:arn': appArn(job), 'aws:SourceArn': appArn(job), 'aws:SourceAccount': account };
+          const paths: AccessRequest[] = [
+            { why: 'validate the key', principal: flink, action: 'kms:DescribeKey', resource: keyArn, context },
+            { why: 'validate the key for running state', principal: infrastructure, action: 'kms:DescribeKey', resource: keyArn, context },
+            { why: 'encrypt a snapshot', principal: flink, action: 'kms:GenerateDataKey', resource: keyArn, context },
+            { why: 'restore a snapshot', principal: flink, action: 'kms:Decrypt', resource: keyArn, context },
+            { why: 'running state', principal: infrastructure, action: 'kms:GenerateDataKeyWithoutPlaintext', resource: keyArn, context },
+            { why: 'running state', principal: infrastructure, action: 'kms:Decrypt', resource: keyArn, context },
+            {
+              why: 'a decrypt-only grant for the running application',
+              principal: infrastructure,
+              action: 'kms:CreateGrant',
+              resource: keyArn,
+              context: { ...context, 'kms:GrantConstraintType': 'EncryptionContextSubset', 'kms:GrantOperations': ['Decrypt'] },
+            },
+          ];
+          expect(deniedPaths(keyPolicy, paths), job).to.deep.equal([]);
+        }
+        const foreign = `arn:aws:kinesisanalytics:eu-west-1:999999999999:application/other`;
+        const otherContext = { 'kms:EncryptionContext:aws:kinesisanalytics:arn': foreign, 'aws:SourceArn': foreign, 'aws:SourceAccount': '999999999999' };
+        expect(allows(keyPolicy, { why: "another account's application", principal: flink, action: 'kms:Decrypt', resource: keyArn, context: otherContext })).to.equal(false);
+        expect(allows(keyPolicy, { why: "another account's application", principal: flink, action: 'kms:GenerateDataKey', resource: keyArn, context: otherContext })).to.equal(false);
+        const own = { 'kms:EncryptionContext:aws:kinesisanalytics:arn': appArn('aggregate'), 'kms:GrantConstraintType': 'EncryptionContextSubset', 'kms:GrantOperations': ['Decrypt', 'Encrypt'] };
+        expect(allows(keyPolicy, { why: 'a grant beyond Decrypt', principal: infrastructure, action: 'kms:CreateGrant', resource: keyArn, context: own })).to.equal(false);
       });
 
       it('checkpoints, snapshots and restores from the latest snapshot', () => {

@@ -12,6 +12,7 @@ export interface RecordedResource {
   provider?: string;
   protect: boolean;
   retainOnDelete: boolean;
+  deleteBeforeReplace: boolean;
   parentName?: string;
 }
 
@@ -61,7 +62,7 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
   const region = JSON.parse(configMap['sluice:account']).region as string;
   pulumi.runtime.setAllConfig(configMap);
   const byUrnName = new Map<string, RecordedResource>();
-  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; parentName?: string }>();
+  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; parentName?: string }>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -73,6 +74,7 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
           provider: args.provider,
           protect: false,
           retainOnDelete: false,
+          deleteBeforeReplace: false,
         });
         return { id: (state.id as string | undefined) ?? `${args.name}-id`, state };
       },
@@ -86,7 +88,12 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
   );
   const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((t) => {
-      options.set(`${t.type}::${t.name}`, { protect: t.opts.protect === true, retainOnDelete: t.opts.retainOnDelete === true, parentName: (t.opts.parent as any)?.__name });
+      options.set(`${t.type}::${t.name}`, {
+        protect: t.opts.protect === true,
+        retainOnDelete: t.opts.retainOnDelete === true,
+        deleteBeforeReplace: (t.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
+        parentName: (t.opts.parent as any)?.__name,
+      });
       return undefined;
     });
     const entry = require.resolve(join(REPO_ROOT, 'index.ts'));
