@@ -12,6 +12,7 @@ import { stageFigures } from '../lib/stages';
 const ingestBench = () => require('../../local/bench/ingest') as typeof import('../../local/bench/ingest');
 const localBench = () => require('../../local/bench/local') as typeof import('../../local/bench/local');
 const flinkBench = () => require('../../local/bench/flink') as typeof import('../../local/bench/flink');
+const hostileBench = () => require('../../local/bench/hostile') as typeof import('../../local/bench/hostile');
 const replayBench = () => require('../../local/bench/replay') as typeof import('../../local/bench/replay');
 const latencyBench = () => require('../../local/bench/latency') as typeof import('../../local/bench/latency');
 const cliBench = () => require('../../local/bench/cli') as typeof import('../../local/bench/cli');
@@ -21,6 +22,12 @@ function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative whole number, got "${value}"`);
   return n;
+}
+
+function sizes(value: string): number[] {
+  const parts = value.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || parts.some((n) => !Number.isInteger(n) || n <= 0)) throw new InvalidArgumentError(`expected two sizes in MiB such as "128,1024", got "${value}"`);
+  return parts;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -65,10 +72,18 @@ export function registerBench(program: Command): void {
     .option('--rounds <n>', 'timed rounds (the median is reported)', count, 7)
     .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', count, 100)
     .option('--clean', 'remove the memory run\'s file (.sluice/bench/events-<n>mib.jsonl) afterwards instead of keeping it for the next run')
+    .option('--hostile', 'instead: time hostile inputs (a gzip of spaces, one endless line, deep nesting, blank lines) at two sizes, to show the reader is linear')
+    .option('--hostile-mib <a,b>', 'the two decompressed sizes of each hostile input, in MiB', sizes, [128, 1024])
     .option('--json <file>', 'also write the figures as JSON')
     .addHelpText('after', '\nThe memory run writes its file once under .sluice/bench/ in the repository and reuses it; --clean removes it.')
-    .action(async (opts: { events: number; rounds: number; fileMb: number; clean?: boolean; json?: string }) => {
+    .action(async (opts: { events: number; rounds: number; fileMb: number; clean?: boolean; hostile?: boolean; hostileMib: number[]; json?: string }) => {
       if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      if (opts.hostile) {
+        const hostile = await hostileBench().benchHostile({ sizesMib: opts.hostileMib, log });
+        process.stdout.write(hostileBench().formatHostileBench(hostile));
+        writeJson(opts.json, hostile);
+        return;
+      }
       const result = await ingestBench().benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, clean: opts.clean === true, log });
       process.stdout.write(ingestBench().formatIngestBench(result));
       writeJson(opts.json, result);

@@ -4,7 +4,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { reason } from '../../core/events/reasons';
 import { createContext, stampIngestedAt, validateLine } from '../../core/events/validate';
 import { ErrorZoneWriter } from '../ingest/error-zone';
-import { errorLine, errorObjectName, STREAM_SOURCE } from '../../core/error-zone';
+import { errorLine, STREAM_SOURCE } from '../../core/error-zone';
 import { emptyCounts, IngestCounts } from '../ingest/pipeline';
 import { KinesisPublisher } from '../ingest/publisher';
 import { HandlerDeps } from '../ingest/settings';
@@ -22,15 +22,18 @@ export type StreamValidateDeps = HandlerDeps<StreamValidateSettings>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A record's data as text; data that is not UTF-8 is kept base64-encoded so nothing is lost. */
-function recordText(record: KinesisStreamRecord): { text: string; binary: boolean } {
+/** A record's data as text, or its bytes when they are not UTF-8 (kept as `raw_base64` so nothing is lost). */
+function recordText(record: KinesisStreamRecord): { text: string; bytes?: Buffer } {
   const bytes = Buffer.from(record.kinesis.data, 'base64');
   try {
-    return { text: utf8.decode(bytes), binary: false };
+    return { text: utf8.decode(bytes) };
   } catch {
-    return { text: record.kinesis.data, binary: true };
+    return { text: '', bytes };
   }
 }
+
+/** What names a stream record across retries: its stream, shard and sequence number. */
+const recordIdentity = (record: KinesisStreamRecord): string => `${record.eventSourceARN ?? ''}\n${record.eventID}`;
 
 /**
  * The stream-validate function: validates and enriches each record of the `ingest` stream,
@@ -53,17 +56,18 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
     if (event.Records.length === 0) return { batchItemFailures: [] };
     stampIngestedAt(ctx, now());
     const first = event.Records[0];
-    const last = event.Records[event.Records.length - 1];
     const publisher = new KinesisPublisher({
       ...deps.publisher,
       client: deps.kinesis,
       stream: settings.eventsStream,
       onRetry: (entries, why) => logger.warn('retrying records Kinesis did not accept', { entries, reason: why }),
     });
+    // One object per invalid record, named from the record itself: Lambda retries a batch from its
+    // first failed record, and every retry, whatever its first record, rewrites the same objects.
     const errors = new ErrorZoneWriter({
       source: STREAM_SOURCE,
       date: new Date(first.kinesis.approximateArrivalTimestamp * 1000),
-      name: errorObjectName(first.eventSourceARN ?? '', first.eventID, last.eventID),
+      maxObjectLines: 1,
       put: async (key, body) => {
         await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
       },
@@ -73,18 +77,27 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
     const handleRecord = async (record: KinesisStreamRecord): Promise<void> => {
       counts.records++;
       const origin = { source: STREAM_SOURCE, sequence_number: record.kinesis.sequenceNumber };
-      const { text, binary } = recordText(record);
-      const result = binary
-        ? { ok: false as const, reasons: [reason('not_json', 'the record data is not UTF-8 text; "raw" holds it base64-encoded')] }
+      const { text, bytes } = recordText(record);
+      const result = bytes
+        ? { ok: false as const, reasons: [reason('invalid_utf8', 'the record data is not valid UTF-8 text; "raw_base64" keeps its exact bytes; send UTF-8')] }
         : validateLine(text, ctx);
       if (result.ok) {
         counts.valid++;
-        await publisher.deliver({ data: result.json, partitionKey: result.envelope.event_uuid });
+        try {
+          await publisher.deliver({ data: result.json, partitionKey: result.envelope.event_uuid });
+        } catch (err) {
+          // Kept beside the invalid records before Lambda is told: after the retries the stream's
+          // retention ends, the error zone's does not (it outlives the on-failure queue).
+          const why = reason('undelivered', `valid, but not published to the events stream after every retry (${(err as Error).message}); Lambda retries the batch from this record, so it may also be in events`);
+          await errors.deliver(errorLine([why], origin, text), `${recordIdentity(record)}\nundelivered`);
+          counters.count('RecordsUndelivered', 1);
+          throw err;
+        }
         return;
       }
       counts.invalid++;
       for (const code of new Set(result.reasons.map((r) => r.code))) counts.invalidByReason[code] = (counts.invalidByReason[code] ?? 0) + 1;
-      await errors.deliver(errorLine(result.reasons, origin, text));
+      await errors.deliver(errorLine(result.reasons, origin, bytes ?? text), recordIdentity(record));
     };
 
     try {

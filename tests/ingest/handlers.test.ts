@@ -96,7 +96,7 @@ describe('s3-ingest handler', () => {
 
     const errorKeys = s3.keys(`${LAKE}/errors/`);
     expect(errorKeys).to.have.length(1);
-    expect(errorKeys[0]).to.match(/^sluice-dev-lake\/errors\/source=partner-files\/dt=2019-09-03\/[0-9a-f]{32}-00001\.jsonl$/);
+    expect(errorKeys[0]).to.match(/^sluice-dev-lake\/errors\/source=partner-files\/dt=2019-09-03\/[0-9a-f]{32}\.jsonl$/);
     const lines = s3.lines(errorKeys[0]);
     expect(lines.map((l) => [l.error.line, l.error.object_key, l.error.source, l.raw])).to.deep.equal([
       [2, 'partner-files/2026/daily drop (1).jsonl', 'partner-files', 'not json'],
@@ -216,21 +216,21 @@ describe('stream-validate handler', () => {
     return { s3, kinesis, counters, handler };
   }
 
-  it('publishes valid records in one PutRecords call and keeps invalid ones in one error object, failing none', async () => {
+  it('publishes valid records in one PutRecords call and keeps each invalid one in an error object named from it, failing none', async () => {
     const { s3, kinesis, counters, handler } = setup();
     const response = await handler(kinesisEvent([undefined, event(1), event(2), '{"event_uuid":"x"}', Buffer.from([0xff, 0xfe, 0x00])]));
     expect(response).to.deep.equal({ batchItemFailures: [] });
     expect(kinesis.calls).to.have.length(1);
     expect(kinesis.accepted.map((r) => JSON.parse(r.data).source)).to.deep.equal(['stream', 'stream']);
     const keys = s3.keys(`${LAKE}/errors/source=stream/dt=2018-12-17/`);
-    expect(keys).to.have.length(1);
-    const lines = s3.lines(keys[0]);
-    expect(lines.map((l) => [l.error.sequence_number, l.raw])).to.deep.equal([
-      ['49590338271490256608559692538361571095921575989136588890', 'Hello, this is a test.'],
-      ['49590338271490256608559692538361571095921575989136588893', '{"event_uuid":"x"}'],
-      ['49590338271490256608559692538361571095921575989136588894', '//4A'],
+    expect(keys).to.have.length(3);
+    const lines = keys.flatMap((key) => s3.lines(key)).sort((a, b) => a.error.sequence_number.localeCompare(b.error.sequence_number));
+    expect(lines.map((l) => [l.error.sequence_number, l.raw, l.raw_base64])).to.deep.equal([
+      ['49590338271490256608559692538361571095921575989136588890', 'Hello, this is a test.', undefined],
+      ['49590338271490256608559692538361571095921575989136588893', '{"event_uuid":"x"}', undefined],
+      ['49590338271490256608559692538361571095921575989136588894', undefined, '//4A'],
     ]);
-    expect(lines[2].error.reasons).to.deep.equal(['the record data is not UTF-8 text; "raw" holds it base64-encoded']);
+    expect(lines[2].error.reasons).to.deep.equal(['the record data is not valid UTF-8 text; "raw_base64" keeps its exact bytes; send UTF-8']);
     expect(lines[1].error.reasons).to.have.length(3);
     expect(counters.totals).to.deep.include({ EventsValid: 2, EventsInvalid: 3, EventsPublished: 2 });
   });
@@ -258,6 +258,28 @@ describe('stream-validate handler', () => {
     expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: '49590338271490256608559692538361571095921575989136588891' }] });
   });
 
+  it('retried from the middle of a batch, rewrites the same error objects and keeps the undelivered record', async () => {
+    const { s3, kinesis, handler } = setup();
+    kinesis.failure = (r, call) => (r.partitionKey === UUID(2) && call <= 3 ? 'ProvisionedThroughputExceededException' : undefined);
+    const batch = kinesisEvent([event(1), 'bad one', event(2), 'bad two']);
+    const first = await handler(batch);
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).to.deep.equal([batch.Records[2].kinesis.sequenceNumber]);
+    const afterFirst = s3.keys(`${LAKE}/errors/`);
+    // Lambda retries from the failed record: the records before it are done.
+    const retry = { Records: batch.Records.slice(2) };
+    expect(await handler(retry)).to.deep.equal({ batchItemFailures: [] });
+    expect(s3.keys(`${LAKE}/errors/`)).to.deep.equal(afterFirst);
+    const lines = afterFirst.flatMap((key) => s3.lines(key));
+    expect(lines.map((l) => [l.error.sequence_number, l.raw]).sort()).to.deep.equal(
+      [
+        [batch.Records[1].kinesis.sequenceNumber, 'bad one'],
+        [batch.Records[2].kinesis.sequenceNumber, event(2)],
+        [batch.Records[3].kinesis.sequenceNumber, 'bad two'],
+      ].sort(),
+    );
+    expect(kinesis.accepted.map((r) => r.partitionKey)).to.deep.equal([UUID(1), UUID(2)]);
+  });
+
   it('answers an empty batch with no failures', async () => {
     expect(await setup().handler({ Records: [] })).to.deep.equal({ batchItemFailures: [] });
   });
@@ -265,7 +287,7 @@ describe('stream-validate handler', () => {
   it('handles the aws-lambda-go Kinesis payload (non-JSON data to the error zone)', async () => {
     const { s3, handler } = setup();
     expect(await handler(awsFixture('aws-lambda-go/kinesis-event.json'))).to.deep.equal({ batchItemFailures: [] });
-    const [key] = s3.keys(`${LAKE}/errors/source=stream/dt=2016-12-02/`);
-    expect(s3.lines(key).map((l) => l.raw)).to.deep.equal(['Hello World', 'Hello World']);
+    const keys = s3.keys(`${LAKE}/errors/source=stream/dt=2016-12-02/`);
+    expect(keys.flatMap((key) => s3.lines(key)).map((l) => l.raw)).to.deep.equal(['Hello World', 'Hello World']);
   });
 });
