@@ -2,13 +2,14 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { errorZonePrefix, STREAM_SOURCE } from '../core/error-zone';
 import { FileSourceConfig, SluiceConfig } from '../stacks/types';
-import { bundleFunction, FunctionBundle } from './bundle';
+import { functionBundle, FunctionBundle } from './bundle';
+import { buildNamedFunction, SCHEMA_REGISTRY, type FunctionCode } from './function-code';
 import { physicalName, tagsFor } from '../core/naming';
 import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
 import { FAILURE_QUEUE_RETENTION_DAYS } from '../core/delivery';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
-export const SCHEMA_REGISTRY = { schemas: 'core/events/schemas' } as const;
+export { SCHEMA_REGISTRY };
 
 /** Seconds a message stays in the dead-letter and on-failure queues (see core/delivery.ts). */
 export const FAILURE_QUEUE_RETENTION_SECONDS = FAILURE_QUEUE_RETENTION_DAYS * 24 * 3600;
@@ -24,6 +25,8 @@ export interface IngestionArgs {
   ingestStreamArn: pulumi.Input<string>;
   /** ARN of the `events` stream valid events are published to. */
   eventsStreamArn: pulumi.Input<string>;
+  /** Built code of the functions (a release's); each one missing is bundled from the working tree. */
+  functionCode?: { 's3-ingest'?: FunctionCode; 'stream-validate'?: FunctionCode };
 }
 
 type Statement = Record<string, unknown>;
@@ -121,7 +124,8 @@ export interface SourceIngestion {
  * source's prefix and an s3-ingest function subscribed to it (failed invocations to a dead-letter
  * queue); the stream validator on the `ingest` stream (partial batch responses, bisect on error,
  * bounded retries, an on-failure queue); and, when producer accounts are configured, the ingest
- * stream's resource policy. Both functions are bundled here, from the repository, by esbuild.
+ * stream's resource policy. Both functions are bundled here, from the repository, by esbuild,
+ * unless a release's built code is given.
  */
 export class Ingestion extends pulumi.ComponentResource {
   readonly sources: Record<string, SourceIngestion>;
@@ -171,7 +175,7 @@ export class Ingestion extends pulumi.ComponentResource {
     this.deadLetterQueue = queue('s3-ingest-dlq');
     this.onFailureQueue = queue('stream-validate-failures');
 
-    const s3IngestBundle = bundleFunction('functions/s3-ingest/index.ts', SCHEMA_REGISTRY);
+    const s3IngestBundle = functionBundle(args.functionCode?.['s3-ingest'] ?? buildNamedFunction('s3-ingest'));
     const sources: Record<string, SourceIngestion> = {};
     const topicPolicies: aws.sns.TopicPolicy[] = [];
     for (const source of ing.sources) {
@@ -253,7 +257,7 @@ export class Ingestion extends pulumi.ComponentResource {
       },
       child,
     );
-    const validateBundle = bundleFunction('functions/stream-validate/index.ts', SCHEMA_REGISTRY);
+    const validateBundle = functionBundle(args.functionCode?.['stream-validate'] ?? buildNamedFunction('stream-validate'));
     this.streamValidate = new aws.lambda.Function(
       `${name}-stream-validate`,
       {

@@ -1,11 +1,15 @@
 import { Command } from 'commander';
 import { projectRoot } from '../../core/project';
+import { UserError } from '../../core/user-error';
 
 // Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
 const yaml = () => require('yaml') as typeof import('yaml');
 const stackFile = () => require('../../stacks/file') as typeof import('../../stacks/file');
 
-/** `sluice config check --stack <name>`: validates a stack file without the Pulumi CLI and prints the resolved config. */
+/**
+ * `sluice config check --stack <name>`: validates a stack file without the Pulumi CLI and prints the
+ * resolved config. `sluice config pin-release <id> --stack <name>`: names the release the stack runs.
+ */
 export function registerConfig(program: Command): void {
   const config = program.command('config').description('Inspect and validate stack configuration');
   config
@@ -18,5 +22,21 @@ export function registerConfig(program: Command): void {
       const resolved = stackFile().loadStackFile(opts.stack, opts.dir);
       process.stdout.write(opts.json ? `${JSON.stringify(resolved, null, 2)}\n` : yaml().stringify(resolved));
       process.stderr.write(`stack "${opts.stack}": configuration is valid\n`);
+    });
+  config
+    .command('pin-release')
+    .description('Set sluice:release in Pulumi.<stack>.yaml to a release id, keeping the rest of the file; the file must still validate')
+    .argument('<release>', 'release id (16 hex digits, as `sluice release` prints it)')
+    .requiredOption('-s, --stack <name>', 'stack name, e.g. prod')
+    .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
+    .action((release: string, opts: { stack: string; dir: string }) => {
+      const { existsSync, readFileSync, writeFileSync } = require('node:fs') as typeof import('node:fs');
+      const { loadStackText, pinRelease, stackFilePath } = stackFile();
+      const path = stackFilePath(opts.stack, opts.dir);
+      if (!existsSync(path)) throw new UserError(`${path} does not exist; pick an existing stack with --stack`);
+      const pinned = pinRelease(readFileSync(path, 'utf8'), release);
+      loadStackText(opts.stack, path, pinned);
+      writeFileSync(path, pinned);
+      process.stderr.write(`stack "${opts.stack}": sluice:release is ${release}\n`);
     });
 }
