@@ -119,13 +119,30 @@ export function registerLocal(program: Command): void {
     .option('--stack <name>', 'stack whose validation and processing config to use', 'dev')
     .option('--source <name>', 'source name written into events and error lines', 'local')
     .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '1g')
+    .option('--from-archive <lake>', "rebuild the tables from this lake's raw/ archive alone: into a new --out (disaster rebuild), or into an earlier run's --out (backfill: checked, then published in one commit per table)")
+    .option('--drop-previous <tag>', 'forget the state a backfill of --out replaced (the tag its report names)')
+    .option('--restore <tag>', 'make the state a backfill of --out replaced current again')
     .addHelpText(
       'after',
       '\nThe output mirrors the S3 lake: lake/raw/dt=../hour=../ (the archive), the Iceberg tables lake/curated/events/ and\n' +
         'lake/curated/aggregates/ written by the Flink jobs, and errors/source=../dt=../ (the error zone, also lake/errors).\n' +
-        'Nothing is left in --out when a run fails.\n\nExamples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz',
+        'Nothing is left in --out when a run fails.\n\nExamples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz\n' +
+        '  npx sluice local --from-archive out/local/lake --out out/rebuilt          # rebuild from the archive alone\n' +
+        '  npx sluice local --from-archive out/local/lake --out out/local            # backfill the same lake after a logic change',
     )
-    .action(async (opts: { input?: string; events: number; seed: number; duplicates: number; invalid: number; late: number; out: string; stack: string; source: string; heap: string }) => {
+    .action(async (opts: { input?: string; events: number; seed: number; duplicates: number; invalid: number; late: number; out: string; stack: string; source: string; heap: string; fromArchive?: string; dropPrevious?: string; restore?: string }) => {
+      if (opts.dropPrevious !== undefined || opts.restore !== undefined) {
+        const { previousState } = require('../../local/backfill') as typeof import('../../local/backfill');
+        previousState(opts.out, opts.restore !== undefined ? 'restore' : 'drop', (opts.restore ?? opts.dropPrevious) as string);
+        process.stderr.write(`${opts.restore !== undefined ? `restored ${opts.restore} in` : `dropped ${opts.dropPrevious} from`} ${join(opts.out, 'lake')}\n`);
+        return;
+      }
+      if (opts.fromArchive !== undefined) {
+        const { runFromArchive } = require('../../local/backfill') as typeof import('../../local/backfill');
+        const report = await runFromArchive({ archive: opts.fromArchive, out: opts.out, stack: opts.stack, heap: opts.heap, log: (line) => process.stderr.write(`${line}\n`) });
+        process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return;
+      }
       const report = await localRun().runLocal({ ...opts, progress: showProgress });
       process.stdout.write(formatReport(report, opts.out));
     });
