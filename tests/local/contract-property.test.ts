@@ -9,7 +9,7 @@ import { SchemaRegistry } from '../../core/events/registry';
 import { createContext } from '../../core/events/validate';
 import { ingestFile } from '../../functions/ingest/pipeline';
 import { runFlinkJob } from '../../local/flink';
-import { queryLocalLake, writeCuratedEvents } from '../../local/lake';
+import { queryLocalLake } from '../../local/lake';
 import { loadStackFile } from '../../stacks/file';
 import { REPO_ROOT } from '../support/pulumi';
 
@@ -47,12 +47,11 @@ describe('event contract property: validation, Flink and the lake keep every pay
 
         const input = join(dir, 'events.jsonl');
         writeFileSync(input, published.join('\n') + '\n');
-        const flink = await runFlinkJob({ job: 'dedup-filter', input, output: join(dir, 'dedup'), params: jobSqlParameters('dedup-filter', config) });
+        const lake = join(dir, 'lake');
+        const flink = await runFlinkJob({ job: 'dedup-filter', input, output: join(dir, 'dedup'), lake, params: jobSqlParameters('dedup-filter', config) });
         const processed = readFileSync(flink.outputs.processed.path, 'utf8').trimEnd().split('\n');
         expect([...processed].sort()).to.deep.equal([...published].sort());
 
-        const lake = join(dir, 'lake');
-        await writeCuratedEvents(lake, processed, { batch: 'property' });
         const { rows } = await queryLocalLake(lake, 'SELECT event_uuid, payload FROM events');
         const expected = validIndexes.map((i) => [uuid(i), `{${generated[i].payload}}`]);
         expect([...rows].sort()).to.deep.equal(expected.sort());
