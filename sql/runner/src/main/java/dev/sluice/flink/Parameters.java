@@ -34,6 +34,10 @@ public final class Parameters {
         declare("max_future_skew_seconds", ParamType.INTERVAL_SECONDS, "how far created_at may be after ingested_at");
         declare("window_seconds", ParamType.POSITIVE_INTERVAL_SECONDS, "the tumbling window size");
         declare("allowed_lateness_seconds", ParamType.INTERVAL_SECONDS, "how far the watermark trails the latest created_at");
+        declare("kafka_bootstrap_servers", ParamType.BOOTSTRAP_SERVERS, "the Kafka brokers (streaming runs)");
+        declare("events_topic", ParamType.TOPIC, "the events topic (dedup-filter input, streaming runs)");
+        declare("processed_topic", ParamType.TOPIC, "the processed topic (dedup-filter output, aggregate input, streaming runs)");
+        declare("aggregates_topic", ParamType.TOPIC, "the aggregates topic (aggregate output, streaming runs)");
         declare("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
         declare("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
         declare("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");

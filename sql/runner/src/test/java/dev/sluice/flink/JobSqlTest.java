@@ -33,6 +33,11 @@ class JobSqlTest {
         for (String job : JobSql.JOBS) {
             Set<String> cloud = JobSql.load(job, "cloud").parameters();
             Set<String> local = JobSql.load(job, "local").parameters();
+            Set<String> kafka = JobSql.load(job, "kafka").parameters();
+            assertEquals(
+                    local.stream().filter(p -> !p.endsWith("_output") && !p.equals("input_path")).sorted().toList(),
+                    kafka.stream().filter(p -> !p.endsWith("_topic") && !p.equals("kafka_bootstrap_servers")).sorted().toList(),
+                    job);
             assertEquals(
                     cloud.stream().filter(p -> !p.endsWith("_stream_arn") && !p.equals("region") && !p.equals("start_position")).sorted().toList(),
                     local.stream().filter(p -> !p.endsWith("_output") && !p.equals("input_path")).sorted().toList(),
@@ -80,7 +85,7 @@ class JobSqlTest {
                 "unknown job 'dedup'; choose one of: dedup-filter, aggregate",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("dedup", "local")).getMessage());
         assertEquals(
-                "unknown table environment 'prod'; choose one of: cloud, local",
+                "unknown table environment 'prod'; choose one of: cloud, local, kafka",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("aggregate", "prod")).getMessage());
     }
 }
