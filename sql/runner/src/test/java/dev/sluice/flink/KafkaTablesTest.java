@@ -21,7 +21,17 @@ import org.junit.jupiter.api.Test;
  * not know and any combination it does not support. Planning needs no broker.
  */
 class KafkaTablesTest {
-    private static final Map<String, String> BROKER = Map.of("kafka_bootstrap_servers", "127.0.0.1:9092");
+    /** The broker and topics of the local streaming mode, and the default processing values. */
+    private static Map<String, String> values(String job) {
+        Set<String> used = JobSql.load(job, "kafka").parameters();
+        Map<String, String> streaming = new java.util.HashMap<>(Map.of(
+                "kafka_bootstrap_servers", "127.0.0.1:9092",
+                "events_topic", "events",
+                "processed_topic", "processed",
+                "aggregates_topic", "aggregates"));
+        streaming.keySet().retainAll(used);
+        return TestValues.forJob(job, "kafka", streaming);
+    }
 
     /** Declares the job's tables and views and plans all its INSERTs as one statement set. */
     private static String plan(List<JobSql.Statement> statements) {
@@ -42,14 +52,14 @@ class KafkaTablesTest {
     @ParameterizedTest
     @ValueSource(strings = {"dedup-filter", "aggregate"})
     void eachJobPlansAgainstTheKafkaConnector(String job) {
-        String plan = plan(JobSql.load(job, "kafka").render(BROKER));
+        String plan = plan(JobSql.load(job, "kafka").render(values(job)));
         assertTrue(plan.contains("Sink(table=[default_catalog.default_database."), plan);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"dedup-filter", "aggregate"})
     void sinksAreTransactionalAndSourcesReadCommitted(String job) {
-        for (JobSql.Statement statement : JobSql.load(job, "kafka").render(BROKER)) {
+        for (JobSql.Statement statement : JobSql.load(job, "kafka").render(values(job))) {
             if (!(statement instanceof JobSql.Create create) || !create.sql().contains("'connector' = 'kafka'")) {
                 continue;
             }
@@ -66,7 +76,7 @@ class KafkaTablesTest {
 
     @Test
     void theFactoryRefusesAnOptionItDoesNotKnow() {
-        List<JobSql.Statement> statements = JobSql.load("dedup-filter", "kafka").render(BROKER).stream()
+        List<JobSql.Statement> statements = JobSql.load("dedup-filter", "kafka").render(values("dedup-filter")).stream()
                 .map(s -> s instanceof JobSql.Create c
                         ? new JobSql.Create(c.sql().replace("'sink.delivery-guarantee'", "'sink.delivery.guarantee'"))
                         : s)
@@ -90,7 +100,8 @@ class KafkaTablesTest {
     @Test
     void refusesBootstrapServersThatCouldChangeTheStatement() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> JobSql.load("aggregate", "kafka").render(Map.of("kafka_bootstrap_servers", "127.0.0.1:9092', 'x' = 'y")));
+                () -> JobSql.load("aggregate", "kafka").render(TestValues.forJob("aggregate", "kafka", Map.of(
+                        "kafka_bootstrap_servers", "127.0.0.1:9092', 'x' = 'y", "processed_topic", "processed", "aggregates_topic", "aggregates"))));
         assertTrue(e.getMessage().startsWith("parameter 'kafka_bootstrap_servers' has an invalid value"), e.getMessage());
     }
 
