@@ -256,6 +256,7 @@ public final class SqlRunner {
 
         public void execute() throws Exception {
             List<JobSql.Statement> statements = JobSql.load(job, "kafka").render(params);
+            exitWhenStdinCloses();
             Configuration conf = localConfiguration();
             conf.setString("execution.checkpointing.interval", checkpointIntervalMillis + " ms");
             conf.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
@@ -278,6 +279,25 @@ public final class SqlRunner {
             System.out.flush();
             result.await();
         }
+    }
+
+    /**
+     * An unbounded run is started by a local process that owns it: when that process goes, however
+     * it goes, the standard input it gave this one closes and the job stops with it.
+     */
+    static void exitWhenStdinCloses() {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // Nothing is sent; the read only waits for the end of the stream.
+                }
+            } catch (IOException e) {
+                // A broken pipe means the same as the end of the stream.
+            }
+            Runtime.getRuntime().halt(0);
+        }, "owner-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
     }
 
     /** CPU time of this JVM (all threads: operators, mini-cluster, JIT and GC), for benchmarks. */
