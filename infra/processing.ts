@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
-import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
+import { FlinkAppConfig, KafkaSourceConfig, SluiceConfig } from '../stacks/types';
+import { kafkaSourceMonitoring, mskReadStatements, vpcAccessStatements } from './kafka-source';
 import { physicalName, tagsFor } from '../core/naming';
 
 /** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
@@ -87,6 +88,8 @@ export interface FlinkRolePolicyArgs {
   keyArn: string;
   codeObjectArn: string;
   logGroupArn: string;
+  /** Statements for a source beside the streams (an MSK topic and its network). */
+  extraStatements?: object[];
 }
 
 /**
@@ -122,8 +125,14 @@ export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
         Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
         Resource: [`${a.logGroupArn}:*`],
       },
+      ...(a.extraStatements ?? []),
     ],
   };
+}
+
+/** The MSK source a job reads, if any: only dedup-filter reads one, by stack config. */
+export function jobKafkaSource(job: FlinkJobName, config: Pick<SluiceConfig, 'sources'>): KafkaSourceConfig | undefined {
+  return job === 'dedup-filter' ? config.sources.kafka : undefined;
 }
 
 /** Lets only Managed Flink applications of this account, named as this one, assume the role. */
@@ -187,6 +196,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
       child,
     );
     const streams = pulumi.output(args.streams);
+    const kafka = jobKafkaSource(job, config);
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
@@ -194,7 +204,15 @@ export class FlinkApplication extends pulumi.ComponentResource {
         policy: pulumi
           .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn])
           .apply(([s, keyArn, bucketArn, logGroupArn]) =>
-            JSON.stringify(flinkRolePolicy({ ...jobStreamArns(job, s), keyArn, codeObjectArn: `${bucketArn}/${args.codeKey}`, logGroupArn })),
+            JSON.stringify(
+              flinkRolePolicy({
+                ...jobStreamArns(job, s),
+                keyArn,
+                codeObjectArn: `${bucketArn}/${args.codeKey}`,
+                logGroupArn,
+                extraStatements: kafka ? [...mskReadStatements(kafka), ...vpcAccessStatements(config, kafka.network)] : [],
+              }),
+            ),
           ),
       },
       child,
@@ -217,6 +235,8 @@ export class FlinkApplication extends pulumi.ComponentResource {
             propertyGroups: [{ propertyGroupId: PROPERTY_GROUP, propertyMap: streams.apply((s) => runtimeProperties(job, config, s)) }],
           },
           applicationSnapshotConfiguration: { snapshotsEnabled: config.processing.snapshots },
+          // In the subnets that reach the MSK cluster; without a Kafka source the application stays outside any VPC.
+          vpcConfiguration: kafka ? { subnetIds: [...kafka.network.subnetIds], securityGroupIds: [...kafka.network.securityGroupIds] } : undefined,
           runConfiguration: {
             applicationRestoreConfiguration: {
               applicationRestoreType: config.processing.snapshots && app.restoreFromSnapshot ? 'RESTORE_FROM_LATEST_SNAPSHOT' : 'SKIP_RESTORE_FROM_SNAPSHOT',
@@ -264,6 +284,7 @@ export interface ProcessingArgs {
 export class Processing extends pulumi.ComponentResource {
   readonly code: aws.s3.BucketObjectv2;
   readonly applications: Record<FlinkJobName, FlinkApplication>;
+  readonly kafkaSource: ReturnType<typeof kafkaSourceMonitoring> | undefined;
 
   constructor(name: string, args: ProcessingArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:processing:Processing', name, {}, opts);
@@ -285,7 +306,11 @@ export class Processing extends pulumi.ComponentResource {
     this.applications = Object.fromEntries(
       FLINK_JOBS.map((job) => [job, new FlinkApplication(`${name}-${job}`, { ...appArgs, job }, { parent: this, dependsOn: [this.code] })]),
     ) as Record<FlinkJobName, FlinkApplication>;
+    const kafka = args.config.sources.kafka;
+    /** The MSK source's names for the consumer-lag alarms (infra/monitoring.ts), when there is one. */
+    this.kafkaSource = kafka ? kafkaSourceMonitoring(kafka) : undefined;
     this.registerOutputs({
+      kafkaSource: this.kafkaSource,
       codeKey: artifact.key,
       dedupFilterApplicationArn: this.applications['dedup-filter'].application.arn,
       aggregateApplicationArn: this.applications.aggregate.application.arn,

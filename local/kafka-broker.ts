@@ -9,7 +9,7 @@
 import { Admin } from '@platformatic/kafka';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { projectRoot } from '../core/project';
@@ -21,7 +21,9 @@ export type StreamTopic = (typeof STREAM_TOPICS)[number];
 /** The broker's loopback address: nothing here listens on any other interface. */
 export const BROKER_HOST = '127.0.0.1';
 
-export class KafkaBrokerError extends Error {}
+export class KafkaBrokerError extends Error {
+  override readonly name = 'KafkaBrokerError';
+}
 
 export function brokerPaths(root = projectRoot()) {
   const dir = join(root, 'local', 'kafka');
@@ -44,6 +46,9 @@ export function ensureBrokerClasspath(log: (line: string) => void = (line) => pr
     const build = spawnSync('mvn', ['-q', '-B', 'package'], { cwd: paths.dir, encoding: 'utf8', maxBuffer: 64 << 20 });
     if (build.error) throw new KafkaBrokerError(`cannot run mvn (${build.error.message}); install Maven 3.8+ and Java 17, then retry`);
     if (build.status !== 0) throw new KafkaBrokerError(`resolving the Kafka broker failed (mvn exited ${build.status}):\n${(build.stdout + build.stderr).trim()}`);
+    // Maven leaves an unchanged classpath file as it was: mark it as checked against this pom.
+    const now = new Date();
+    utimesSync(paths.classpath, now, now);
   }
   return readFileSync(paths.classpath, 'utf8').trim();
 }
@@ -183,7 +188,8 @@ export async function startKafkaBroker(opts: StartBrokerOptions): Promise<KafkaB
   if (format.status !== 0) throw new KafkaBrokerError(`formatting the Kafka storage in ${opts.dir} failed: ${(format.stdout + format.stderr).trim()}`);
 
   installExitHook();
-  const child = spawn('java', [...jvmArgs(heap, logConfig, classpath), paths.launcher, config], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // Its own process group: Ctrl-C reaches the owner, which stops the broker after the jobs that use it.
+  const child = spawn('java', [...jvmArgs(heap, logConfig, classpath), paths.launcher, config], { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
   running.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {

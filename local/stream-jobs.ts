@@ -37,7 +37,9 @@ export interface StreamJob {
   stop(): Promise<void>;
 }
 
-export class StreamJobError extends Error {}
+export class StreamJobError extends Error {
+  override readonly name = 'StreamJobError';
+}
 
 const running = new Set<ChildProcess>();
 let exitHookInstalled = false;
@@ -91,7 +93,8 @@ export function latestCheckpoint(dir: string): { path: string; id: number; compl
 export async function startStreamJob(opts: StreamJobOptions): Promise<StreamJob> {
   ensureRunnerJar();
   installExitHook();
-  const child = spawn('java', streamJobCommand(opts), { stdio: ['pipe', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches the owner, which stops the job, not the job directly.
+  const child = spawn('java', streamJobCommand(opts), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   running.add(child);
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
