@@ -14,3 +14,4 @@ export const athenaWorkgroup = outputs.athenaWorkgroup;
 export const analystPolicyArn = outputs.analystPolicyArn;
 export const alarmTopicArn = outputs.alarmTopicArn;
 export const dashboardName = outputs.dashboardName;
+export const kafkaSource = outputs.kafkaSource ?? null;

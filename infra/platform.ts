@@ -43,6 +43,8 @@ export class Platform extends pulumi.ComponentResource {
   readonly analystPolicyArn: pulumi.Output<string>;
   readonly alarmTopicArn: pulumi.Output<string>;
   readonly dashboardName: pulumi.Output<string>;
+  /** The MSK source's cluster name, topic and consumer group (for its lag alarms), when the stack has one. */
+  readonly kafkaSource: Processing['kafkaSource'];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:platform:Platform', name, {}, opts);
@@ -121,6 +123,7 @@ export class Platform extends pulumi.ComponentResource {
     this.analystPolicyArn = analytics.analystPolicy.arn;
     this.alarmTopicArn = monitoring.topic.arn;
     this.dashboardName = monitoring.dashboard.dashboardName;
+    this.kafkaSource = processing.kafkaSource;
     this.registerOutputs({
       keyArn: this.keyArn,
       streamArns: this.streamArns,
@@ -133,6 +136,7 @@ export class Platform extends pulumi.ComponentResource {
       analystPolicyArn: this.analystPolicyArn,
       alarmTopicArn: this.alarmTopicArn,
       dashboardName: this.dashboardName,
+      kafkaSource: this.kafkaSource,
     });
   }
 }

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
-import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
+import { FlinkAppConfig, KafkaSourceConfig, SluiceConfig } from '../stacks/types';
+import { kafkaSourceMonitoring, mskReadStatements, vpcAccessStatements } from './kafka-source';
 import { glueDatabaseName, physicalName, tagsFor } from '../core/naming';
 import { LAKE_AGGREGATES, LAKE_EVENTS, type IcebergTableDefinition } from '../core/lake/schema';
 import { icebergWriterStatements, type IcebergWriterScope } from '../core/lake/access';
@@ -112,6 +113,8 @@ export interface FlinkRolePolicyArgs {
   logGroupArn: string;
   /** The job's Iceberg table in the lake. */
   lake: IcebergWriterScope;
+  /** Statements for a source beside the streams (an MSK topic and its network). */
+  extraStatements?: object[];
 }
 
 /**
@@ -149,8 +152,14 @@ export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
         Resource: [`${a.logGroupArn}:*`],
       },
       ...icebergWriterStatements(a.lake),
+      ...(a.extraStatements ?? []),
     ],
   };
+}
+
+/** The MSK source a job reads, if any: only dedup-filter reads one, by stack config. */
+export function jobKafkaSource(job: FlinkJobName, config: Pick<SluiceConfig, 'sources'>): KafkaSourceConfig | undefined {
+  return job === 'dedup-filter' ? config.sources.kafka : undefined;
 }
 
 /** Lets only Managed Flink applications of this account, named as this one, assume the role. */
@@ -219,6 +228,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
       child,
     );
     const streams = pulumi.output(args.streams);
+    const kafka = jobKafkaSource(job, config);
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
@@ -233,6 +243,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
                 codeObjectArn: `${bucketArn}/${args.codeKey}`,
                 logGroupArn,
                 lake: { account: config.account.id, region: config.account.region, databaseName: glueDatabaseName(config), bucketArn: lakeBucketArn, table: jobLakeTable(job) },
+                extraStatements: kafka ? [...mskReadStatements(kafka), ...vpcAccessStatements(config, kafka.network)] : [],
               }),
             ),
           ),
@@ -266,6 +277,8 @@ export class FlinkApplication extends pulumi.ComponentResource {
           applicationSnapshotConfiguration: { snapshotsEnabled: config.processing.snapshots },
           // The key policy lets Managed Flink use the key for these applications only (infra/kms.ts).
           applicationEncryptionConfiguration: { keyType: 'CUSTOMER_MANAGED_KEY', keyId: args.keyArn },
+          // In the subnets that reach the MSK cluster; without a Kafka source the application stays outside any VPC.
+          vpcConfiguration: kafka ? { subnetIds: [...kafka.network.subnetIds], securityGroupIds: [...kafka.network.securityGroupIds] } : undefined,
           runConfiguration: {
             applicationRestoreConfiguration: {
               applicationRestoreType: config.processing.snapshots && app.restoreFromSnapshot ? 'RESTORE_FROM_LATEST_SNAPSHOT' : 'SKIP_RESTORE_FROM_SNAPSHOT',
@@ -315,6 +328,7 @@ export interface ProcessingArgs {
 export class Processing extends pulumi.ComponentResource {
   readonly code: aws.s3.BucketObjectv2;
   readonly applications: Record<FlinkJobName, FlinkApplication>;
+  readonly kafkaSource: ReturnType<typeof kafkaSourceMonitoring> | undefined;
 
   constructor(name: string, args: ProcessingArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:processing:Processing', name, {}, opts);
@@ -344,7 +358,11 @@ export class Processing extends pulumi.ComponentResource {
     this.applications = Object.fromEntries(
       FLINK_JOBS.map((job) => [job, new FlinkApplication(`${name}-${job}`, { ...appArgs, job }, { parent: this, dependsOn: [this.code] })]),
     ) as Record<FlinkJobName, FlinkApplication>;
+    const kafka = args.config.sources.kafka;
+    /** The MSK source's names for the consumer-lag alarms (infra/monitoring.ts), when there is one. */
+    this.kafkaSource = kafka ? kafkaSourceMonitoring(kafka) : undefined;
     this.registerOutputs({
+      kafkaSource: this.kafkaSource,
       codeKey: artifact.key,
       dedupFilterApplicationArn: this.applications['dedup-filter'].application.arn,
       aggregateApplicationArn: this.applications.aggregate.application.arn,

@@ -57,5 +57,6 @@ export function sluiceProgram(config: SluiceConfig) {
     analystPolicyArn: platform.analystPolicyArn,
     alarmTopicArn: platform.alarmTopicArn,
     dashboardName: platform.dashboardName,
+    kafkaSource: platform.kafkaSource,
   };
 }

@@ -196,6 +196,16 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
       }
     });
   });
+  const kafka = cfg.sources.kafka;
+  if (kafka !== undefined) {
+    const region = kafka.clusterArn.split(':')[3];
+    if (region !== cfg.account.region) {
+      problems.push(
+        `sluice:sources.kafka.clusterArn is in ${region}, not in the stack's region ${cfg.account.region}; ` +
+          'the Flink application reaches the cluster through network interfaces in its own region: use a cluster of that region',
+      );
+    }
+  }
   const lc = cfg.lake.lifecycle;
   if (lc.rawExpireDays <= lc.rawGlacierDays) {
     problems.push(

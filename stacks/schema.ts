@@ -196,6 +196,45 @@ export const CONFIG_SCHEMA = {
         aggregate: flinkApp,
       },
     },
+    sources: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        kafka: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['clusterArn', 'bootstrapServers', 'topic', 'network'],
+          properties: {
+            clusterArn: {
+              type: 'string',
+              pattern: '^arn:aws[a-z-]*:kafka:[a-z]{2}(-gov)?-[a-z]+-[0-9]:[0-9]{12}:cluster/[A-Za-z0-9-]{1,64}/[A-Za-z0-9-]{1,64}$',
+              description: 'an Amazon MSK cluster ARN',
+              fix: 'copy the cluster ARN from the MSK console or `aws kafka list-clusters-v2`, e.g. "arn:aws:kafka:eu-west-1:111111111111:cluster/orders/0a1b2c3d-..."',
+            },
+            bootstrapServers: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9.-]{1,253}:9098(,[A-Za-z0-9.-]{1,253}:9098)*$',
+              description: "the cluster's IAM bootstrap brokers (host:9098, comma-separated)",
+              fix: 'use BootstrapBrokerStringSaslIam of `aws kafka get-bootstrap-brokers --cluster-arn <arn>`',
+            },
+            topic: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'a Kafka topic name', fix: 'use the topic name exactly as in the cluster: letters, digits, ".", "_" or "-"' },
+            consumerGroup: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,255}$', default: 'sluice-dedup-filter', description: 'a Kafka consumer group id', fix: 'use letters, digits, ".", "_" or "-"' },
+            auth: { type: 'string', enum: ['iam'], default: 'iam', fix: 'only IAM access control (aws-msk-iam-auth) is supported' },
+            startingOffsets: { type: 'string', enum: ['earliest', 'latest'], default: 'earliest' },
+            network: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['subnetIds', 'securityGroupIds'],
+              properties: {
+                subnetIds: { type: 'array', minItems: 1, maxItems: 16, uniqueItems: true, items: { type: 'string', pattern: '^subnet-[0-9a-f]{8,17}$', description: 'a subnet id', fix: 'use subnet ids of the VPC that reaches the cluster, e.g. "subnet-0abc1234"' } },
+                securityGroupIds: { type: 'array', minItems: 1, maxItems: 5, uniqueItems: true, items: { type: 'string', pattern: '^sg-[0-9a-f]{8,17}$', description: 'a security group id', fix: 'use a security group the cluster accepts on port 9098, e.g. "sg-0abc1234"' } },
+              },
+            },
+          },
+        },
+      },
+    },
     delivery: {
       type: 'object',
       additionalProperties: false,

@@ -19,6 +19,7 @@ export interface SluiceConfig {
   readonly ingestion: IngestionConfig;
   readonly validation: ValidationConfig;
   readonly processing: ProcessingConfig;
+  readonly sources: SourcesConfig;
   readonly delivery: DeliveryConfig;
   readonly analytics: AnalyticsConfig;
   readonly alerts: AlertsConfig;
@@ -141,6 +142,26 @@ export interface ProcessingConfig {
   readonly snapshots: boolean;
   readonly dedupFilter: FlinkAppConfig;
   readonly aggregate: FlinkAppConfig;
+}
+
+/** Sources the dedup-filter application reads beside the `events` stream. */
+export interface SourcesConfig {
+  readonly kafka?: KafkaSourceConfig;
+}
+
+/** An Amazon MSK topic the dedup-filter application reads beside `events`, with IAM access control. */
+export interface KafkaSourceConfig {
+  readonly clusterArn: string;
+  /** The cluster's IAM bootstrap brokers (port 9098). */
+  readonly bootstrapServers: string;
+  readonly topic: string;
+  /** The consumer group the application reads as (offsets, lag metrics). */
+  readonly consumerGroup: string;
+  readonly auth: 'iam';
+  /** Where the source starts without restored state. */
+  readonly startingOffsets: 'earliest' | 'latest';
+  /** The application's network interfaces: subnets that reach the cluster, security groups it accepts. */
+  readonly network: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
 }
 
 export interface DeliveryConfig {

@@ -104,6 +104,33 @@ export function formatReport(report: LocalReport, out: string): string {
   ].join('\n');
 }
 
+function nonNegative(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number of 0 or more, got "${value}"`);
+  return n;
+}
+
+interface LocalCommandOptions {
+  input?: string;
+  events: number;
+  seed: number;
+  duplicates: number;
+  invalid: number;
+  late: number;
+  out: string;
+  stack: string;
+  source: string;
+  heap: string;
+  stream?: boolean;
+  rate: number;
+  checkpointInterval: number;
+  killAfter?: string;
+  stopWhenDone?: boolean;
+  fromArchive?: string;
+  dropPrevious?: string;
+  restore?: string;
+}
+
 /** `sluice local`: the whole platform end to end on this machine. */
 export function registerLocal(program: Command): void {
   program
@@ -122,15 +149,30 @@ export function registerLocal(program: Command): void {
     .option('--from-archive <lake>', "rebuild the tables from this lake's raw/ archive alone: into a new --out (disaster rebuild), or into an earlier run's --out (backfill: checked, then published in one commit per table)")
     .option('--drop-previous <tag>', 'forget the state a backfill of --out replaced (the tag its report names)')
     .option('--restore <tag>', 'make the state a backfill of --out replaced current again')
+    .option('--stream', 'stream instead: a local Kafka broker, events produced to ingest at --rate, the stream validator, both Flink jobs unbounded with checkpoints; runs until Ctrl-C')
+    .option('--rate <n>', 'with --stream: events per second produced to ingest (0: as fast as possible)', nonNegative, 1000)
+    .option('--checkpoint-interval <seconds>', 'with --stream: checkpoint (and commit) interval of both jobs', count, 5)
+    .option('--kill-after <n>', 'with --stream: kill the dedup-filter job once n events are processed, to watch it recover from its checkpoint')
+    .option('--stop-when-done', 'with --stream: stop once every produced event is through, instead of waiting for Ctrl-C')
     .addHelpText(
       'after',
       '\nThe output mirrors the S3 lake: lake/raw/dt=../hour=../ (the archive), the Iceberg tables lake/curated/events/ and\n' +
         'lake/curated/aggregates/ written by the Flink jobs, and errors/source=../dt=../ (the error zone, also lake/errors).\n' +
-        'Nothing is left in --out when a run fails.\n\nExamples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz\n' +
+        'Nothing is left in --out when a run fails.\n\n' +
+        'With --stream the same code runs unbounded over a Kafka broker on 127.0.0.1 (--out defaults to out/stream and\n' +
+        'holds the broker data, checkpoints, the lake and the error zone); a status line shows per-stage rates, lag and each\n' +
+        "job's last checkpoint (its commit); Ctrl-C stops everything and prints the report (also stream-report.json).\n\n" +
+        'Examples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz\n' +
+        '  npx sluice local --stream --events 50000 --rate 500\n  npx sluice local --stream --events 20000 --rate 500 --kill-after 5000 --stop-when-done\n' +
         '  npx sluice local --from-archive out/local/lake --out out/rebuilt          # rebuild from the archive alone\n' +
         '  npx sluice local --from-archive out/local/lake --out out/local            # backfill the same lake after a logic change',
     )
-    .action(async (opts: { input?: string; events: number; seed: number; duplicates: number; invalid: number; late: number; out: string; stack: string; source: string; heap: string; fromArchive?: string; dropPrevious?: string; restore?: string }) => {
+    .action(async (opts: LocalCommandOptions) => {
+      if (opts.stream) {
+        const { runStreamCommand } = require('./local-stream') as typeof import('./local-stream');
+        await runStreamCommand({ ...opts, out: opts.out === 'out/local' ? 'out/stream' : opts.out, killAfter: opts.killAfter === undefined ? undefined : count(opts.killAfter), stopWhenDone: opts.stopWhenDone === true });
+        return;
+      }
       if (opts.dropPrevious !== undefined || opts.restore !== undefined) {
         const { previousState } = require('../../local/backfill') as typeof import('../../local/backfill');
         previousState(opts.out, opts.restore !== undefined ? 'restore' : 'drop', (opts.restore ?? opts.dropPrevious) as string);

@@ -124,7 +124,7 @@ describe('infra: data core under mocks', function () {
     expect(results[0].expiration).to.deep.equal({ days: 3 });
   });
 
-  it('exports the stream ARNs, bucket names, key ARN, Flink application ARNs, alarm topic and dashboard', () => {
+  it('exports the stream ARNs, bucket names, key ARN, Flink application ARNs, alarm topic, dashboard and the Kafka source (none here)', () => {
     expect(runs.dev.outputs).to.deep.equal({
       flinkApplicationArns: {
         'dedup-filter': 'arn:aws:mock:eu-west-1:111111111111:kinesisanalyticsv2/application/sluice-dev-dedup-filter',
@@ -139,6 +139,7 @@ describe('infra: data core under mocks', function () {
       analystPolicyArn: 'arn:aws:mock:eu-west-1:111111111111:iam/policy/sluice-dev-analyst',
       alarmTopicArn: 'arn:aws:mock:eu-west-1:111111111111:sns/topic/sluice-dev-alarms',
       dashboardName: 'sluice-dev',
+      kafkaSource: null,
       streamArns: {
         ingest: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-ingest',
         events: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-events',

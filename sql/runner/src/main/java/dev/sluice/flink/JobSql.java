@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class JobSql {
     public static final List<String> JOBS = List.of("dedup-filter", "aggregate");
-    public static final List<String> ENVIRONMENTS = List.of("cloud", "local", "follow");
+    public static final List<String> ENVIRONMENTS = List.of("cloud", "local", "follow", "kafka");
 
     private static final Pattern SET = Pattern.compile(
             "SET\\s+'((?:[^']|'')+)'\\s*=\\s*'((?:[^']|'')*)'", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);

@@ -110,6 +110,27 @@ public enum ParamType {
             return list(value, name);
         }
     },
+    /** Kafka bootstrap servers, host:port[,host:port]...; renders as a string literal. */
+    BOOTSTRAP_SERVERS("Kafka bootstrap servers such as 127.0.0.1:9092 or b-1.example:9098,b-2.example:9098") {
+        private final Pattern servers = Pattern.compile(
+                "[A-Za-z0-9.-]{1,253}:\\d{1,5}(,[A-Za-z0-9.-]{1,253}:\\d{1,5})*");
+
+        @Override
+        String render(String value) {
+            require(servers.matcher(value).matches());
+            return literal(value);
+        }
+    },
+    /** A Kafka topic name (1 to 249 of [A-Za-z0-9._-]); renders as a string literal. */
+    TOPIC("a Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-'") {
+        private final Pattern topic = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+
+        @Override
+        String render(String value) {
+            require(topic.matcher(value).matches() && !value.equals(".") && !value.equals(".."));
+            return literal(value);
+        }
+    },
     /** A local file or directory path (local runs only); renders as a string literal. */
     LOCAL_PATH("an absolute local path without control characters") {
         @Override

@@ -37,6 +37,10 @@ public final class Parameters {
         declare("lake_warehouse", ParamType.S3_URI, "the Iceberg warehouse: the lake bucket's curated/ prefix");
         declare("glue_database", ParamType.GLUE_DATABASE, "the Glue database holding the Iceberg tables events and aggregates");
         declare("kms_key_arn", ParamType.KMS_KEY_ARN, "the stack key, for SSE-KMS on the lake's data and metadata files");
+        declare("kafka_bootstrap_servers", ParamType.BOOTSTRAP_SERVERS, "the Kafka brokers (streaming runs)");
+        declare("events_topic", ParamType.TOPIC, "the events topic (dedup-filter input, streaming runs)");
+        declare("processed_topic", ParamType.TOPIC, "the processed topic (dedup-filter output, aggregate input, streaming runs)");
+        declare("aggregates_topic", ParamType.TOPIC, "the aggregates topic (aggregate output, streaming runs)");
         declare("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
         declare("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
         declare("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");

@@ -51,6 +51,10 @@ public final class SqlRunner {
             return;
         }
         try {
+            if (java.util.Arrays.asList(args).contains("--stream")) {
+                StreamRun.parse(args).execute();
+                return;
+            }
             System.out.println(LocalRun.parse(args).execute());
         } catch (IllegalArgumentException e) {
             System.err.println("sluice-flink-runner: " + e.getMessage());
@@ -278,6 +282,118 @@ public final class SqlRunner {
         }
     }
 
+    /**
+     * An unbounded run of one job in a local mini-cluster over Kafka (tables.kafka.sql), with
+     * checkpoints in a local directory: {@code --job <name> --stream --checkpoints <dir>
+     * [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--param k=v]...}. It prints one JSON line
+     * when the job is running and then runs until the process is stopped. {@code --restore} starts
+     * from a retained checkpoint, as Managed Flink restores an application from its snapshot.
+     */
+    public record StreamRun(String job, Path checkpoints, long checkpointIntervalMillis, Path restore, Path lake, Map<String, String> params) {
+        public static StreamRun parse(String[] args) {
+            String job = null;
+            Path checkpoints = null;
+            long interval = 5_000;
+            Path restore = null;
+            Path lake = null;
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int i = 0; i < args.length; i++) {
+                String flag = args[i];
+                if (flag.equals("--stream")) {
+                    continue;
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(flag + " needs a value; usage: " + usage());
+                }
+                String value = args[++i];
+                switch (flag) {
+                    case "--job" -> job = value;
+                    case "--checkpoints" -> checkpoints = Path.of(value).toAbsolutePath().normalize();
+                    case "--checkpoint-interval-ms" -> {
+                        try {
+                            interval = Long.parseLong(value);
+                        } catch (NumberFormatException e) {
+                            interval = -1;
+                        }
+                        if (interval < 100) {
+                            throw new IllegalArgumentException("--checkpoint-interval-ms " + value + " is not a whole number of at least 100");
+                        }
+                    }
+                    case "--restore" -> restore = Path.of(value).toAbsolutePath().normalize();
+                    case "--lake" -> lake = Path.of(value).toAbsolutePath().normalize();
+                    case "--param" -> {
+                        int eq = value.indexOf('=');
+                        if (eq <= 0) {
+                            throw new IllegalArgumentException(
+                                    "--param '" + value + "' is not key=value; write it as --param name=value");
+                        }
+                        params.put(value.substring(0, eq), value.substring(eq + 1));
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + flag + "; usage: " + usage());
+                }
+            }
+            if (job == null || checkpoints == null || lake == null) {
+                throw new IllegalArgumentException("--job, --checkpoints and --lake are required; usage: " + usage());
+            }
+            if (restore != null && !Files.isRegularFile(restore.resolve("_metadata"))) {
+                throw new IllegalArgumentException("--restore " + restore + " is not a completed checkpoint (it has no _metadata file)");
+            }
+            return new StreamRun(job, checkpoints, interval, restore, lake, params);
+        }
+
+        static String usage() {
+            return "--job <" + String.join("|", JobSql.JOBS) + "> --stream --checkpoints <dir> --lake <dir> [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--param name=value]...";
+        }
+
+        public void execute() throws Exception {
+            Map<String, String> given = new LinkedHashMap<>(params);
+            given.put("lake_path", lake.toString());
+            List<JobSql.Statement> statements = JobSql.load(job, "kafka").render(given);
+            exitWhenStdinCloses();
+            Configuration conf = localConfiguration();
+            conf.setString("execution.checkpointing.interval", checkpointIntervalMillis + " ms");
+            conf.setString("execution.checkpointing.mode", "EXACTLY_ONCE");
+            conf.setString("execution.checkpointing.dir", checkpoints.toUri().toString());
+            // A checkpoint outlives the process, so a crashed run can be started again from it.
+            conf.setString("execution.checkpointing.externalized-checkpoint-retention", "RETAIN_ON_CANCELLATION");
+            conf.setString("restart-strategy.type", "fixed-delay");
+            conf.setString("restart-strategy.fixed-delay.attempts", "3");
+            conf.setString("restart-strategy.fixed-delay.delay", "1 s");
+            if (restore != null) {
+                conf.setString("execution.state-recovery.path", restore.toUri().toString());
+            }
+            TableEnvironment tableEnv = TableEnvironment.create(
+                    EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
+            Files.createDirectories(lake);
+            TableResult result = submit(tableEnv, statements, new LocalLake(lake)::ensureTables);
+            String jobId = result.getJobClient().map(c -> c.getJobID().toHexString()).orElse("");
+            System.out.println("{\"job\":" + jsonString(job) + ",\"job_id\":" + jsonString(jobId)
+                    + ",\"checkpoints\":" + jsonString(checkpoints.resolve(jobId).toString())
+                    + ",\"restored_from\":" + (restore == null ? "null" : jsonString(restore.toString())) + "}");
+            System.out.flush();
+            result.await();
+        }
+    }
+
+    /**
+     * An unbounded run is started by a local process that owns it: when that process goes, however
+     * it goes, the standard input it gave this one closes and the job stops with it.
+     */
+    static void exitWhenStdinCloses() {
+        Thread watcher = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // Nothing is sent; the read only waits for the end of the stream.
+                }
+            } catch (IOException e) {
+                // A broken pipe means the same as the end of the stream.
+            }
+            Runtime.getRuntime().halt(0);
+        }, "owner-watcher");
+        watcher.setDaemon(true);
+        watcher.start();
+    }
+
     /** CPU time of this JVM (all threads: operators, mini-cluster, JIT and GC), for benchmarks. */
     static long processCpuNanos() {
         return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
@@ -292,11 +408,16 @@ public final class SqlRunner {
      * managed memory, since a laptop or CI machine has few cores and little RAM to spare.
      */
     static EnvironmentSettings localSettings(Duration checkpointInterval) {
-        Configuration conf = new Configuration();
+        Configuration conf = localConfiguration();
         if (checkpointInterval != null) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
             conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
         }
+        return EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build();
+    }
+
+    static Configuration localConfiguration() {
+        Configuration conf = new Configuration();
         conf.set(CoreOptions.DEFAULT_PARALLELISM, 1);
         conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ZERO);
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("32m"));
@@ -304,7 +425,7 @@ public final class SqlRunner {
         // Chained operators hand rows over without copying them; the table runtime never
         // changes a row it has emitted.
         conf.set(PipelineOptions.OBJECT_REUSE, true);
-        return EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build();
+        return conf;
     }
 
     /** Joins the finished part files of a filesystem sink, in the order Flink wrote them. */

@@ -34,10 +34,13 @@ class JobSqlTest {
         for (String job : JobSql.JOBS) {
             Set<String> cloud = JobSql.load(job, "cloud").parameters();
             List<String> queryParameters = cloud.stream().filter(p -> !p.endsWith("_stream_arn") && !cloudOnly.contains(p)).sorted().toList();
-            for (String environment : List.of("local", "follow")) {
+            for (String environment : List.of("local", "follow", "kafka")) {
                 Set<String> local = JobSql.load(job, environment).parameters();
                 assertEquals(queryParameters,
-                        local.stream().filter(p -> !p.endsWith("_output") && !p.equals("input_path") && !p.equals("lake_path")).sorted().toList(),
+                        local.stream()
+                                .filter(p -> !p.endsWith("_output") && !p.endsWith("_topic") && !p.equals("kafka_bootstrap_servers")
+                                        && !p.equals("input_path") && !p.equals("lake_path"))
+                                .sorted().toList(),
                         job + " " + environment);
             }
         }
@@ -124,7 +127,7 @@ class JobSqlTest {
                 "unknown job 'dedup'; choose one of: dedup-filter, aggregate",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("dedup", "local")).getMessage());
         assertEquals(
-                "unknown table environment 'prod'; choose one of: cloud, local, follow",
+                "unknown table environment 'prod'; choose one of: cloud, local, follow, kafka",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("aggregate", "prod")).getMessage());
     }
 }
