@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FlinkJobName } from '../core/jobs';
 import { UserError } from '../core/user-error';
@@ -107,6 +108,8 @@ export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): stri
     ...flinkJvmOptions(paths.pom),
     `-Xmx${opts.heap ?? '1g'}`,
     `-Dlog4j.configurationFile=${paths.logConfig}`,
+    // Flink's blob store and spill files follow TMPDIR, as every other temporary file of a run does.
+    `-Djava.io.tmpdir=${tmpdir()}`,
     '-cp', classpath,
     'dev.sluice.flink.SqlRunner',
     '--job', opts.job,
