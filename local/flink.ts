@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FlinkJobName } from '../core/jobs';
 import { UserError } from '../core/user-error';
@@ -111,7 +112,8 @@ export class FlinkRunError extends UserError {
 /** `java` with the runner jar, its classpath and the pom's JVM options, running `mainClass` with `args`. */
 export function localJavaCommand(mainClass: string, args: string[], heap = '1g', paths = runnerPaths()): string[] {
   const classpath = [paths.jar, readFileSync(paths.classpath, 'utf8').trim()].join(':');
-  return ['java', ...flinkJvmOptions(paths.pom), `-Xmx${heap}`, `-Dlog4j.configurationFile=${paths.logConfig}`, '-cp', classpath, mainClass, ...args];
+  // Flink's blob store and spill files follow TMPDIR, as every other temporary file of a run does.
+  return ['java', ...flinkJvmOptions(paths.pom), `-Xmx${heap}`, `-Dlog4j.configurationFile=${paths.logConfig}`, `-Djava.io.tmpdir=${tmpdir()}`, '-cp', classpath, mainClass, ...args];
 }
 
 /** The java arguments for a local run (without `java` itself). */

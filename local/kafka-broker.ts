@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { UserError } from '../core/user-error';
 import { join } from 'node:path';
 import { projectRoot } from '../core/project';
 
@@ -21,8 +22,8 @@ export type StreamTopic = (typeof STREAM_TOPICS)[number];
 /** The broker's loopback address: nothing here listens on any other interface. */
 export const BROKER_HOST = '127.0.0.1';
 
-export class KafkaBrokerError extends Error {
-  override readonly name = 'KafkaBrokerError';
+export class KafkaBrokerError extends UserError {
+  override readonly name: string = 'KafkaBrokerError';
 }
 
 export function brokerPaths(root = projectRoot()) {

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlinkJobName } from '../core/jobs';
+import { UserError } from '../core/user-error';
 import { ensureRunnerJar, flinkJvmOptions, runnerPaths } from './flink';
 
 export interface StreamJobOptions {
@@ -39,8 +40,8 @@ export interface StreamJob {
   stop(): Promise<void>;
 }
 
-export class StreamJobError extends Error {
-  override readonly name = 'StreamJobError';
+export class StreamJobError extends UserError {
+  override readonly name: string = 'StreamJobError';
 }
 
 const running = new Set<ChildProcess>();

@@ -5,7 +5,7 @@ import { createGunzip } from 'node:zlib';
 import { projectRoot } from '../../core/project';
 import { generate } from '../../local/generator';
 import { checkInput } from '../../local/input';
-import { LocalRunError } from '../../local/errors';
+import { UserError } from '../../core/user-error';
 import type { StreamStatus } from '../../local/stream';
 import { loadStackFile } from '../../stacks/file';
 
@@ -79,7 +79,7 @@ export async function runStreamCommand(opts: StreamCommandOptions): Promise<void
   const config = loadStackFile(opts.stack, projectRoot());
   const out = resolve(opts.out);
   if (existsSync(out) && readdirSync(out).length > 0 && !existsSync(join(out, 'stream-report.json'))) {
-    throw new LocalRunError(`--out ${opts.out} already holds files that are not a previous streaming run (no stream-report.json); choose an empty or new directory`);
+    throw new UserError(`--out ${opts.out} already holds files that are not a previous streaming run (no stream-report.json); choose an empty or new directory`);
   }
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });

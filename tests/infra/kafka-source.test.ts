@@ -77,7 +77,7 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
       expect(allows(p, { why: 'kafka-cluster:ReadData', action: 'kafka-cluster:ReadData', resource: `${TOPIC}/payments` })).to.equal(false);
       expect(allows(p, { why: 'kafka-cluster:AlterGroup', action: 'kafka-cluster:AlterGroup', resource: `${GROUP}/another-group` })).to.equal(false);
       expect(allows(p, { why: 'kafka-cluster:WriteData', action: 'kafka-cluster:WriteData', resource: `${TOPIC}/orders.events` })).to.equal(false);
-      expect(allows(p, { why: 'kafka-cluster:Connect', action: 'kafka-cluster:Connect', resource: CLUSTER.replace('/orders/', '/billing/' }))).to.equal(false);
+      expect(allows(p, { why: 'kafka-cluster:Connect', action: 'kafka-cluster:Connect', resource: CLUSTER.replace('/orders/', '/billing/') })).to.equal(false);
       expect(allows(p, { why: 'kafka-cluster:DeleteTopic', action: 'kafka-cluster:DeleteTopic', resource: `${TOPIC}/orders.events` })).to.equal(false);
     });
 
