@@ -3,7 +3,8 @@ import * as pulumi from '@pulumi/pulumi';
 import { partitionTemplate } from '../core/lake/partitions';
 import { AGGREGATES, CURATED_EVENTS, RAW_EVENTS } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
-import { bundleFunction } from './bundle';
+import { functionBundle } from './bundle';
+import { buildNamedFunction, type FunctionCode } from './function-code';
 import { physicalName, tagsFor } from '../core/naming';
 import { METRICS_NAMESPACE } from '../core/function-env';
 
@@ -53,6 +54,8 @@ export interface DeliveryArgs {
   databaseName: pulumi.Input<string>;
   curatedTableName: pulumi.Input<string>;
   aggregatesTableName: pulumi.Input<string>;
+  /** Built code of the transform (a release's); bundled from the working tree when missing. */
+  transformCode?: FunctionCode;
   /** Memory of the transform Lambda, in MB (default 512). */
   transformMemoryMb?: number;
   /** Timeout of the transform Lambda, in seconds (default 120; Firehose allows up to 300). */
@@ -181,7 +184,7 @@ export class Delivery extends pulumi.ComponentResource {
       },
       child,
     );
-    const bundle = bundleFunction('functions/firehose-transform/index.ts');
+    const bundle = functionBundle(args.transformCode ?? buildNamedFunction('firehose-transform'));
     this.transform = new aws.lambda.Function(
       `${name}-transform`,
       {

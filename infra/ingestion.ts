@@ -2,12 +2,13 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { errorZonePrefix, STREAM_SOURCE } from '../core/error-zone';
 import { FileSourceConfig, SluiceConfig } from '../stacks/types';
-import { bundleFunction, FunctionBundle } from './bundle';
+import { functionBundle, FunctionBundle } from './bundle';
+import { buildNamedFunction, SCHEMA_REGISTRY, type FunctionCode } from './function-code';
 import { physicalName, tagsFor } from '../core/naming';
 import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
-export const SCHEMA_REGISTRY = { schemas: 'core/events/schemas' } as const;
+export { SCHEMA_REGISTRY };
 
 /** Days a message stays in the dead-letter and on-failure queues: SQS's maximum, time to investigate and redrive. */
 export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600;
@@ -23,6 +24,8 @@ export interface IngestionArgs {
   ingestStreamArn: pulumi.Input<string>;
   /** ARN of the `events` stream valid events are published to. */
   eventsStreamArn: pulumi.Input<string>;
+  /** Built code of the functions (a release's); each one missing is bundled from the working tree. */
+  functionCode?: { 's3-ingest'?: FunctionCode; 'stream-validate'?: FunctionCode };
 }
 
 type Statement = Record<string, unknown>;
@@ -120,7 +123,8 @@ export interface SourceIngestion {
  * source's prefix and an s3-ingest function subscribed to it (failed invocations to a dead-letter
  * queue); the stream validator on the `ingest` stream (partial batch responses, bisect on error,
  * bounded retries, an on-failure queue); and, when producer accounts are configured, the ingest
- * stream's resource policy. Both functions are bundled here, from the repository, by esbuild.
+ * stream's resource policy. Both functions are bundled here, from the repository, by esbuild,
+ * unless a release's built code is given.
  */
 export class Ingestion extends pulumi.ComponentResource {
   readonly sources: Record<string, SourceIngestion>;
@@ -170,7 +174,7 @@ export class Ingestion extends pulumi.ComponentResource {
     this.deadLetterQueue = queue('s3-ingest-dlq');
     this.onFailureQueue = queue('stream-validate-failures');
 
-    const s3IngestBundle = bundleFunction('functions/s3-ingest/index.ts', SCHEMA_REGISTRY);
+    const s3IngestBundle = functionBundle(args.functionCode?.['s3-ingest'] ?? buildNamedFunction('s3-ingest'));
     const sources: Record<string, SourceIngestion> = {};
     const topicPolicies: aws.sns.TopicPolicy[] = [];
     for (const source of ing.sources) {
@@ -252,7 +256,7 @@ export class Ingestion extends pulumi.ComponentResource {
       },
       child,
     );
-    const validateBundle = bundleFunction('functions/stream-validate/index.ts', SCHEMA_REGISTRY);
+    const validateBundle = functionBundle(args.functionCode?.['stream-validate'] ?? buildNamedFunction('stream-validate'));
     this.streamValidate = new aws.lambda.Function(
       `${name}-stream-validate`,
       {

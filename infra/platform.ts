@@ -10,11 +10,24 @@ import { Monitoring } from './monitoring';
 import { Processing } from './processing';
 import { Storage } from './storage';
 import { Streams } from './streams';
+import type { FunctionCode, FunctionName } from './function-code';
+import { loadNamedQueries } from '../core/named-queries';
+
+/** The build outputs the platform deploys: from the working tree, or from a release (`infra/release.ts`). */
+export interface DeployArtifacts {
+  /** Local path of the Flink runner jar. */
+  flinkRunnerJar: string;
+  /** Local folder of the job SQL the jar packages (hashed into the code object's key). */
+  flinkSqlDir: string;
+  /** Local folder of the analysts' named queries (default `sql/athena`). */
+  namedQueriesDir?: string;
+  /** Built function code; each function missing is bundled from the working tree. */
+  functions?: Partial<Record<FunctionName, FunctionCode>>;
+}
 
 export interface PlatformArgs {
   config: SluiceConfig;
-  /** Local paths of the build outputs the platform deploys. */
-  artifacts: { flinkRunnerJar: string; flinkSqlDir: string };
+  artifacts: DeployArtifacts;
 }
 
 /** The whole platform of one stack; each concern is a component of its own under this one. */
@@ -59,6 +72,7 @@ export class Platform extends pulumi.ComponentResource {
         keyArn: key.key.arn,
         landingBucket: storage.landing,
         lakeBucket: storage.lake,
+        functionCode: { 's3-ingest': args.artifacts.functions?.['s3-ingest'], 'stream-validate': args.artifacts.functions?.['stream-validate'] },
         ingestStreamArn: streams.streams.ingest.arn,
         eventsStreamArn: streams.streams.events.arn,
       },
@@ -75,6 +89,7 @@ export class Platform extends pulumi.ComponentResource {
         databaseName: catalog.database.name,
         curatedTableName: catalog.tables.events!.name,
         aggregatesTableName: catalog.tables.aggregates!.name,
+        transformCode: args.artifacts.functions?.['firehose-transform'],
       },
       child,
     );
@@ -87,6 +102,7 @@ export class Platform extends pulumi.ComponentResource {
         lakeBucketArn: storage.lake.arn,
         resultsBucket: storage.results.bucket,
         resultsBucketArn: storage.results.arn,
+        namedQueries: args.artifacts.namedQueriesDir === undefined ? undefined : loadNamedQueries(args.artifacts.namedQueriesDir),
       },
       child,
     );

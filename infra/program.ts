@@ -2,7 +2,8 @@ import * as aws from '@pulumi/aws';
 import { join } from 'node:path';
 import { SluiceConfig } from '../stacks/types';
 import { physicalName } from '../core/naming';
-import { Platform } from './platform';
+import { Platform, type DeployArtifacts } from './platform';
+import { releaseArtifacts, releasesDir, verifyRelease } from './release';
 
 /**
  * The explicit provider of a stack: it assumes the stack's deploy role and refuses to act in any
@@ -27,10 +28,23 @@ export function artifactPaths(root = join(__dirname, '..')): { flinkRunnerJar: s
   };
 }
 
+/**
+ * What a stack deploys. A stack that names a release (`sluice:release`) deploys exactly that
+ * release's artifacts, from its directory (`dist/releases/<id>`, or under `SLUICE_RELEASES_DIR`),
+ * and only from a working tree whose sources match it: anything else throws a `ReleaseError`
+ * naming each differing file. A stack without one deploys the working tree's build outputs.
+ */
+export function deployArtifacts(config: SluiceConfig, root = join(__dirname, '..')): DeployArtifacts {
+  if (config.release === undefined) return artifactPaths(root);
+  const dir = join(releasesDir(root), config.release);
+  return releaseArtifacts(verifyRelease(config.release, root, dir), dir);
+}
+
 /** The Pulumi program: one platform per stack, deployed through the stack's provider. Returns the stack outputs. */
 export function sluiceProgram(config: SluiceConfig) {
+  const artifacts = deployArtifacts(config);
   const provider = stackProvider(config);
-  const platform = new Platform(physicalName(config), { config, artifacts: artifactPaths() }, { providers: [provider] });
+  const platform = new Platform(physicalName(config), { config, artifacts }, { providers: [provider] });
   return {
     keyArn: platform.keyArn,
     streamArns: platform.streamArns,

@@ -131,8 +131,18 @@ function accountOfArn(arn: string): string | undefined {
 }
 
 /** Rules that span several keys, which JSON Schema cannot say with a readable message. */
-function crossFieldProblems(cfg: Omit<SluiceConfig, 'stack'>): string[] {
+function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): string[] {
   const problems: string[] = [];
+  const oidcAccount = cfg.pipeline.oidcRoleArn === undefined ? undefined : accountOfArn(cfg.pipeline.oidcRoleArn);
+  if (oidcAccount !== undefined && oidcAccount !== cfg.account.id) {
+    problems.push(
+      `sluice:pipeline.oidcRoleArn must be a role in the stack's account ${cfg.account.id} (got a role in ${oidcAccount}); ` +
+        `use the OIDC deploy role of account ${cfg.account.id}`,
+    );
+  }
+  if (cfg.pipeline.promoteFrom === stack) {
+    problems.push(`sluice:pipeline.promoteFrom names the stack itself (${show(stack)}); name the stack releases come from, e.g. "dev", or remove it`);
+  }
   const roleAccount = accountOfArn(cfg.account.deployRoleArn);
   if (roleAccount !== undefined && roleAccount !== cfg.account.id) {
     problems.push(
@@ -226,7 +236,7 @@ export function loadStackConfig(stack: string, values: Readonly<Record<string, u
       if (message !== undefined && !problems.includes(message)) problems.push(message);
     }
   } else {
-    problems.push(...crossFieldProblems(data as unknown as Omit<SluiceConfig, 'stack'>));
+    problems.push(...crossFieldProblems(stack, data as unknown as Omit<SluiceConfig, 'stack'>));
   }
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return deepFreeze({ stack, ...data } as unknown as SluiceConfig);

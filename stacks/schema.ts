@@ -1,6 +1,6 @@
 /**
- * JSON Schema of the `sluice:` config namespace. Every top-level key is an object, so Pulumi
- * hands each one over as JSON and its inner types survive. `fix` is an annotation read by the
+ * JSON Schema of the `sluice:` config namespace. Every top-level key but `release` (a plain
+ * string) is an object, so Pulumi hands each one over as JSON and its inner types survive. `fix` is an annotation read by the
  * error formatter: it tells the user what to do when a value breaks the rule next to it.
  */
 
@@ -36,6 +36,12 @@ const flinkApp = {
   },
 };
 
+const ROLE_ARN = {
+  type: 'string',
+  pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$',
+  description: 'an IAM role ARN',
+} as const;
+
 const eventTypeList = {
   type: 'array',
   default: [],
@@ -63,9 +69,7 @@ export const CONFIG_SCHEMA = {
         id: ACCOUNT_ID,
         region: { type: 'string', pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9]$', description: 'an AWS region name', fix: 'use a region code such as "eu-west-1"' },
         deployRoleArn: {
-          type: 'string',
-          pattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$',
-          description: 'an IAM role ARN',
+          ...ROLE_ARN,
           fix: 'use the ARN of the deploy role, e.g. "arn:aws:iam::111111111111:role/sluice-deploy"',
         },
         readOnlyRoleArn: {
@@ -74,6 +78,22 @@ export const CONFIG_SCHEMA = {
           description: 'an IAM role ARN',
           fix: 'use the ARN of a read-only role, e.g. "arn:aws:iam::111111111111:role/sluice-read-only", or remove it so sluice status assumes the deploy role',
         },
+      },
+    },
+    release: {
+      type: 'string',
+      pattern: '^[0-9a-f]{16}$',
+      description: 'a release id (16 lower-case hex digits, as `sluice release` prints it)',
+      fix: 'use the id `make release` printed (npx sluice promote writes it for you), or remove the key to deploy the working tree',
+    },
+    pipeline: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        oidcRoleArn: { ...ROLE_ARN, fix: 'use the ARN of the role GitHub Actions assumes with its OIDC token, e.g. "arn:aws:iam::111111111111:role/sluice-github-deploy"' },
+        promoteFrom: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'a stack name', fix: 'name the stack releases are promoted from, e.g. "dev"' },
+        soakMinutes: { type: 'integer', minimum: 0, maximum: 43200, default: 60, fix: 'lower it (at most 30 days)' },
       },
     },
     protection: {

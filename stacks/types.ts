@@ -7,6 +7,9 @@ export interface SluiceConfig {
   /** The Pulumi stack name (dev, prod, ...). */
   readonly stack: string;
   readonly account: AccountConfig;
+  /** The release the stack runs (`sluice release`); absent: the working tree's build outputs. */
+  readonly release?: string;
+  readonly pipeline: PipelineConfig;
   readonly protection: ProtectionConfig;
   /** Extra tags put on every resource, beside the project, stack and component tags. */
   readonly tags: Readonly<Record<string, string>>;
@@ -32,6 +35,16 @@ export interface AccountConfig {
   readonly deployRoleArn: string;
   /** A read-only role of `id` that `sluice status` assumes instead of the deploy role. */
   readonly readOnlyRoleArn?: string;
+}
+
+/** How releases reach the stack (`sluice promote`, .github/workflows/delivery.yml). */
+export interface PipelineConfig {
+  /** The role GitHub Actions assumes with its OIDC token to deploy this stack; in the stack's account. */
+  readonly oidcRoleArn?: string;
+  /** The stack whose verified release is promoted to this one (`sluice promote --to <this>`). */
+  readonly promoteFrom?: string;
+  /** How long the source stack must have run a release before it may be promoted here. */
+  readonly soakMinutes: number;
 }
 
 export interface ProtectionConfig {
