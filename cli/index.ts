@@ -10,6 +10,8 @@ import { registerReplay } from './commands/replay';
 import { registerArchive } from './commands/archive';
 import { registerCost } from './commands/cost';
 import { registerStatus } from './commands/status';
+import { registerRelease } from './commands/release';
+import { registerPromote } from './commands/promote';
 
 /** Builds the `sluice` command tree; each command lives in its own module under `cli/commands/`. */
 export function buildProgram(): Command {
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerArchive(program);
   registerCost(program);
   registerStatus(program);
+  registerRelease(program);
+  registerPromote(program);
   return program;
 }
 
