@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy
+.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy release
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -38,6 +38,11 @@ test: typecheck test-ts test-java
 # Extra options go in ARGS, e.g. make local ARGS="--events 1000000 --seed 7".
 local: $(NODE_STAMP)
 	node cli/bin/sluice.js local $(ARGS)
+
+# A release: every deployable artifact and a manifest of content hashes in dist/releases/<id>/;
+# prints the id. Extra options go in ARGS, e.g. make release ARGS="--pin dev".
+release: $(NODE_STAMP) flink-jar-cloud
+	node cli/bin/sluice.js release $(ARGS)
 
 deploy: $(NODE_STAMP) flink-jar-cloud
 	pulumi up --stack $(STACK)

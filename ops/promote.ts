@@ -65,7 +65,9 @@ async function attempt<T>(what: string, run: () => Promise<T>): Promise<T | Unav
   try {
     return await run();
   } catch (err) {
-    return { unavailable: `${what}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}` };
+    const text = err instanceof Error ? err.message : String(err);
+    if (/spawn pulumi ENOENT/.test(text)) return { unavailable: `${what}: the Pulumi CLI is not installed (the Automation API runs it); install it and run again` };
+    return { unavailable: `${what}: ${text.split('\n')[0]}` };
   }
 }
 

@@ -36,7 +36,7 @@ export function stepFromMetadata(m: StepEventMetadata): PreviewStep {
 export function automationStacks(workDir: string): StackOperations {
   const policyPacks = existsSync(join(workDir, 'policy', 'PulumiPolicy.yaml')) ? [join(workDir, 'policy')] : undefined;
   const select = async (stackName: string) => {
-    const { LocalWorkspace } = await import('@pulumi/pulumi/automation');
+    const { LocalWorkspace } = require('@pulumi/pulumi/automation') as typeof import('@pulumi/pulumi/automation');
     return LocalWorkspace.selectStack({ stackName, workDir });
   };
   return {

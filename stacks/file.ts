@@ -57,5 +57,5 @@ export function pinRelease(text: string, release: string): string {
     const at = config.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'sluice:account');
     config.items.splice(at + 1, 0, doc.createPair('sluice:release', value));
   }
-  return doc.toString();
+  return doc.toString({ flowCollectionPadding: false });
 }

@@ -28,15 +28,14 @@ export function registerPromote(program: Command): void {
       '\nNeeds the Pulumi CLI (the Automation API drives it) and AWS credentials that can read the source stack and deploy the target.\nExamples:\n  npx sluice promote --from dev --to prod --dry-run\n  npx sluice promote --to prod --yes\n  npx sluice promote --to prod --release 3f9c0a1b2d4e5f60 --yes   # rollback',
     )
     .action(async (opts: PromoteCliOptions) => {
-      const [{ promote, PromotionError }, { automationStacks }, { readStackHealth }] = await Promise.all([
-        import('../../ops/promote'),
-        import('../../ops/pulumi-automation'),
-        import('../../ops/health'),
-      ]);
+      // Loaded here, not at the top, so `sluice --help` does not load Pulumi or the AWS SDK.
+      const { promote, PromotionError } = require('../../ops/promote') as typeof import('../../ops/promote');
+      const { automationStacks } = require('../../ops/pulumi-automation') as typeof import('../../ops/pulumi-automation');
+      const { readStackHealth } = require('../../ops/health') as typeof import('../../ops/health');
       const root = projectRoot();
       const confirm = async (question: string) => {
         if (!process.stdin.isTTY) return false;
-        const { createInterface } = await import('node:readline/promises');
+        const { createInterface } = require('node:readline/promises') as typeof import('node:readline/promises');
         const rl = createInterface({ input: process.stdin, output: process.stderr });
         try {
           return (await rl.question(`${question} Type "${opts.to}" to go ahead: `)).trim() === opts.to;

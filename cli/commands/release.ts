@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { projectRoot } from '../../core/project';
 
 interface ReleaseOptions {
@@ -19,12 +20,11 @@ export function registerRelease(program: Command): void {
     .option('--json', 'print the manifest as JSON instead of a summary')
     .addHelpText('after', '\nThe same sources and jar always give the same id. `make release` builds the jar first.\nExamples:\n  make release\n  npx sluice release --pin dev && pulumi up --stack dev')
     .action(async (opts: ReleaseOptions) => {
-      const { buildRelease } = await import('../../ops/release');
+      const { buildRelease } = require('../../ops/release') as typeof import('../../ops/release');
       const root = projectRoot();
       const built = buildRelease({ root, jar: opts.jar, outDir: opts.out });
       if (opts.pin !== undefined) {
-        const { readFileSync, writeFileSync } = await import('node:fs');
-        const { loadStackText, pinRelease, stackFilePath } = await import('../../stacks/file');
+        const { loadStackText, pinRelease, stackFilePath } = require('../../stacks/file') as typeof import('../../stacks/file');
         const path = stackFilePath(opts.pin, root);
         const pinned = pinRelease(readFileSync(path, 'utf8'), built.manifest.id);
         loadStackText(opts.pin, path, pinned);
