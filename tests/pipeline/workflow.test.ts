@@ -51,6 +51,10 @@ describe('delivery workflow (.github/workflows/delivery.yml)', () => {
     const job = WORKFLOW.jobs['promote-prod']!;
     expect(job.environment).to.equal('prod');
     expect(job.steps.find((s) => s.run?.includes('sluice promote'))!.run).to.equal('npx sluice promote --to prod --release "$RELEASE" --yes');
+    // A rollback checks out the commit its release was built from, so the working-tree gate can pass.
+    expect(job.steps[0]).to.deep.equal({ uses: 'actions/checkout@v4', with: { ref: '${{ inputs.ref || github.sha }}' } });
+    expect(Object.keys((WORKFLOW.on.workflow_dispatch as { inputs: object }).inputs)).to.deep.equal(['release', 'release-run-id', 'ref']);
+    expect(job.steps.at(-1)!.run).to.contain('npx sluice config pin-release --stack prod "$RELEASE"');
   });
 
   it('every AWS login is an OIDC role from the stack config, never a stored key', () => {
