@@ -43,15 +43,19 @@ export interface ReleaseArtifact {
   readonly files: Readonly<Record<string, string>>;
 }
 
-/** The artifacts every release holds, by name. */
-export interface ReleaseArtifacts {
-  readonly 'function:s3-ingest': ReleaseArtifact;
-  readonly 'function:stream-validate': ReleaseArtifact;
-  readonly 'function:firehose-transform': ReleaseArtifact;
+/** The Lambda functions of the platform (infra/function-code.ts builds each one). */
+export const RELEASE_FUNCTIONS = ['s3-ingest', 'stream-validate', 'firehose-transform', 'lake-freshness', 'events-by-type'] as const;
+export type ReleaseFunctionName = (typeof RELEASE_FUNCTIONS)[number];
+
+/** The artifacts every release holds, by name: one per function, the runner jar, the job SQL, the named queries. */
+export type ReleaseArtifacts = { readonly [F in ReleaseFunctionName as `function:${F}`]: ReleaseArtifact } & {
   readonly 'flink-runner-jar': ReleaseArtifact;
   readonly 'flink-sql': ReleaseArtifact;
   readonly 'named-queries': ReleaseArtifact;
-}
+};
+
+/** Every artifact name of a release. */
+export const RELEASE_ARTIFACT_NAMES: readonly (keyof ReleaseArtifacts)[] = [...RELEASE_FUNCTIONS.map((f) => `function:${f}` as const), 'flink-runner-jar', 'flink-sql', 'named-queries'];
 
 export interface ReleaseManifest {
   readonly format: number;
@@ -138,8 +142,7 @@ export function manifestProblems(value: unknown): string[] {
   if (typeof m.id !== 'string' || !RELEASE_ID.test(m.id)) problems.push('id is not 16 hex digits');
   if (typeof m.configSchemaVersion !== 'string') problems.push('configSchemaVersion is missing');
   if (m.sources === undefined || typeof m.sources !== 'object') problems.push('sources is missing');
-  const names: (keyof ReleaseArtifacts)[] = ['function:s3-ingest', 'function:stream-validate', 'function:firehose-transform', 'flink-runner-jar', 'flink-sql', 'named-queries'];
-  for (const name of names) {
+  for (const name of RELEASE_ARTIFACT_NAMES) {
     const a = m.artifacts?.[name];
     if (a === undefined || typeof a.path !== 'string' || a.files === undefined || typeof a.files !== 'object') problems.push(`artifact ${name} is missing`);
   }

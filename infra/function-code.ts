@@ -2,6 +2,7 @@ import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ReleaseFunctionName } from '../core/release';
 
 /** The repository root, where function entry points are resolved from. */
 export const REPO_ROOT = join(__dirname, '..');
@@ -17,9 +18,11 @@ export const FUNCTIONS = {
   's3-ingest': { entry: 'functions/s3-ingest/index.ts', include: SCHEMA_REGISTRY },
   'stream-validate': { entry: 'functions/stream-validate/index.ts', include: SCHEMA_REGISTRY },
   'firehose-transform': { entry: 'functions/firehose-transform/index.ts', include: {} },
+  'lake-freshness': { entry: 'functions/lake-freshness/index.ts', include: {} },
+  'events-by-type': { entry: 'functions/events-by-type/index.ts', include: {} },
 } as const satisfies Record<string, { entry: string; include: Readonly<Record<string, string>> }>;
 
-export type FunctionName = keyof typeof FUNCTIONS;
+export type FunctionName = keyof typeof FUNCTIONS & ReleaseFunctionName;
 export const FUNCTION_NAMES = Object.keys(FUNCTIONS) as FunctionName[];
 
 /** A function's deployable code: archive paths to file contents, and their content address. */

@@ -7,7 +7,8 @@ import { dashboardBody } from '../core/monitoring/dashboard';
 import { EVENTS_BY_TYPE_TIMEOUT_SECONDS, eventsByTypeFunctionName, LAKE_FRESHNESS_TIMEOUT_SECONDS, monitoredStack, type MonitoredStack } from '../core/monitoring/inventory';
 import { physicalName, tagsFor } from '../core/naming';
 import { SluiceConfig } from '../stacks/types';
-import { bundleFunction } from './bundle';
+import { functionBundle } from './bundle';
+import { buildNamedFunction, type FunctionCode } from './function-code';
 
 export interface MonitoringArgs {
   config: SluiceConfig;
@@ -15,6 +16,8 @@ export interface MonitoringArgs {
   keyArn: pulumi.Input<string>;
   /** The `aggregates` stream, whose window results the events-by-type function turns into a metric. */
   aggregatesStreamArn: pulumi.Input<string>;
+  /** Built code of the monitoring functions (a release's); each one missing is bundled from the working tree. */
+  functionCode?: { 'lake-freshness'?: FunctionCode; 'events-by-type'?: FunctionCode };
 }
 
 type Statement = Record<string, unknown>;
@@ -161,7 +164,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       child,
     );
-    const bundle = bundleFunction('functions/lake-freshness/index.ts');
+    const bundle = functionBundle(args.functionCode?.['lake-freshness'] ?? buildNamedFunction('lake-freshness'));
     this.lakeFreshness = new aws.lambda.Function(
       `${name}-lake-freshness`,
       {
@@ -222,7 +225,7 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       child,
     );
-    const typesBundle = bundleFunction('functions/events-by-type/index.ts');
+    const typesBundle = functionBundle(args.functionCode?.['events-by-type'] ?? buildNamedFunction('events-by-type'));
     this.eventsByType = new aws.lambda.Function(
       `${name}-events-by-type`,
       {

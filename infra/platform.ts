@@ -106,7 +106,16 @@ export class Platform extends pulumi.ComponentResource {
       },
       child,
     );
-    const monitoring = new Monitoring(`${name}-monitoring`, { config, keyArn: key.key.arn, aggregatesStreamArn: streams.streams.aggregates.arn }, child);
+    const monitoring = new Monitoring(
+      `${name}-monitoring`,
+      {
+        config,
+        keyArn: key.key.arn,
+        aggregatesStreamArn: streams.streams.aggregates.arn,
+        functionCode: { 'lake-freshness': args.artifacts.functions?.['lake-freshness'], 'events-by-type': args.artifacts.functions?.['events-by-type'] },
+      },
+      child,
+    );
 
     this.keyArn = key.key.arn;
     this.streamArns = Object.fromEntries(STREAM_NAMES.map((s) => [s, streams.streams[s].arn])) as Record<StreamName, pulumi.Output<string>>;

@@ -72,6 +72,8 @@ export function buildRelease(options: BuildReleaseOptions = {}): BuiltRelease {
       'function:s3-ingest': artifact(stage, 'functions/s3-ingest'),
       'function:stream-validate': artifact(stage, 'functions/stream-validate'),
       'function:firehose-transform': artifact(stage, 'functions/firehose-transform'),
+      'function:lake-freshness': artifact(stage, 'functions/lake-freshness'),
+      'function:events-by-type': artifact(stage, 'functions/events-by-type'),
       'flink-runner-jar': artifact(stage, jarPath),
       'flink-sql': artifact(stage, 'flink/sql'),
       'named-queries': artifact(stage, 'athena'),

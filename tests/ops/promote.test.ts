@@ -3,13 +3,12 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { PreviewDigest, StackHealth, UpdateRecord } from '../../core/promotion';
-import { collectStackHealth } from '../../ops/health';
+import { healthFromStatus } from '../../ops/health';
+import type { StackStatus } from '../../ops/status';
 import { promote, PromotionError, type StackOperations } from '../../ops/promote';
 import { recordFromSummary, stepFromMetadata } from '../../ops/pulumi-automation';
 import { buildRelease } from '../../ops/release';
-import { loadStackConfig } from '../../stacks/load';
 import { REPO_ROOT } from '../support/pulumi';
-import { TEST_ACCOUNT } from '../support/config';
 
 const FIXTURES = join(REPO_ROOT, 'tests', 'fixtures', 'pulumi');
 const load = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
@@ -198,27 +197,31 @@ describe('Automation API results to the CLI shapes', () => {
   });
 });
 
-describe('stack health reader (recorded CloudWatch and Kinesis Analytics v2 responses)', () => {
-  const config = loadStackConfig('dev', { account: TEST_ACCOUNT });
-
-  it("pages through the stack's alarms and reads each Flink application's status; a missing one is MISSING", async () => {
-    const prefixes: string[] = [];
-    const health = await collectStackHealth(config, {
-      async describeAlarms(prefix, token) {
-        prefixes.push(`${prefix}|${token ?? ''}`);
-        return token === undefined
-          ? { MetricAlarms: [{ AlarmName: 'sluice-dev-no-data', StateValue: 'OK' }], NextToken: 't1' }
-          : { MetricAlarms: [{ AlarmName: 'sluice-dev-lag', StateValue: 'ALARM' }], CompositeAlarms: [] };
-      },
-      async applicationStatus(name) {
-        return name === 'sluice-dev-dedup-filter' ? 'RUNNING' : undefined;
-      },
-    });
-    expect(prefixes).to.deep.equal(['sluice-dev-|', 'sluice-dev-|t1']);
-    expect(health).to.deep.equal({
+describe('stack health for the gate, from the status of sluice status', () => {
+  it('keeps every alarm state and each application status; an application that does not exist is MISSING', () => {
+    const status: StackStatus = {
+      stack: 'dev',
+      account: '111111111111',
+      region: 'eu-west-1',
+      checkedAt: '2026-12-01T10:30:00.000Z',
+      verdict: 'degraded',
+      summary: 'dev: degraded',
+      problems: [],
+      flink: [
+        { job: 'dedup-filter', name: 'sluice-dev-dedup-filter', status: 'RUNNING' },
+        { job: 'aggregate', name: 'sluice-dev-aggregate', problem: 'application sluice-dev-aggregate does not exist' },
+      ],
+      tables: [],
+      workgroup: { name: 'sluice-dev' },
       alarms: [
-        { name: 'sluice-dev-lag', state: 'ALARM' },
         { name: 'sluice-dev-no-data', state: 'OK' },
+        { name: 'sluice-dev-lag', state: 'MISSING' },
+      ],
+    };
+    expect(healthFromStatus(status)).to.deep.equal({
+      alarms: [
+        { name: 'sluice-dev-no-data', state: 'OK' },
+        { name: 'sluice-dev-lag', state: 'MISSING' },
       ],
       applications: [
         { name: 'sluice-dev-dedup-filter', status: 'RUNNING' },

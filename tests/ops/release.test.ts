@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { canonicalJson, compareFiles, manifestProblems, releaseId, type ReleaseManifest } from '../../core/release';
-import { functionCodeSha256 } from '../../infra/function-code';
+import { canonicalJson, compareFiles, manifestProblems, RELEASE_FUNCTIONS, releaseId, type ReleaseManifest } from '../../core/release';
+import { FUNCTION_NAMES, functionCodeSha256 } from '../../infra/function-code';
 import { deployArtifacts } from '../../infra/program';
 import { ReleaseError, hashSources, verifyRelease } from '../../infra/release';
 import { buildRelease } from '../../ops/release';
@@ -53,7 +53,18 @@ describe('release: build, determinism and the working-tree check', () => {
 
   it('holds every deployable artifact, each file hashed', () => {
     const a = first.manifest.artifacts;
-    expect(Object.keys(a).sort()).to.deep.equal(['flink-runner-jar', 'flink-sql', 'function:firehose-transform', 'function:s3-ingest', 'function:stream-validate', 'named-queries']);
+    expect(Object.keys(a).sort()).to.deep.equal([
+      'flink-runner-jar',
+      'flink-sql',
+      'function:events-by-type',
+      'function:firehose-transform',
+      'function:lake-freshness',
+      'function:s3-ingest',
+      'function:stream-validate',
+      'named-queries',
+    ]);
+    // Every function the program deploys is in the release: the build list and the manifest's agree.
+    expect([...FUNCTION_NAMES].sort()).to.deep.equal([...RELEASE_FUNCTIONS].sort());
     expect(a['flink-runner-jar'].path).to.equal('flink/sluice-flink-runner-kinesis.jar');
     expect(Object.keys(a['flink-runner-jar'].files)).to.deep.equal(['']);
     expect(a['function:s3-ingest'].files).to.have.property('index.js');
