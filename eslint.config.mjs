@@ -33,7 +33,8 @@ export default tseslint.config(
             zone('stacks', ['core']),
             zone('functions', ['core']),
             zone('infra', ['core', 'stacks']),
-            zone('ops', ['core', 'stacks', 'functions']),
+            // ops builds releases from the same function list and artifact checks the Pulumi program uses.
+            zone('ops', ['core', 'stacks', 'functions', 'infra']),
             zone('local', ['core', 'functions', 'stacks', 'ops']),
             zone('policy', ['core', 'stacks']),
             // The Pulumi entry point builds the platform from its config.
