@@ -7,8 +7,11 @@
 
 import type { ReasonCode } from '../core/events/reasons';
 
+/** Reader-disagreement codes: hostile shapes the generator does not produce (the contract tests and the property test do). */
+type ReaderDisagreement = 'beyond_reader_limits' | 'duplicate_key' | 'case_collision' | 'unreadable_text';
+
 /** The validator's reason code each kind of generated invalid line is rejected with first. */
-export type InvalidKind = Exclude<ReasonCode, 'unknown_event_name' | 'invalid_cloudevent' | 'too_large' | 'unreadable_object'>;
+export type InvalidKind = Exclude<ReasonCode, 'unknown_event_name' | 'invalid_cloudevent' | 'too_large' | 'unreadable_object' | ReaderDisagreement | 'invalid_utf8' | 'undelivered'>;
 
 export const INVALID_KINDS: readonly InvalidKind[] = [
   'not_json',

@@ -134,7 +134,11 @@ export function validateCloudEvent(ce: Record<string, unknown>): Reason[] {
  */
 export function mapCloudEvent(ce: Record<string, unknown>): { event: Record<string, unknown>; reasons: Reason[] } {
   const reasons: Reason[] = [];
-  const event: Record<string, unknown> = { event_uuid: ce.id, event_name: ce.type };
+  // Objects without a prototype: a data key `__proto__` or `constructor` is an ordinary field, so
+  // no input can set a prototype or lend the event inherited fields a schema would count.
+  const event = Object.create(null) as Record<string, unknown>;
+  event.event_uuid = ce.id;
+  event.event_name = ce.type;
   // `time` was checked by validateCloudEvent: a string here is a valid RFC 3339 timestamp.
   if (typeof ce.time === 'string') {
     const millis = parseRfc3339(ce.time);
@@ -142,7 +146,7 @@ export function mapCloudEvent(ce: Record<string, unknown>): { event: Record<stri
   } else {
     reasons.push(reason('missing_field', 'CloudEvents: "time" is required by this platform (it becomes created_at); send an RFC 3339 timestamp'));
   }
-  const attributes: Record<string, unknown> = {};
+  const attributes = Object.create(null) as Record<string, unknown>;
   for (const [name, value] of Object.entries(ce)) {
     if (name === 'id' || name === 'type' || name === 'time' || name === 'data' || value === null) continue;
     attributes[name] = value;

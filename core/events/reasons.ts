@@ -15,7 +15,13 @@ export type ReasonCode =
   | 'reserved_field_conflict'
   | 'invalid_cloudevent'
   | 'too_large'
-  | 'unreadable_object';
+  | 'unreadable_object'
+  | 'beyond_reader_limits'
+  | 'duplicate_key'
+  | 'case_collision'
+  | 'unreadable_text'
+  | 'invalid_utf8'
+  | 'undelivered';
 
 export interface Reason {
   readonly code: ReasonCode;

@@ -39,7 +39,7 @@ export class SchemaRegistry {
   private readonly validators: ReadonlyMap<string, ValidateFunction>;
 
   constructor(schemas: ReadonlyMap<string, object>) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
+    const ajv = new Ajv({ allErrors: true, strict: true, ownProperties: true });
     addFormats(ajv);
     const validators = new Map<string, ValidateFunction>();
     for (const [name, schema] of schemas) {

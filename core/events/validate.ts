@@ -1,5 +1,6 @@
 import { isCloudEvent, mapCloudEvent, validateCloudEvent } from './cloudevents';
 import { checkCreatedAt, checkEventName, checkEventUuid, eventNameShape, isoFromSeconds, MAX_CREATED_AT, uuidShape } from './envelope';
+import { Member, scanJson } from './json-text';
 import { Reason, reason, show } from './reasons';
 import { SchemaRegistry } from './registry';
 
@@ -76,15 +77,25 @@ export type ValidationResult =
 
 const NEWLINE_INDENT = /[\r\n]+[ \t]*/g;
 
+/** Names an input key must not differ from only in case: they are read case-insensitively downstream. */
+const RESERVED_LOWER: ReadonlySet<string> = new Set(['event_uuid', 'event_name', 'created_at', 'cloudevent', ...ENRICHED_FIELDS]);
+
+/** Where the enriched line's fields come from in the input text. */
+type Layout =
+  | { readonly kind: 'event'; readonly text: string; readonly members: readonly Member[] }
+  | { readonly kind: 'cloudevent'; readonly text: string; readonly attributes: readonly Member[]; readonly data?: Member; readonly dataMembers?: readonly Member[]; readonly dataBase64?: Member };
+
 /**
  * Validates and enriches one raw event (a JSON line, an element of a JSON array, or a stream
  * record's data). Accepts Sluice events and CloudEvents 1.0 structured JSON; returns either the
  * enriched event or every reason it was rejected.
  *
- * The enriched line is the input text with the enriched fields appended before its closing brace,
- * so payload bytes pass through untouched and the event is never serialised again, except when
- * the envelope has to be normalised (upper-case UUID or name, CloudEvents) or the input already
- * carries an enriched field.
+ * The enriched line is made from the input text, never from a parsed copy: the payload's bytes
+ * (big integers, `-0`, `1e400`, escapes, key order) pass through untouched. Normalised envelope
+ * values (a lower-cased UUID or name) replace the value's text in place, the enriched fields are
+ * appended before the closing brace, and a CloudEvent's data members and attributes are copied
+ * as written. An event that a downstream reader would read differently (see json-text.ts) is
+ * refused with the reason.
  */
 export function validateLine(text: string, ctx: ValidationContext): ValidationResult {
   let parsed: unknown;
@@ -97,17 +108,46 @@ export function validateLine(text: string, ctx: ValidationContext): ValidationRe
     const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
     return { ok: false, reasons: [reason('not_object', `an event must be a JSON object, got ${kind}${Array.isArray(parsed) ? ' (send one event per line, or a file that is one JSON array of events)' : ''}`)] };
   }
+  const scan = scanJson(text, text.indexOf('{'));
+  if (!scan.ok) return { ok: false, reasons: scan.reasons };
   const event = parsed as Record<string, unknown>;
   if (isCloudEvent(event)) {
     const specProblems = validateCloudEvent(event);
     if (specProblems.length > 0) return { ok: false, reasons: specProblems };
     const mapped = mapCloudEvent(event);
-    return finish(text, mapped.event, mapped.reasons.length > 0 ? mapped.reasons : undefined, true, ctx);
+    const reasons = [...mapped.reasons];
+    const member = (name: string) => scan.members.find((m) => m.key === name);
+    const data = event.data !== null && event.data !== undefined ? member('data') : undefined;
+    let dataMembers: Member[] | undefined;
+    if (data && typeof event.data === 'object' && !Array.isArray(event.data)) {
+      const inner = scanJson(text, data.valueStart, 'data');
+      dataMembers = inner.ok ? inner.members : [];
+      reasons.push(...caseCollisions(dataMembers, 'CloudEvents data'));
+    }
+    const attributes = scan.members.filter((m) => !CLOUDEVENT_MAPPED.has(m.key) && event[m.key] !== null);
+    const dataBase64 = event.data_base64 !== null && event.data_base64 !== undefined ? member('data_base64') : undefined;
+    const layout: Layout = { kind: 'cloudevent', text, attributes, data, dataMembers, dataBase64 };
+    return finish(layout, mapped.event, reasons.length > 0 ? reasons : undefined, true, ctx);
   }
-  return finish(text, event, undefined, false, ctx);
+  const collisions = caseCollisions(scan.members, 'the event');
+  return finish({ kind: 'event', text, members: scan.members }, event, collisions.length > 0 ? collisions : undefined, false, ctx);
 }
 
-function finish(text: string, event: Record<string, unknown>, earlier: Reason[] | undefined, cloudEvent: boolean, ctx: ValidationContext): ValidationResult {
+/** CloudEvents attributes that become envelope fields or payload, not `cloudevent` attributes. */
+const CLOUDEVENT_MAPPED: ReadonlySet<string> = new Set(['id', 'type', 'time', 'data', 'data_base64']);
+
+function caseCollisions(members: readonly Member[], where: string): Reason[] {
+  const reasons: Reason[] = [];
+  for (const m of members) {
+    const lower = m.key.toLowerCase();
+    if (lower !== m.key && RESERVED_LOWER.has(lower)) {
+      reasons.push(reason('case_collision', `${where} has the key ${show(m.key)}, which differs from the platform's field ${show(lower)} only in case; Athena and DuckDB read keys case-insensitively, rename it`));
+    }
+  }
+  return reasons;
+}
+
+function finish(layout: Layout, event: Record<string, unknown>, earlier: Reason[] | undefined, cloudEvent: boolean, ctx: ValidationContext): ValidationResult {
   const uuid = event.event_uuid;
   const name = event.event_name;
   const createdAt = event.created_at;
@@ -179,21 +219,7 @@ function finish(text: string, event: Record<string, unknown>, earlier: Reason[] 
     source: ctx.source,
   };
 
-  let json: string;
-  if (cloudEvent || carriesEnriched || eventUuid !== uuid || eventName !== name) {
-    event.event_uuid = eventUuid;
-    event.event_name = eventName;
-    Object.assign(event, { created_datetime: createdDatetime, event_type: eventType, event_subtype: eventSubtype, ingested_at: ctx.ingestedAt, source: ctx.source });
-    json = JSON.stringify(event);
-  } else {
-    let end = text.length - 1;
-    while (text.charCodeAt(end) !== 125 /* } */) end--;
-    let body = text.slice(0, end);
-    // Raw newlines can only sit between tokens in valid JSON, so removing them (and the indentation
-    // after them) keeps the event identical while making it one line.
-    if (body.indexOf('\n') >= 0 || body.indexOf('\r') >= 0) body = body.replace(NEWLINE_INDENT, '');
-    json = `${body},"created_datetime":"${createdDatetime}","event_type":"${eventType}","event_subtype":${eventSubtype === null ? 'null' : `"${eventSubtype}"`}${ctx.tail}`;
-  }
+  const json = enrichedText(layout, envelope, ctx.tail);
   if (json.length * 3 > ctx.maxEventBytes) {
     const bytes = Buffer.byteLength(json);
     if (bytes > ctx.maxEventBytes) {
@@ -201,4 +227,53 @@ function finish(text: string, event: Record<string, unknown>, earlier: Reason[] 
     }
   }
   return { ok: true, json, envelope };
+}
+
+/** The enriched event's text, spliced from the input's text (see {@link validateLine}). */
+function enrichedText(layout: Layout, envelope: Envelope, tail: string): string {
+  const { text } = layout;
+  const enriched: Array<[string, string]> = [
+    ['created_datetime', `"${envelope.created_datetime}"`],
+    ['event_type', `"${envelope.event_type}"`],
+    ['event_subtype', envelope.event_subtype === null ? 'null' : `"${envelope.event_subtype}"`],
+  ];
+  let out: string;
+  let present: ReadonlySet<string>;
+  if (layout.kind === 'event') {
+    const { members } = layout;
+    const replace = new Map<Member, string>();
+    for (const m of members) {
+      if (m.key === 'event_uuid' && text.slice(m.valueStart + 1, m.end - 1) !== envelope.event_uuid) replace.set(m, JSON.stringify(envelope.event_uuid));
+      if (m.key === 'event_name' && text.slice(m.valueStart + 1, m.end - 1) !== envelope.event_name) replace.set(m, JSON.stringify(envelope.event_name));
+    }
+    out = '';
+    let at = text.indexOf('{');
+    for (const [m, value] of replace) {
+      out += text.slice(at, m.valueStart) + value;
+      at = m.end;
+    }
+    out += text.slice(at, text.lastIndexOf('}'));
+    present = new Set(members.map((m) => m.key));
+  } else {
+    out = `{"event_uuid":${JSON.stringify(envelope.event_uuid)},"event_name":${JSON.stringify(envelope.event_name)},"created_at":${JSON.stringify(envelope.created_at)}`;
+    if (layout.dataMembers) {
+      for (const m of layout.dataMembers) out += `,${text.slice(m.start, m.end)}`;
+    } else if (layout.data) {
+      out += `,"data":${text.slice(layout.data.valueStart, layout.data.end)}`;
+    }
+    if (layout.dataBase64) out += `,"data_base64":${text.slice(layout.dataBase64.valueStart, layout.dataBase64.end)}`;
+    out += `,"cloudevent":{${layout.attributes.map((m) => text.slice(m.start, m.end)).join(',')}}`;
+    present = new Set((layout.dataMembers ?? []).map((m) => m.key));
+  }
+  for (const [field, value] of enriched) if (!present.has(field)) out += `,"${field}":${value}`;
+  if (!present.has('ingested_at') && !present.has('source')) {
+    out += tail;
+  } else {
+    if (!present.has('ingested_at')) out += `,"ingested_at":"${envelope.ingested_at}"`;
+    if (!present.has('source')) out += `,"source":${JSON.stringify(envelope.source)}`;
+    out += '}';
+  }
+  // Raw newlines can only sit between tokens in valid JSON, so removing them (and the indentation
+  // after them) keeps the event identical while making it one line.
+  return out.indexOf('\n') >= 0 || out.indexOf('\r') >= 0 ? out.replace(NEWLINE_INDENT, '') : out;
 }
