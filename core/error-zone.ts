@@ -17,24 +17,25 @@ export interface ErrorOrigin {
 /** One error-zone record (DESIGN.md, "Event contract"): the reasons, where the event came from, and the event as received. */
 export interface ErrorRecord {
   readonly error: ErrorOrigin & { readonly reasons: readonly string[] };
-  readonly raw: string;
+  /** The original text, or `raw_base64` (the exact bytes) when they are not UTF-8. */
+  readonly raw?: string;
+  readonly raw_base64?: string;
 }
 
 /**
  * One error-zone line: `{"error":{"reasons":[...],"source":...,"object_key"?,"line"?,"sequence_number"?},"raw":"<original text>"}`.
- * Reasons are the producer-facing messages; `raw` is the record exactly as received.
+ * Reasons are the producer-facing messages; `raw` is the record exactly as received, or
+ * `raw_base64` when its bytes are not UTF-8 text (given as a Buffer).
  */
-export function errorLine(reasons: readonly Reason[] | readonly string[], origin: ErrorOrigin, raw: string): string {
-  const record: ErrorRecord = {
-    error: {
-      reasons: reasons.map((r) => (typeof r === 'string' ? r : r.message)),
-      source: origin.source,
-      ...(origin.object_key !== undefined ? { object_key: origin.object_key } : {}),
-      ...(origin.line !== undefined ? { line: origin.line } : {}),
-      ...(origin.sequence_number !== undefined ? { sequence_number: origin.sequence_number } : {}),
-    },
-    raw,
+export function errorLine(reasons: readonly Reason[] | readonly string[], origin: ErrorOrigin, raw: string | Uint8Array): string {
+  const error: ErrorRecord['error'] = {
+    reasons: reasons.map((r) => (typeof r === 'string' ? r : r.message)),
+    source: origin.source,
+    ...(origin.object_key !== undefined ? { object_key: origin.object_key } : {}),
+    ...(origin.line !== undefined ? { line: origin.line } : {}),
+    ...(origin.sequence_number !== undefined ? { sequence_number: origin.sequence_number } : {}),
   };
+  const record: ErrorRecord = typeof raw === 'string' ? { error, raw } : { error, raw_base64: Buffer.from(raw).toString('base64') };
   return JSON.stringify(record);
 }
 

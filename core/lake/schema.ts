@@ -120,7 +120,8 @@ export const ERRORS: TableDefinition = {
       },
       comment: 'Why and where the input was rejected',
     },
-    { name: 'raw', type: 'string', comment: 'The original text, untouched' },
+    { name: 'raw', type: 'string', comment: 'The original text, untouched (null when it is not UTF-8)' },
+    { name: 'raw_base64', type: 'string', comment: 'The original bytes, base64, when they are not UTF-8 text' },
   ],
   partitionKeys: [
     { name: 'source', type: 'string', comment: 'Source the input came from' },

@@ -1,7 +1,7 @@
 import { Reason, reason, ReasonCode } from '../../core/events/reasons';
 import { validateLine, ValidationContext } from '../../core/events/validate';
 import { errorLine, ErrorOrigin } from '../../core/error-zone';
-import { readEvents, ReadError, ReadFormat } from './reader';
+import { encodeEscaped, hasInvalidUtf8, readEvents, ReadError, ReadFormat } from './reader';
 import { PublishEntry } from './publisher';
 
 /** Where a file's events go: valid ones to `publish`, error-zone lines to `reject`. Both may apply backpressure. */
@@ -52,11 +52,18 @@ export async function ingestFile(body: AsyncIterable<Uint8Array | string>, opts:
       counts.records++;
       lastLine = record.line;
       if (record.truncatedFrom !== undefined) {
+        const raw = hasInvalidUtf8(record.text) ? encodeEscaped(record.text) : record.text;
         const reasons = [
           reason('too_large', `the record is ${record.truncatedFrom} characters long, more than fits in one Kinesis record; "raw" keeps its first ${record.text.length} characters`),
         ];
         countInvalid(counts, reasons);
-        await sinks.reject(errorLine(reasons, origin(record.line), record.text));
+        await sinks.reject(errorLine(reasons, origin(record.line), raw));
+        continue;
+      }
+      if (hasInvalidUtf8(record.text)) {
+        const reasons = [reason('invalid_utf8', 'the record is not valid UTF-8 text; "raw_base64" keeps its exact bytes; send UTF-8')];
+        countInvalid(counts, reasons);
+        await sinks.reject(errorLine(reasons, origin(record.line), encodeEscaped(record.text)));
         continue;
       }
       const result = validateLine(record.text, ctx);
@@ -72,6 +79,7 @@ export async function ingestFile(body: AsyncIterable<Uint8Array | string>, opts:
     if (!(err instanceof ReadError)) throw err;
     const where = counts.records > 0 ? ` after line ${lastLine} (${counts.records} records read before it)` : '';
     const reasons = [reason('unreadable_object', `the file cannot be read as events${where}: ${err.message}`)];
+    // Every record before the problem was read and routed above; this line says where reading stopped.
     countInvalid(counts, reasons);
     await sinks.reject(errorLine(reasons, origin(lastLine + 1), ''));
   }

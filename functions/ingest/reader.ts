@@ -1,6 +1,5 @@
-import { pipeline, Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { isUtf8 } from 'node:buffer';
+import { Gunzip } from 'fflate';
 
 /** How a file holds its events: one JSON value per line, one JSON array, or detected from the first character. */
 export type ReadFormat = 'jsonl' | 'json-array' | 'auto';
@@ -34,8 +33,19 @@ async function* bytes(input: AsyncIterable<Uint8Array | string>): AsyncGenerator
   for await (const chunk of input) yield typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
 }
 
-/** Decompresses when the content starts with the gzip magic bytes, whatever the object's name or headers say. */
-async function* decompressed(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<Buffer> {
+/** Where the reader stopped early: a gzip error, or bytes after the last gzip member that are not gzip. */
+interface Stop {
+  error?: ReadError;
+}
+
+/**
+ * Decompresses when the content starts with the gzip magic bytes, whatever the object's name or
+ * headers say. fflate hands over every decompressed byte before it reports a problem (Node's
+ * zlib drops the output of the write that fails), so a file with garbage after its last member
+ * loses nothing: the trailing bytes are ignored and reported in `stop`, as is a corrupt member
+ * after everything before the corruption.
+ */
+async function* decompressed(input: AsyncIterable<Uint8Array | string>, stop: Stop): AsyncGenerator<Buffer> {
   const it = bytes(input)[Symbol.asyncIterator]();
   let head = Buffer.alloc(0);
   let done = false;
@@ -44,33 +54,137 @@ async function* decompressed(input: AsyncIterable<Uint8Array | string>): AsyncGe
     if (next.done) done = true;
     else head = Buffer.concat([head, next.value]);
   }
-  const rest = async function* (): AsyncGenerator<Buffer> {
+  if (!(head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b)) {
     if (head.length > 0) yield head;
-    if (done) return;
-    for (;;) {
-      const next = await it.next();
-      if (next.done) return;
-      yield next.value;
-    }
-  };
-  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
-    const gunzip = createGunzip();
-    // pipeline forwards a read or a gunzip error to the stream we iterate, so it surfaces there.
-    pipeline(Readable.from(rest()), gunzip, () => undefined);
+    for (let next = done ? undefined : await it.next(); next && !next.done; next = await it.next()) yield next.value;
+    return;
+  }
+  const out: Buffer[] = [];
+  let produced = 0;
+  let members = 1;
+  const gunzip = new Gunzip((chunk) => {
+    produced += chunk.length;
+    out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  });
+  gunzip.onmember = () => members++;
+  let chunk: Buffer | undefined = head;
+  while (chunk !== undefined) {
+    const next = done ? undefined : await it.next();
+    const last = next === undefined || next.done === true;
     try {
-      for await (const chunk of gunzip) yield chunk as Buffer;
+      gunzip.push(chunk, last);
     } catch (err) {
-      throw new ReadError(`the content starts like gzip but does not decompress: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      for (const piece of out.splice(0)) yield piece;
+      // A bad header after output or a finished member is the start of bytes that are not gzip.
+      if (message === 'invalid gzip data' && (produced > 0 || members > 1)) {
+        stop.error = new ReadError(`the content after the last complete gzip member is not gzip and was ignored; ${produced} decompressed bytes before it were read`);
+      } else {
+        stop.error = new ReadError(`the content starts like gzip but does not decompress after ${produced} bytes: ${message}`);
+      }
+      return;
     }
-  } else {
-    yield* rest();
+    for (const piece of out.splice(0)) yield piece;
+    chunk = last ? undefined : (next!.value as Buffer);
   }
 }
 
-async function* text(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
+/**
+ * Decodes UTF-8 as a stream, keeping every byte: a byte that is not part of valid UTF-8 becomes
+ * the lone surrogate U+DC80 + (byte - 0x80) (Python's "surrogateescape"), which valid UTF-8 can
+ * never produce, so a record holding one is known to be invalid and its exact bytes come back
+ * with {@link encodeEscaped}. Valid chunks take Node's fast path.
+ */
+export class EscapingDecoder {
+  private carry: Buffer = Buffer.alloc(0);
+
+  write(chunk: Buffer): string {
+    const buf = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
+    const cut = completeLength(buf);
+    this.carry = Buffer.from(buf.subarray(cut));
+    return decodeEscaping(buf, 0, cut);
+  }
+
+  end(): string {
+    const rest = this.carry;
+    this.carry = Buffer.alloc(0);
+    return decodeEscaping(rest, 0, rest.length);
+  }
+}
+
+/** The length of `buf` without an incomplete multi-byte sequence at its end (kept for the next chunk). */
+function completeLength(buf: Buffer): number {
+  const n = buf.length;
+  for (let back = 1; back <= Math.min(3, n); back++) {
+    const b = buf[n - back];
+    if (b < 0x80) return n;
+    if (b >= 0xc0) {
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return need > back ? n - back : n;
+    }
+  }
+  return n;
+}
+
+const escapeByte = (b: number): string => String.fromCharCode(0xdc00 + b);
+
+function decodeEscaping(buf: Buffer, from: number, to: number): string {
+  if (isUtf8(buf.subarray(from, to))) return buf.toString('utf8', from, to);
+  let out = '';
+  let run = from;
+  let i = from;
+  while (i < to) {
+    const b = buf[i];
+    const len = b < 0x80 ? 1 : sequenceLength(buf, i, to);
+    if (len > 0) {
+      i += len;
+      continue;
+    }
+    out += buf.toString('utf8', run, i) + escapeByte(b);
+    i++;
+    run = i;
+  }
+  return out + buf.toString('utf8', run, to);
+}
+
+/** Length of the valid UTF-8 sequence (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF) at `i`, or 0. */
+function sequenceLength(buf: Buffer, i: number, to: number): number {
+  const b = buf[i];
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => i + k < to && buf[i + k] >= lo && buf[i + k] <= hi;
+  if (b >= 0xc2 && b <= 0xdf) return cont(1) ? 2 : 0;
+  if (b === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((b >= 0xe1 && b <= 0xec) || b === 0xee || b === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (b === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (b === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (b >= 0xf1 && b <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (b === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+const ESCAPED_BYTE = /(?<![\ud800-\udbff])[\udc80-\udcff]/;
+
+/** True when a record read by {@link readEvents} held bytes that are not UTF-8. */
+export const hasInvalidUtf8 = (text: string): boolean => ESCAPED_BYTE.test(text);
+
+/** The exact bytes of a record read by {@link readEvents}, escaped invalid bytes restored. */
+export function encodeEscaped(text: string): Buffer {
+  const parts: Buffer[] = [];
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff)) {
+      parts.push(Buffer.from(text.slice(run, i), 'utf8'), Buffer.from([c - 0xdc00]));
+      run = i + 1;
+    }
+  }
+  parts.push(Buffer.from(text.slice(run), 'utf8'));
+  return Buffer.concat(parts);
+}
+
+async function* text(input: AsyncIterable<Uint8Array | string>, stop: Stop): AsyncGenerator<string> {
+  const decoder = new EscapingDecoder();
   let first = true;
-  for await (const chunk of decompressed(input)) {
+  for await (const chunk of decompressed(input, stop)) {
     let s = decoder.write(chunk);
     if (first && s.length > 0) {
       if (s.charCodeAt(0) === 0xfeff) s = s.slice(1);
@@ -84,18 +198,23 @@ async function* text(input: AsyncIterable<Uint8Array | string>): AsyncGenerator<
 
 const isBlank = (s: string): boolean => /^\s*$/.test(s);
 
-async function* lines(chunks: AsyncIterator<string>, firstChunk: string, max: number): AsyncGenerator<RawRecord> {
-  let pending = firstChunk;
-  let lineNo = 1;
-  let overflowFrom = 0;
-  let overflowText = '';
+async function* lines(chunks: AsyncIterator<string>, start: { text: string; blank: string; dropped: number }, max: number, firstLine: number): AsyncGenerator<RawRecord> {
+  let lineNo = firstLine;
+  // Leading blanks of the first line beyond `max` were dropped while looking for content: the
+  // line is then longer than a record, and counted as such.
+  let overflowFrom = start.dropped > 0 ? start.dropped + start.blank.length : 0;
+  let overflowText = start.dropped > 0 ? start.blank : '';
+  let pending = start.dropped > 0 ? start.text : start.blank + start.text;
+  let searchFrom = 0;
   const take = (raw: string): RawRecord | undefined => {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (overflowFrom > 0) {
       const record: RawRecord = { text: overflowText, line: lineNo, truncatedFrom: overflowFrom + line.length };
+      const blankLine = isBlank(overflowText) && isBlank(line);
       overflowFrom = 0;
       overflowText = '';
-      return record;
+      // A line of nothing but whitespace holds no event, however long it is.
+      return blankLine ? undefined : record;
     }
     if (isBlank(line)) return undefined;
     if (line.length > max) return { text: line.slice(0, max), line: lineNo, truncatedFrom: line.length };
@@ -103,7 +222,8 @@ async function* lines(chunks: AsyncIterator<string>, firstChunk: string, max: nu
   };
   for (;;) {
     let start = 0;
-    let nl = pending.indexOf('\n');
+    // Only the text added since the last search can hold a newline.
+    let nl = pending.indexOf('\n', searchFrom);
     while (nl >= 0) {
       const record = take(pending.slice(start, nl));
       if (record) yield record;
@@ -112,11 +232,13 @@ async function* lines(chunks: AsyncIterator<string>, firstChunk: string, max: nu
       nl = pending.indexOf('\n', start);
     }
     pending = start === 0 ? pending : pending.slice(start);
+    searchFrom = pending.length;
     if (pending.length > max) {
       // A line longer than any record we can publish: keep its beginning, count the rest.
       if (overflowFrom === 0) overflowText = pending.slice(0, max);
       overflowFrom += pending.length;
       pending = '';
+      searchFrom = 0;
     }
     const next = await chunks.next();
     if (next.done) break;
@@ -140,9 +262,9 @@ const enum S {
  * A truncated file yields its last, incomplete element (which then fails validation as not JSON);
  * content after the closing bracket is yielded as one record.
  */
-async function* arrayElements(chunks: AsyncIterator<string>, firstChunk: string, max: number): AsyncGenerator<RawRecord> {
+async function* arrayElements(chunks: AsyncIterator<string>, firstChunk: string, max: number, firstLine: number): AsyncGenerator<RawRecord> {
   let state: S = S.BeforeArray;
-  let lineNo = 1;
+  let lineNo = firstLine;
   let depth = 0;
   let inString = false;
   let carriedBackslashes = 0;
@@ -288,16 +410,39 @@ async function* arrayElements(chunks: AsyncIterator<string>, firstChunk: string,
  */
 export async function* readEvents(input: AsyncIterable<Uint8Array | string>, opts: ReadOptions = {}): AsyncGenerator<RawRecord> {
   const max = opts.maxRecordChars ?? DEFAULT_MAX_RECORD_CHARS;
-  const chunks = text(input)[Symbol.asyncIterator]();
-  let first = '';
-  // Enough text to see the first non-blank character.
-  while (isBlank(first)) {
+  const stop: Stop = {};
+  const chunks = text(input, stop)[Symbol.asyncIterator]();
+  // Skip to the first non-blank character, keeping only the line count and at most `max`
+  // characters of the current blank line, so any amount of leading whitespace costs one pass.
+  let lineNo = 1;
+  let blank = '';
+  let dropped = 0;
+  let first: string | undefined;
+  for (;;) {
     const next = await chunks.next();
     if (next.done) break;
-    first += next.value;
+    const chunk = next.value;
+    if (NON_BLANK.test(chunk)) {
+      first = chunk;
+      break;
+    }
+    const lastNewline = chunk.lastIndexOf('\n');
+    if (lastNewline >= 0) {
+      for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) lineNo++;
+      blank = chunk.slice(lastNewline + 1);
+      dropped = 0;
+    } else blank += chunk;
+    if (blank.length > max) {
+      dropped += blank.length - max;
+      blank = blank.slice(0, max);
+    }
   }
-  if (isBlank(first)) return;
-  const format = opts.format ?? 'auto';
-  const array = format === 'json-array' || (format === 'auto' && first.trimStart().startsWith('['));
-  yield* array ? arrayElements(chunks, first, max) : lines(chunks, first, max);
+  if (first !== undefined) {
+    const format = opts.format ?? 'auto';
+    const array = format === 'json-array' || (format === 'auto' && first.trimStart().startsWith('['));
+    yield* array ? arrayElements(chunks, first, max, lineNo) : lines(chunks, { text: first, blank, dropped }, max, lineNo);
+  }
+  if (stop.error) throw stop.error;
 }
+
+const NON_BLANK = /\S/;

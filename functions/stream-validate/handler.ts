@@ -22,13 +22,13 @@ export type StreamValidateDeps = HandlerDeps<StreamValidateSettings>;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** A record's data as text; data that is not UTF-8 is kept base64-encoded so nothing is lost. */
-function recordText(record: KinesisStreamRecord): { text: string; binary: boolean } {
+/** A record's data as text, or its bytes when they are not UTF-8 (kept as `raw_base64` so nothing is lost). */
+function recordText(record: KinesisStreamRecord): { text: string; bytes?: Buffer } {
   const bytes = Buffer.from(record.kinesis.data, 'base64');
   try {
-    return { text: utf8.decode(bytes), binary: false };
+    return { text: utf8.decode(bytes) };
   } catch {
-    return { text: record.kinesis.data, binary: true };
+    return { text: '', bytes };
   }
 }
 
@@ -73,9 +73,9 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
     const handleRecord = async (record: KinesisStreamRecord): Promise<void> => {
       counts.records++;
       const origin = { source: STREAM_SOURCE, sequence_number: record.kinesis.sequenceNumber };
-      const { text, binary } = recordText(record);
-      const result = binary
-        ? { ok: false as const, reasons: [reason('not_json', 'the record data is not UTF-8 text; "raw" holds it base64-encoded')] }
+      const { text, bytes } = recordText(record);
+      const result = bytes
+        ? { ok: false as const, reasons: [reason('invalid_utf8', 'the record data is not valid UTF-8 text; "raw_base64" keeps its exact bytes; send UTF-8')] }
         : validateLine(text, ctx);
       if (result.ok) {
         counts.valid++;
@@ -84,7 +84,7 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
       }
       counts.invalid++;
       for (const code of new Set(result.reasons.map((r) => r.code))) counts.invalidByReason[code] = (counts.invalidByReason[code] ?? 0) + 1;
-      await errors.deliver(errorLine(result.reasons, origin, text));
+      await errors.deliver(errorLine(result.reasons, origin, bytes ?? text));
     };
 
     try {

@@ -225,12 +225,12 @@ describe('stream-validate handler', () => {
     const keys = s3.keys(`${LAKE}/errors/source=stream/dt=2018-12-17/`);
     expect(keys).to.have.length(1);
     const lines = s3.lines(keys[0]);
-    expect(lines.map((l) => [l.error.sequence_number, l.raw])).to.deep.equal([
-      ['49590338271490256608559692538361571095921575989136588890', 'Hello, this is a test.'],
-      ['49590338271490256608559692538361571095921575989136588893', '{"event_uuid":"x"}'],
-      ['49590338271490256608559692538361571095921575989136588894', '//4A'],
+    expect(lines.map((l) => [l.error.sequence_number, l.raw, l.raw_base64])).to.deep.equal([
+      ['49590338271490256608559692538361571095921575989136588890', 'Hello, this is a test.', undefined],
+      ['49590338271490256608559692538361571095921575989136588893', '{"event_uuid":"x"}', undefined],
+      ['49590338271490256608559692538361571095921575989136588894', undefined, '//4A'],
     ]);
-    expect(lines[2].error.reasons).to.deep.equal(['the record data is not UTF-8 text; "raw" holds it base64-encoded']);
+    expect(lines[2].error.reasons).to.deep.equal(['the record data is not valid UTF-8 text; "raw_base64" keeps its exact bytes; send UTF-8']);
     expect(lines[1].error.reasons).to.have.length(3);
     expect(counters.totals).to.deep.include({ EventsValid: 2, EventsInvalid: 3, EventsPublished: 2 });
   });
