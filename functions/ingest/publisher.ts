@@ -8,7 +8,7 @@ export const RECORD_MAX_BYTES = 1024 * 1024;
 
 /** Just the part of the Kinesis client the publisher uses, so tests can pass a fake or a wrapped client. */
 export interface KinesisSender {
-  send(command: PutRecordsCommand): Promise<PutRecordsCommandOutput>;
+  send(command: PutRecordsCommand, options?: { abortSignal?: AbortSignal }): Promise<PutRecordsCommandOutput>;
 }
 
 export interface PublishEntry {
@@ -26,6 +26,11 @@ export interface PublisherOptions extends BackoffOptions {
   maxAttempts?: number;
   /** PutRecords calls in flight at once. Default 4. */
   concurrency?: number;
+  /**
+   * A call that has not answered after this long is abandoned (aborted) and retried like a
+   * timeout, whatever the client's own timeouts. Default 15000.
+   */
+  callTimeoutMs?: number;
   /** Waits between retries; injectable so tests do not sleep. */
   sleep?: (ms: number) => Promise<void>;
   /** Told about every retry round: how many entries were sent again and why. */
@@ -59,7 +64,9 @@ interface Pending {
   done?: (error?: Error) => void;
 }
 
-// Errors worth another try: throttling, limits, transient service and network failures.
+// Errors worth another try: throttling, limits, transient service and network failures. A
+// network error (refused, reset, hang-up, timeout) says nothing about whether the call reached
+// Kinesis, so the entries are sent again: a copy is removed by dedup-filter, a loss is not.
 const RETRYABLE = new Set([
   'ProvisionedThroughputExceededException',
   'LimitExceededException',
@@ -70,16 +77,37 @@ const RETRYABLE = new Set([
   'ServiceUnavailableException',
   'ThrottlingException',
   'RequestTimeout',
+  'RequestTimeoutException',
   'TimeoutError',
+  'AbortError',
   'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
 ]);
+const NETWORK_MESSAGE = /socket hang up|ECONNREFUSED|ECONNRESET|ETIMEDOUT|timed? ?out|network/i;
 
 export function isRetryable(err: unknown): boolean {
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
   const status = e.$metadata?.httpStatusCode ?? 0;
-  return RETRYABLE.has(e.name ?? '') || RETRYABLE.has(e.code ?? '') || status >= 500 || status === 429 || e.$retryable !== undefined;
+  return (
+    RETRYABLE.has(e.name ?? '') ||
+    RETRYABLE.has(e.code ?? '') ||
+    status >= 500 ||
+    status === 429 ||
+    e.$retryable !== undefined ||
+    // No HTTP answer at all: the failure happened on the way.
+    (status === 0 && NETWORK_MESSAGE.test(e.message ?? ''))
+  );
+}
+
+class CallTimeout extends Error {
+  override readonly name = 'TimeoutError';
 }
 
 /**
@@ -164,16 +192,21 @@ export class KinesisPublisher {
       let failed: Pending[];
       try {
         this.stats.calls++;
-        const out = await this.opts.client.send(
+        const out = await this.call(
           new PutRecordsCommand({ ...target, Records: pending.map((p) => ({ Data: Buffer.from(p.entry.data), PartitionKey: p.entry.partitionKey })) }),
         );
         const results = out.Records ?? [];
         failed = [];
         pending.forEach((p, i) => {
-          const code = results[i]?.ErrorCode;
+          const result = results[i];
+          // Only an entry the answer reports with a sequence number is known to be stored.
+          const code = result === undefined ? 'MissingFromAnswer' : result.ErrorCode ?? (result.SequenceNumber ? undefined : 'NoSequenceNumber');
           if (code) {
             failed.push(p);
-            failedReason ||= `${code}: ${results[i]?.ErrorMessage ?? ''}`.trim();
+            failedReason ||=
+              result === undefined
+                ? `MissingFromAnswer: the PutRecords answer has ${results.length} entries for ${pending.length} records`
+                : `${code}: ${result.ErrorMessage ?? ''}`.trim();
           } else {
             this.stats.published++;
             p.done?.();
@@ -196,6 +229,24 @@ export class KinesisPublisher {
       this.opts.onRetry?.(failed.length, failedReason);
       await wait(backoffDelay(attempt, this.opts));
       pending = failed;
+    }
+  }
+
+  /** One PutRecords call, abandoned after `callTimeoutMs`. */
+  private async call(command: PutRecordsCommand): Promise<PutRecordsCommandOutput> {
+    const limit = this.opts.callTimeoutMs ?? 15000;
+    const abort = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        abort.abort();
+        reject(new CallTimeout(`PutRecords did not answer within ${limit} ms`));
+      }, limit);
+    });
+    try {
+      return await Promise.race([this.opts.client.send(command, { abortSignal: abort.signal }), timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

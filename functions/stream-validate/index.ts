@@ -6,6 +6,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { loadRegistry } from '../../core/events/registry';
 import { oneOf, required, UNKNOWN_EVENT_NAMES } from '../ingest/settings';
 import { powertoolsCounters } from '../ingest/telemetry';
+import { timedRequestHandler } from '../ingest/clients';
 import { createStreamValidateHandler, STREAM_SOURCE } from './handler';
 import { FUNCTION_ENV } from '../../core/function-env';
 
@@ -19,8 +20,8 @@ const validate = createStreamValidateHandler({
     lakeBucket: required(env, FUNCTION_ENV.lakeBucket),
     unknownEventNames: oneOf(env, FUNCTION_ENV.unknownEventNames, UNKNOWN_EVENT_NAMES, 'accept'),
   },
-  s3: new S3Client({}),
-  kinesis: new KinesisClient({}),
+  s3: new S3Client({ requestHandler: timedRequestHandler() }),
+  kinesis: new KinesisClient({ requestHandler: timedRequestHandler() }),
   registry: loadRegistry(),
   logger,
   counters: powertoolsCounters(metrics),
