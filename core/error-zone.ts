@@ -50,16 +50,16 @@ export const errorZonePrefix = (source: string): string => `${ERRORS_PREFIX}sour
 
 /**
  * Error-zone object key, partitioned by source and date (Hive style, for partition projection):
- * `errors/source=<source>/dt=<YYYY-MM-DD>/<name>-<part>.jsonl`. `name` is derived from what was
- * processed (see {@link errorObjectName}), so processing the same input again overwrites the same
- * objects instead of adding copies.
+ * `errors/source=<source>/dt=<YYYY-MM-DD>/<name>[-<part>].jsonl`. `name` is derived from the
+ * records the object holds (see {@link errorObjectName}), so processing the same records again
+ * overwrites the same objects instead of adding copies.
  */
-export function errorKey(source: string, date: Date | string, name: string, part: number): string {
+export function errorKey(source: string, date: Date | string, name: string, part?: number): string {
   const day = (typeof date === 'string' ? new Date(date) : date).toISOString().slice(0, 10);
-  return `${errorZonePrefix(source)}dt=${day}/${name}-${String(part).padStart(5, '0')}.jsonl`;
+  return `${errorZonePrefix(source)}dt=${day}/${name}${part === undefined ? '' : `-${String(part).padStart(5, '0')}`}.jsonl`;
 }
 
-/** A stable, key-safe name for an input (an S3 object version, a stream batch). */
+/** A stable, key-safe name for what an object holds (the identities of its records). */
 export function errorObjectName(...identity: string[]): string {
   return createHash('sha256').update(identity.join('\n')).digest('hex').slice(0, 32);
 }

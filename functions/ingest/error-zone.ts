@@ -1,4 +1,4 @@
-import { errorKey } from '../../core/error-zone';
+import { errorKey, errorObjectName } from '../../core/error-zone';
 
 export interface ErrorZoneWriterOptions {
   /** Writes one object; the S3 adapter does a PutObject. */
@@ -6,17 +6,22 @@ export interface ErrorZoneWriterOptions {
   source: string;
   /** The partition date (the time the input arrived, so a retry lands in the same partition). */
   date: Date | string;
-  /** See {@link errorObjectName}. */
-  name: string;
   /** Objects are cut at this size so memory stays bounded however many lines are invalid. Default 8 MiB. */
   maxObjectChars?: number;
+  /** Objects are cut at this many lines. Default: no limit (1 makes every line its own object). */
+  maxObjectLines?: number;
 }
 
-/** Collects error lines for one input and writes them as one or more error-zone objects. */
+/**
+ * Collects error lines and writes them as error-zone objects. Each object's name is derived from
+ * the identities of the lines it holds (an S3 object version and line number, a stream record's
+ * shard and sequence number), so processing the same records again, from the start or from the
+ * middle, rewrites the same objects instead of adding copies under new names.
+ */
 export class ErrorZoneWriter {
   private buffer: string[] = [];
+  private identities: string[] = [];
   private bufferChars = 0;
-  private part = 0;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   private flushScheduled = false;
   /** Error lines written or buffered. */
@@ -26,25 +31,29 @@ export class ErrorZoneWriter {
 
   constructor(private readonly opts: ErrorZoneWriterOptions) {}
 
-  /** Adds a line; writes an object when the buffer reaches its size limit. */
-  async add(line: string): Promise<void> {
+  private push(line: string, identity: string): boolean {
     this.buffer.push(line);
+    this.identities.push(identity);
     this.bufferChars += line.length + 1;
     this.count++;
-    if (this.bufferChars >= (this.opts.maxObjectChars ?? 8 * 1024 * 1024)) await this.flush();
+    return this.bufferChars >= (this.opts.maxObjectChars ?? 8 * 1024 * 1024) || this.buffer.length >= (this.opts.maxObjectLines ?? Infinity);
+  }
+
+  /** Adds a line; writes an object when the buffer reaches its size limit. */
+  async add(line: string, identity: string): Promise<void> {
+    if (this.push(line, identity)) await this.flush();
   }
 
   /**
-   * Adds a line and resolves once it is stored. Lines delivered in the same tick share one object:
-   * the buffer is written on the next turn of the event loop.
+   * Adds a line and resolves once it is stored. Lines delivered in the same tick share one object
+   * (up to the limits): the buffer is written on the next turn of the event loop.
    */
-  deliver(line: string): Promise<void> {
+  deliver(line: string, identity: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ resolve, reject });
-      this.buffer.push(line);
-      this.bufferChars += line.length + 1;
-      this.count++;
-      if (!this.flushScheduled) {
+      if (this.push(line, identity)) {
+        this.flush().catch(() => undefined);
+      } else if (!this.flushScheduled) {
         this.flushScheduled = true;
         setImmediate(() => {
           this.flushScheduled = false;
@@ -54,16 +63,16 @@ export class ErrorZoneWriter {
     });
   }
 
-  /** Writes the buffered lines, if any, as the next part. */
+  /** Writes the buffered lines, if any, as one object named after them. */
   async flush(): Promise<void> {
     if (this.buffer.length === 0) return;
     const body = this.buffer.join('\n') + '\n';
+    const key = errorKey(this.opts.source, this.opts.date, errorObjectName(...this.identities));
     const waiters = this.waiters;
     this.buffer = [];
+    this.identities = [];
     this.waiters = [];
     this.bufferChars = 0;
-    this.part++;
-    const key = errorKey(this.opts.source, this.opts.date, this.opts.name, this.part);
     try {
       await this.opts.put(key, body);
     } catch (err) {

@@ -7,7 +7,8 @@ import { PublishEntry } from './publisher';
 /** Where a file's events go: valid ones to `publish`, error-zone lines to `reject`. Both may apply backpressure. */
 export interface IngestSinks {
   publish(entry: PublishEntry): Promise<void> | void;
-  reject(errorLine: string): Promise<void> | void;
+  /** `line` is the record's line number (for the error-zone object's name). */
+  reject(errorLine: string, line: number): Promise<void> | void;
 }
 
 export interface IngestCounts {
@@ -57,13 +58,13 @@ export async function ingestFile(body: AsyncIterable<Uint8Array | string>, opts:
           reason('too_large', `the record is ${record.truncatedFrom} characters long, more than fits in one Kinesis record; "raw" keeps its first ${record.text.length} characters`),
         ];
         countInvalid(counts, reasons);
-        await sinks.reject(errorLine(reasons, origin(record.line), raw));
+        await sinks.reject(errorLine(reasons, origin(record.line), raw), record.line);
         continue;
       }
       if (hasInvalidUtf8(record.text)) {
         const reasons = [reason('invalid_utf8', 'the record is not valid UTF-8 text; "raw_base64" keeps its exact bytes; send UTF-8')];
         countInvalid(counts, reasons);
-        await sinks.reject(errorLine(reasons, origin(record.line), encodeEscaped(record.text)));
+        await sinks.reject(errorLine(reasons, origin(record.line), encodeEscaped(record.text)), record.line);
         continue;
       }
       const result = validateLine(record.text, ctx);
@@ -72,7 +73,7 @@ export async function ingestFile(body: AsyncIterable<Uint8Array | string>, opts:
         await sinks.publish({ data: result.json, partitionKey: result.envelope.event_uuid });
       } else {
         countInvalid(counts, result.reasons);
-        await sinks.reject(errorLine(result.reasons, origin(record.line), record.text));
+        await sinks.reject(errorLine(result.reasons, origin(record.line), record.text), record.line);
       }
     }
   } catch (err) {
@@ -81,7 +82,7 @@ export async function ingestFile(body: AsyncIterable<Uint8Array | string>, opts:
     const reasons = [reason('unreadable_object', `the file cannot be read as events${where}: ${err.message}`)];
     // Every record before the problem was read and routed above; this line says where reading stopped.
     countInvalid(counts, reasons);
-    await sinks.reject(errorLine(reasons, origin(lastLine + 1), ''));
+    await sinks.reject(errorLine(reasons, origin(lastLine + 1), ''), lastLine + 1);
   }
   return counts;
 }

@@ -70,6 +70,7 @@ export function createS3IngestHandler(deps: S3IngestDeps): (event: SNSEvent) => 
       throw err;
     }
     stampIngestedAt(ctx, now());
+    const identity = errorObjectName(object.bucket, object.key, object.versionId ?? object.eTag ?? object.sequencer ?? '');
     const publisher = new KinesisPublisher({
       ...deps.publisher,
       client: deps.kinesis,
@@ -79,7 +80,6 @@ export function createS3IngestHandler(deps: S3IngestDeps): (event: SNSEvent) => 
     const errors = new ErrorZoneWriter({
       source: settings.source,
       date: object.eventTime,
-      name: errorObjectName(object.bucket, object.key, object.versionId ?? object.eTag ?? object.sequencer ?? ''),
       put: async (key, body) => {
         await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
       },
@@ -88,7 +88,7 @@ export function createS3IngestHandler(deps: S3IngestDeps): (event: SNSEvent) => 
       ctx,
       format: settings.format,
       objectKey: object.key,
-      sinks: { publish: (entry) => publisher.add(entry), reject: (line) => errors.add(line) },
+      sinks: { publish: (entry) => publisher.add(entry), reject: (line, at) => errors.add(line, `${identity}\n${at}`) },
     });
     await publisher.flush();
     await errors.flush();

@@ -4,7 +4,7 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { reason } from '../../core/events/reasons';
 import { createContext, stampIngestedAt, validateLine } from '../../core/events/validate';
 import { ErrorZoneWriter } from '../ingest/error-zone';
-import { errorLine, errorObjectName, STREAM_SOURCE } from '../../core/error-zone';
+import { errorLine, STREAM_SOURCE } from '../../core/error-zone';
 import { emptyCounts, IngestCounts } from '../ingest/pipeline';
 import { KinesisPublisher } from '../ingest/publisher';
 import { HandlerDeps } from '../ingest/settings';
@@ -32,6 +32,9 @@ function recordText(record: KinesisStreamRecord): { text: string; bytes?: Buffer
   }
 }
 
+/** What names a stream record across retries: its stream, shard and sequence number. */
+const recordIdentity = (record: KinesisStreamRecord): string => `${record.eventSourceARN ?? ''}\n${record.eventID}`;
+
 /**
  * The stream-validate function: validates and enriches each record of the `ingest` stream,
  * publishing valid events to `events` and invalid ones to the error zone, and answers with a
@@ -53,17 +56,18 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
     if (event.Records.length === 0) return { batchItemFailures: [] };
     stampIngestedAt(ctx, now());
     const first = event.Records[0];
-    const last = event.Records[event.Records.length - 1];
     const publisher = new KinesisPublisher({
       ...deps.publisher,
       client: deps.kinesis,
       stream: settings.eventsStream,
       onRetry: (entries, why) => logger.warn('retrying records Kinesis did not accept', { entries, reason: why }),
     });
+    // One object per invalid record, named from the record itself: Lambda retries a batch from its
+    // first failed record, and every retry, whatever its first record, rewrites the same objects.
     const errors = new ErrorZoneWriter({
       source: STREAM_SOURCE,
       date: new Date(first.kinesis.approximateArrivalTimestamp * 1000),
-      name: errorObjectName(first.eventSourceARN ?? '', first.eventID, last.eventID),
+      maxObjectLines: 1,
       put: async (key, body) => {
         await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
       },
@@ -84,7 +88,7 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
       }
       counts.invalid++;
       for (const code of new Set(result.reasons.map((r) => r.code))) counts.invalidByReason[code] = (counts.invalidByReason[code] ?? 0) + 1;
-      await errors.deliver(errorLine(result.reasons, origin, bytes ?? text));
+      await errors.deliver(errorLine(result.reasons, origin, bytes ?? text), recordIdentity(record));
     };
 
     try {

@@ -20,13 +20,13 @@ async function main(file: string): Promise<void> {
   };
   const publisher = new KinesisPublisher({ client: kinesis, stream: { name: 'bench-events' } });
   let errorObjects = 0;
-  const errors = new ErrorZoneWriter({ source: 'bench', date: new Date(), name: 'bench', put: async () => void errorObjects++ });
+  const errors = new ErrorZoneWriter({ source: 'bench', date: new Date(), put: async () => void errorObjects++ });
   const baselineRssMb = process.memoryUsage().rss / 2 ** 20;
   const started = process.hrtime.bigint();
   const counts = await ingestFile(createReadStream(file), {
     ctx,
     objectKey: file,
-    sinks: { publish: (entry) => publisher.add(entry), reject: (line) => errors.add(line) },
+    sinks: { publish: (entry) => publisher.add(entry), reject: (line, at) => errors.add(line, String(at)) },
   });
   await publisher.flush();
   await errors.flush();

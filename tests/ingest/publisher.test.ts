@@ -151,16 +151,19 @@ describe('error zone', () => {
     expect(errorKey('partner-files', '2026-03-17T23:59:59.999Z', name, 1)).to.equal(`errors/source=partner-files/dt=2026-03-17/${name}-00001.jsonl`);
   });
 
-  it('cuts objects at the size limit, in numbered parts', async () => {
+  it('cuts objects at the size limit, each named from the records it holds', async () => {
     const written: Array<[string, string]> = [];
-    const writer = new ErrorZoneWriter({ source: 's', date: '2026-03-17T00:00:00Z', name: 'n', maxObjectChars: 25, put: async (k, b) => void written.push([k, b]) });
-    for (const line of ['{"a":"0123456789"}', '{"b":"0123456789"}', '{"c":1}']) await writer.add(line);
+    const writer = new ErrorZoneWriter({ source: 's', date: '2026-03-17T00:00:00Z', maxObjectChars: 25, put: async (k, b) => void written.push([k, b]) });
+    const lines: Array<[string, string]> = [['{"a":"0123456789"}', 'obj\n1'], ['{"b":"0123456789"}', 'obj\n2'], ['{"c":1}', 'obj\n3']];
+    for (const [line, identity] of lines) await writer.add(line, identity);
     await writer.flush();
+    const first = `errors/source=s/dt=2026-03-17/${errorObjectName('obj\n1', 'obj\n2')}.jsonl`;
+    const second = `errors/source=s/dt=2026-03-17/${errorObjectName('obj\n3')}.jsonl`;
     expect(written).to.deep.equal([
-      ['errors/source=s/dt=2026-03-17/n-00001.jsonl', '{"a":"0123456789"}\n{"b":"0123456789"}\n'],
-      ['errors/source=s/dt=2026-03-17/n-00002.jsonl', '{"c":1}\n'],
+      [first, '{"a":"0123456789"}\n{"b":"0123456789"}\n'],
+      [second, '{"c":1}\n'],
     ]);
     expect(writer.count).to.equal(3);
-    expect(writer.keys).to.deep.equal(['errors/source=s/dt=2026-03-17/n-00001.jsonl', 'errors/source=s/dt=2026-03-17/n-00002.jsonl']);
+    expect(writer.keys).to.deep.equal([first, second]);
   });
 });
