@@ -6,12 +6,13 @@ import { functionBundle, FunctionBundle } from './bundle';
 import { buildNamedFunction, SCHEMA_REGISTRY, type FunctionCode } from './function-code';
 import { physicalName, tagsFor } from '../core/naming';
 import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
+import { FAILURE_QUEUE_RETENTION_DAYS } from '../core/delivery';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
 export { SCHEMA_REGISTRY };
 
-/** Days a message stays in the dead-letter and on-failure queues: SQS's maximum, time to investigate and redrive. */
-export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600;
+/** Seconds a message stays in the dead-letter and on-failure queues (see core/delivery.ts). */
+export const FAILURE_QUEUE_RETENTION_SECONDS = FAILURE_QUEUE_RETENTION_DAYS * 24 * 3600;
 
 export interface IngestionArgs {
   config: SluiceConfig;

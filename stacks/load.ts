@@ -2,6 +2,7 @@ import Ajv, { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { CONFIG_SCHEMA } from './schema';
 import { STREAM_NAMES, SluiceConfig, type ProcessingConfig } from './types';
+import { FAILURE_QUEUE_RETENTION_DAYS, MIN_POINTED_AT_RETENTION_DAYS } from '../core/delivery';
 
 export const NAMESPACE = 'sluice';
 
@@ -210,6 +211,16 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
       `sluice:lake.lifecycle.rawExpireDays must be greater than rawGlacierDays (${lc.rawExpireDays} <= ${lc.rawGlacierDays}); ` +
         'raise rawExpireDays or lower rawGlacierDays',
     );
+  }
+  // A dead-letter message names a landing object (and version) or an error-zone copy of undelivered
+  // input; the store must still hold it for as long as the message can be redriven.
+  for (const field of ['landingExpireDays', 'noncurrentVersionExpireDays', 'errorsExpireDays'] as const) {
+    if (lc[field] < MIN_POINTED_AT_RETENTION_DAYS) {
+      problems.push(
+        `sluice:lake.lifecycle.${field} is ${lc[field]} days, shorter than the ${FAILURE_QUEUE_RETENTION_DAYS}-day dead-letter queues whose messages point at those objects; ` +
+          `set it to at least ${MIN_POINTED_AT_RETENTION_DAYS}`,
+      );
+    }
   }
   return problems;
 }

@@ -8,6 +8,8 @@ export type IngestMetric =
   | 'EventsInvalid'
   | 'EventsPublished'
   | 'RecordsRetried'
+  | 'RecordsUndelivered'
+  | 'ObjectsUndelivered'
   | 'ObjectsIngested'
   | 'ObjectsSkipped'
   | 'TestEvents';

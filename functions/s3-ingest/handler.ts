@@ -1,8 +1,9 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SNSEvent } from 'aws-lambda';
 import { createContext, stampIngestedAt } from '../../core/events/validate';
 import { ErrorZoneWriter } from '../ingest/error-zone';
-import { errorObjectName } from '../../core/error-zone';
+import { errorKey, errorLine, errorObjectName, errorZonePrefix } from '../../core/error-zone';
+import { reason } from '../../core/events/reasons';
 import { CreatedObject, createdObjects } from '../ingest/notifications';
 import { IngestCounts, ingestFile } from '../ingest/pipeline';
 import { KinesisPublisher } from '../ingest/publisher';
@@ -84,14 +85,20 @@ export function createS3IngestHandler(deps: S3IngestDeps): (event: SNSEvent) => 
         await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: key, Body: body, ContentType: 'application/x-ndjson' }));
       },
     });
-    const counts = await ingestFile(body, {
-      ctx,
-      format: settings.format,
-      objectKey: object.key,
-      sinks: { publish: (entry) => publisher.add(entry), reject: (line, at) => errors.add(line, `${identity}\n${at}`) },
-    });
-    await publisher.flush();
-    await errors.flush();
+    let counts: IngestCounts;
+    try {
+      counts = await ingestFile(body, {
+        ctx,
+        format: settings.format,
+        objectKey: object.key,
+        sinks: { publish: (entry) => publisher.add(entry), reject: (line, at) => errors.add(line, `${identity}\n${at}`) },
+      });
+      await publisher.flush();
+      await errors.flush();
+    } catch (err) {
+      await keepUndelivered(object, identity, err as Error);
+      throw err;
+    }
     countIngest(counters, counts);
     counters.count('EventsPublished', publisher.stats.published);
     counters.count('RecordsRetried', publisher.stats.retried);
@@ -99,6 +106,32 @@ export function createS3IngestHandler(deps: S3IngestDeps): (event: SNSEvent) => 
     const result = { key: object.key, counts, published: publisher.stats.published, retried: publisher.stats.retried, errorKeys: errors.keys };
     logger.info('object ingested', { bucket: object.bucket, ...result });
     return result;
+  }
+
+  /**
+   * After a failure the object is copied into the error zone, with a line saying why, before the
+   * invocation fails: the asynchronous retries and the dead-letter message then point at input
+   * that the landing bucket's lifecycle may expire, but the copy lives as long as the error zone.
+   * Copies sit under `undelivered/`, outside the `dt=` partitions the errors table reads.
+   */
+  async function keepUndelivered(object: CreatedObject, identity: string, failure: Error): Promise<void> {
+    const copyKey = `${errorZonePrefix(settings.source)}undelivered/${identity}/${object.key.split('/').pop() || 'object'}`;
+    try {
+      await deps.s3.send(
+        new CopyObjectCommand({
+          Bucket: settings.lakeBucket,
+          Key: copyKey,
+          CopySource: `${object.bucket}/${encodeURIComponent(object.key)}${object.versionId ? `?versionId=${encodeURIComponent(object.versionId)}` : ''}`,
+        }),
+      );
+      const why = reason('undelivered', `the object was not fully ingested (${failure.message}); it is retried and kept at s3://${settings.lakeBucket}/${copyKey}`);
+      const line = errorLine([why], { source: settings.source, object_key: object.key }, '');
+      await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: errorKey(settings.source, object.eventTime, errorObjectName(identity, 'undelivered')), Body: `${line}\n`, ContentType: 'application/x-ndjson' }));
+      counters.count('ObjectsUndelivered', 1);
+      logger.error('object not ingested, kept in the error zone', { key: object.key, copy: copyKey, reason: failure.message });
+    } catch (err) {
+      logger.error('object not ingested and could not be kept in the error zone; it stays in the landing bucket', { key: object.key, reason: failure.message, copyError: (err as Error).message });
+    }
   }
 
   return async (event) => {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { PutRecordsCommand, PutRecordsCommandOutput } from '@aws-sdk/client-kinesis';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -43,6 +43,13 @@ export class FakeS3 {
       this.puts++;
       if (this.failPuts) throw Object.assign(new Error('We encountered an internal error.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
       this.objects.set(`${command.input.Bucket}/${command.input.Key}`, Buffer.from(command.input.Body as string));
+      return {};
+    }
+    if (command instanceof CopyObjectCommand) {
+      const [bucket, ...rest] = command.input.CopySource!.split('?')[0].split('/');
+      const source = this.objects.get(`${bucket}/${decodeURIComponent(rest.join('/'))}`);
+      if (!source) throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+      this.objects.set(`${command.input.Bucket}/${command.input.Key}`, source);
       return {};
     }
     throw new Error(`FakeS3 does not implement ${(command as object).constructor.name}`);
