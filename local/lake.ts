@@ -138,7 +138,7 @@ export function viewSql(dir: string, table: TableDefinition): string {
 }
 
 /** Turns each line into its table row and stages the rows as JSON lines in `file`; returns the count and the partitions seen. */
-async function stageRows(jsonLines: JsonLines, build: (value: unknown) => RowResult, what: string, table: TableDefinition, file: string): Promise<{ rows: number; paths: Set<string> }> {
+async function stageRows(jsonLines: JsonLines, build: (value: unknown, text: string) => RowResult, what: string, table: TableDefinition, file: string): Promise<{ rows: number; paths: Set<string> }> {
   const out = new LineWriter(file);
   const paths = new Set<string>();
   try {
@@ -149,7 +149,7 @@ async function stageRows(jsonLines: JsonLines, build: (value: unknown) => RowRes
       } catch (err) {
         throw new Error(`${what}, line ${number}: not JSON (${(err as Error).message})`);
       }
-      const result = build(value);
+      const result = build(value, text);
       if (!result.ok) throw new Error(`${what}, line ${number}: ${result.reason}`);
       paths.add(partitionPath(table, result.partition));
       await out.write(JSON.stringify({ ...result.row, ...result.partition }));
@@ -164,7 +164,7 @@ async function writeParquet(
   dir: string,
   table: TableDefinition,
   jsonLines: JsonLines,
-  build: (value: unknown) => RowResult,
+  build: (value: unknown, text: string) => RowResult,
   what: string,
   orderBy: string[],
   opts: WriteOptions,

@@ -5,6 +5,7 @@
  * deserializer reads them with the `millis` format and DuckDB with `epoch_ms`, with no time-zone
  * guessing on either side.
  */
+import { scanJson } from '../events/json-text';
 import { createdDate, windowDate } from './partitions';
 import { AGGREGATES, CURATED_EVENTS, ENRICHED_EVENT_FIELDS, type TableDefinition } from './schema';
 
@@ -41,9 +42,11 @@ export function parseUtcTimestamp(value: unknown): number | undefined {
 
 /**
  * The curated-events row of one enriched event: envelope and enriched fields as columns, every
- * other field in `payload` as a JSON object (insertion order kept), and the partition values.
+ * other field in `payload` as a JSON object, and the partition values. `eventText` is the event as it
+ * travelled; `payload` is cut from it, never serialised again, so big integers, `-0`, escapes and
+ * key order (and a `__proto__` key) reach the lake exactly as the producer wrote them.
  */
-export function curatedEventRow(event: unknown): RowResult {
+export function curatedEventRow(event: unknown, eventText: string = JSON.stringify(event)): RowResult {
   if (typeof event !== 'object' || event === null || Array.isArray(event)) {
     return fail(`expected an enriched event (a JSON object), got ${describe(event)}`);
   }
@@ -84,8 +87,9 @@ export function curatedEventRow(event: unknown): RowResult {
     created_datetime: instant('created_datetime'),
     ingested_at: instant('ingested_at'),
     source: text('source'),
-    payload: JSON.stringify(payloadOf(e)),
+    payload: payloadText(eventText),
   };
+  if (values.payload === null) problems.push('its text is beyond the JSON readers\' limits (see core/events/json-text.ts)');
   if (problems.length > 0 || eventType === null || date === null) return fail(`not an enriched event: ${problems.join('; ')}`);
   return { ok: true, row: inColumnOrder(CURATED_EVENTS, values), partition: { event_type: eventType, created_date: date } };
 }
@@ -120,12 +124,14 @@ export function aggregateRow(record: unknown): RowResult {
   return { ok: true, row: inColumnOrder(AGGREGATES, values), partition: { window_date: windowDate(start) } };
 }
 
-function payloadOf(event: Record<string, unknown>): Record<string, unknown> {
-  const payload: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event)) {
-    if (!ENRICHED_EVENT_FIELDS.includes(key)) payload[key] = value;
-  }
-  return payload;
+/** The payload members of an enriched event's text, exactly as written, as one JSON object; null when the text cannot be scanned. */
+export function payloadText(text: string): string | null {
+  const scan = scanJson(text, text.indexOf('{'));
+  if (!scan.ok) return null;
+  return `{${scan.members
+    .filter((m) => !ENRICHED_EVENT_FIELDS.includes(m.key))
+    .map((m) => text.slice(m.start, m.end))
+    .join(',')}}`;
 }
 
 /** Keys in the table's column order, so the row and the table can never disagree on a column. */

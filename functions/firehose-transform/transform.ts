@@ -112,7 +112,7 @@ function decode(record: FirehoseTransformationEventRecord): Decoded {
   } catch (err) {
     return failed('unreadable', `data is not JSON (${(err as Error).message})`);
   }
-  const row = curatedEventRow(event);
+  const row = curatedEventRow(event, text);
   if (!row.ok) return failed('not-an-event', row.reason);
   return {
     kind: 'event',

@@ -27,14 +27,22 @@ SELECT
   e.ingested_at
 FROM (SELECT record_text, arrival_time, envelope(record_text) AS e FROM events_arriving);
 
+-- A record whose key cannot be read (envelope() read NULL: beyond the JSON parser's limits, not an
+-- object) is never a copy of another: it bypasses the dedup and passes through; envelope() counts
+-- it in the unreadableRecords metric.
 CREATE TEMPORARY VIEW events_first_seen AS
 SELECT record_text, created_at, event_name, event_type, ingested_at
 FROM (
   SELECT *,
     ROW_NUMBER() OVER (PARTITION BY event_uuid, created_at ORDER BY arrival_time ASC) AS arrival_rank
   FROM events_parsed
+  WHERE event_uuid IS NOT NULL AND created_at IS NOT NULL
 )
-WHERE arrival_rank = 1;
+WHERE arrival_rank = 1
+UNION ALL
+SELECT record_text, created_at, event_name, event_type, ingested_at
+FROM events_parsed
+WHERE event_uuid IS NULL OR created_at IS NULL;
 
 INSERT INTO processed
 SELECT record_text
