@@ -258,6 +258,28 @@ describe('stream-validate handler', () => {
     expect(response).to.deep.equal({ batchItemFailures: [{ itemIdentifier: '49590338271490256608559692538361571095921575989136588891' }] });
   });
 
+  it('retried from the middle of a batch, rewrites the same error objects and keeps the undelivered record', async () => {
+    const { s3, kinesis, handler } = setup();
+    kinesis.failure = (r, call) => (r.partitionKey === UUID(2) && call <= 3 ? 'ProvisionedThroughputExceededException' : undefined);
+    const batch = kinesisEvent([event(1), 'bad one', event(2), 'bad two']);
+    const first = await handler(batch);
+    expect(first.batchItemFailures.map((f) => f.itemIdentifier)).to.deep.equal([batch.Records[2].kinesis.sequenceNumber]);
+    const afterFirst = s3.keys(`${LAKE}/errors/`);
+    // Lambda retries from the failed record: the records before it are done.
+    const retry = { Records: batch.Records.slice(2) };
+    expect(await handler(retry)).to.deep.equal({ batchItemFailures: [] });
+    expect(s3.keys(`${LAKE}/errors/`)).to.deep.equal(afterFirst);
+    const lines = afterFirst.flatMap((key) => s3.lines(key));
+    expect(lines.map((l) => [l.error.sequence_number, l.raw]).sort()).to.deep.equal(
+      [
+        [batch.Records[1].kinesis.sequenceNumber, 'bad one'],
+        [batch.Records[2].kinesis.sequenceNumber, event(2)],
+        [batch.Records[3].kinesis.sequenceNumber, 'bad two'],
+      ].sort(),
+    );
+    expect(kinesis.accepted.map((r) => r.partitionKey)).to.deep.equal([UUID(1), UUID(2)]);
+  });
+
   it('answers an empty batch with no failures', async () => {
     expect(await setup().handler({ Records: [] })).to.deep.equal({ batchItemFailures: [] });
   });
