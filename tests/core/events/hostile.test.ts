@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { SchemaRegistry } from '../../../core/events/registry';
 import { createContext, validateLine } from '../../../core/events/validate';
@@ -72,7 +73,7 @@ describe('event contract: hostile input', () => {
   it('keeps invalid UTF-8 as raw_base64 with its exact bytes', async () => {
     const bad = Buffer.concat([Buffer.from(`{"event_uuid":"${UUID}","event_name":"page:viewed","created_at":1767225600,"s":"`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
     const rejected: string[] = [];
-    const counts = await ingestFile([Buffer.concat([bad, Buffer.from('\n')])], { ctx: ctx(), sinks: { publish: () => undefined, reject: (l) => void rejected.push(l) } });
+    const counts = await ingestFile(Readable.from([Buffer.concat([bad, Buffer.from('\n')])]), { ctx: ctx(), sinks: { publish: () => undefined, reject: (l) => void rejected.push(l) } });
     expect(counts.invalidByReason).to.deep.equal({ invalid_utf8: 1 });
     expect(Buffer.from(JSON.parse(rejected[0]).raw_base64, 'base64').equals(bad)).to.equal(true);
   });
@@ -83,7 +84,7 @@ describe('event contract: hostile input', () => {
     const published: string[] = [];
     const rejected: string[] = [];
     const chunks = Array.from({ length: Math.ceil(body.length / 4096) }, (_, i) => body.subarray(i * 4096, (i + 1) * 4096));
-    const counts = await ingestFile(chunks, { ctx: ctx(), sinks: { publish: (e) => void published.push(e.data), reject: (l) => void rejected.push(l) } });
+    const counts = await ingestFile(Readable.from(chunks), { ctx: ctx(), sinks: { publish: (e) => void published.push(e.data), reject: (l) => void rejected.push(l) } });
     expect(published).to.have.length(1000);
     expect(counts.valid).to.equal(1000);
     expect(rejected).to.have.length(1);
@@ -103,7 +104,7 @@ describe('event contract: hostile input', () => {
         const published: string[] = [];
         const rejected: Array<{ raw?: string }> = [];
         const text = events.map((e) => e.text).join('\n') + '\n';
-        const counts = await ingestFile([Buffer.from(text)], { ctx: ctx(), format: 'jsonl', sinks: { publish: (e) => void published.push(e.data), reject: (l) => void rejected.push(JSON.parse(l)) } });
+        const counts = await ingestFile(Readable.from([Buffer.from(text)]), { ctx: ctx(), format: 'jsonl', sinks: { publish: (e) => void published.push(e.data), reject: (l) => void rejected.push(JSON.parse(l)) } });
         const nonBlank = events.filter((e) => e.text.trim() !== '');
         expect(counts.valid + counts.invalid).to.equal(counts.records);
         expect(counts.records).to.equal(nonBlank.length);
