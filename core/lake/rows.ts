@@ -128,10 +128,16 @@ export function aggregateRow(record: unknown): RowResult {
 export function payloadText(text: string): string | null {
   const scan = scanJson(text, text.indexOf('{'));
   if (!scan.ok) return null;
-  return `{${scan.members
-    .filter((m) => !ENRICHED_EVENT_FIELDS.includes(m.key))
-    .map((m) => text.slice(m.start, m.end))
-    .join(',')}}`;
+  let out = '{';
+  let previous = -2;
+  scan.members.forEach((m, i) => {
+    if (ENRICHED_EVENT_FIELDS.includes(m.key)) return;
+    // Between two payload members that were neighbours, the separator is kept as written.
+    if (previous >= 0) out += previous === i - 1 ? text.slice(scan.members[previous].end, m.start) : ',';
+    out += text.slice(m.start, m.end);
+    previous = i;
+  });
+  return `${out}}`;
 }
 
 /** Keys in the table's column order, so the row and the table can never disagree on a column. */
