@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchIngest, formatIngestBench } from '../../local/bench/ingest';
+import { benchHostile, formatHostileBench } from '../../local/bench/hostile';
 import { benchLocal, formatLocalBench } from '../../local/bench/local';
 import { benchFlink, formatFlinkBench } from '../../local/bench/flink';
 import { benchReplay, formatReplayBench } from '../../local/bench/replay';
@@ -13,6 +14,12 @@ function count(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative whole number, got "${value}"`);
   return n;
+}
+
+function sizes(value: string): number[] {
+  const parts = value.split(',').map((v) => Number(v.trim()));
+  if (parts.length !== 2 || parts.some((n) => !Number.isInteger(n) || n <= 0)) throw new InvalidArgumentError(`expected two sizes in MiB such as "128,1024", got "${value}"`);
+  return parts;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -52,8 +59,16 @@ export function registerBench(program: Command): void {
     .option('--events <n>', 'generated events for the throughput run', count, 50000)
     .option('--rounds <n>', 'timed rounds (the median is reported)', count, 7)
     .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', count, 100)
+    .option('--hostile', 'instead: time hostile inputs (a gzip of spaces, one endless line, deep nesting, blank lines) at two sizes, to show the reader is linear')
+    .option('--hostile-mib <a,b>', 'the two decompressed sizes of each hostile input, in MiB', sizes, [128, 1024])
     .option('--json <file>', 'also write the figures as JSON')
-    .action(async (opts: { events: number; rounds: number; fileMb: number; json?: string }) => {
+    .action(async (opts: { events: number; rounds: number; fileMb: number; hostile?: boolean; hostileMib: number[]; json?: string }) => {
+      if (opts.hostile) {
+        const hostile = await benchHostile({ sizesMib: opts.hostileMib, log });
+        process.stdout.write(formatHostileBench(hostile));
+        writeJson(opts.json, hostile);
+        return;
+      }
       const result = await benchIngest({ events: opts.events, rounds: opts.rounds, fileMb: opts.fileMb, log });
       process.stdout.write(formatIngestBench(result));
       writeJson(opts.json, result);

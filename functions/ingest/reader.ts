@@ -71,23 +71,31 @@ async function* decompressed(input: AsyncIterable<Uint8Array | string>, stop: St
   while (chunk !== undefined) {
     const next = done ? undefined : await it.next();
     const last = next === undefined || next.done === true;
-    try {
-      gunzip.push(chunk, last);
-    } catch (err) {
-      const message = (err as Error).message;
-      for (const piece of out.splice(0)) yield piece;
-      // A bad header after output or a finished member is the start of bytes that are not gzip.
-      if (message === 'invalid gzip data' && (produced > 0 || members > 1)) {
-        stop.error = new ReadError(`the content after the last complete gzip member is not gzip and was ignored; ${produced} decompressed bytes before it were read`);
-      } else {
-        stop.error = new ReadError(`the content starts like gzip but does not decompress after ${produced} bytes: ${message}`);
+    // Compressed input is pushed in small slices: deflate expands up to about 1000:1, so a slice
+    // of GZIP_SLICE bytes yields at most a few MiB before it is handed on.
+    for (let at = 0; at < chunk.length || (at === 0 && last); at += GZIP_SLICE) {
+      const end = Math.min(chunk.length, at + GZIP_SLICE);
+      try {
+        gunzip.push(chunk.subarray(at, end), last && end === chunk.length);
+      } catch (err) {
+        const message = (err as Error).message;
+        for (const piece of out.splice(0)) yield piece;
+        // A bad header after output or a finished member is the start of bytes that are not gzip.
+        if (message === 'invalid gzip data' && (produced > 0 || members > 1)) {
+          stop.error = new ReadError(`the content after the last complete gzip member is not gzip and was ignored; ${produced} decompressed bytes before it were read`);
+        } else {
+          stop.error = new ReadError(`the content starts like gzip but does not decompress after ${produced} bytes: ${message}`);
+        }
+        return;
       }
-      return;
+      for (const piece of out.splice(0)) yield piece;
+      if (end === chunk.length) break;
     }
-    for (const piece of out.splice(0)) yield piece;
     chunk = last ? undefined : (next!.value as Buffer);
   }
 }
+
+const GZIP_SLICE = 4096;
 
 /**
  * Decodes UTF-8 as a stream, keeping every byte: a byte that is not part of valid UTF-8 becomes
@@ -196,56 +204,64 @@ async function* text(input: AsyncIterable<Uint8Array | string>, stop: Stop): Asy
   if (end) yield end;
 }
 
-const isBlank = (s: string): boolean => /^\s*$/.test(s);
 
 async function* lines(chunks: AsyncIterator<string>, start: { text: string; blank: string; dropped: number }, max: number, firstLine: number): AsyncGenerator<RawRecord> {
   let lineNo = firstLine;
-  // Leading blanks of the first line beyond `max` were dropped while looking for content: the
-  // line is then longer than a record, and counted as such.
-  let overflowFrom = start.dropped > 0 ? start.dropped + start.blank.length : 0;
-  let overflowText = start.dropped > 0 ? start.blank : '';
-  let pending = start.dropped > 0 ? start.text : start.blank + start.text;
-  let searchFrom = 0;
-  const take = (raw: string): RawRecord | undefined => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (overflowFrom > 0) {
-      const record: RawRecord = { text: overflowText, line: lineNo, truncatedFrom: overflowFrom + line.length };
-      const blankLine = isBlank(overflowText) && isBlank(line);
-      overflowFrom = 0;
-      overflowText = '';
-      // A line of nothing but whitespace holds no event, however long it is.
-      return blankLine ? undefined : record;
+  // The current line: at most `max` characters kept in `parts`, its full length counted. Each
+  // chunk is searched once and copied once, whatever the length of its lines.
+  let parts: string[] = [];
+  let kept = 0;
+  let length = 0;
+  let blank = true;
+  let lastChar = 0;
+  const add = (s: string) => {
+    if (s.length === 0) return;
+    length += s.length;
+    lastChar = s.charCodeAt(s.length - 1);
+    if (blank && NON_BLANK.test(s)) blank = false;
+    if (kept < max) {
+      const piece = s.length > max - kept ? s.slice(0, max - kept) : s;
+      parts.push(piece);
+      kept += piece.length;
     }
-    if (isBlank(line)) return undefined;
-    if (line.length > max) return { text: line.slice(0, max), line: lineNo, truncatedFrom: line.length };
-    return { text: line, line: lineNo };
   };
-  for (;;) {
-    let start = 0;
-    // Only the text added since the last search can hold a newline.
-    let nl = pending.indexOf('\n', searchFrom);
-    while (nl >= 0) {
-      const record = take(pending.slice(start, nl));
+  const finish = (): RawRecord | undefined => {
+    const total = lastChar === 13 ? length - 1 : length;
+    const joined = parts.length === 1 ? parts[0] : parts.join('');
+    const wasBlank = blank;
+    parts = [];
+    kept = 0;
+    length = 0;
+    blank = true;
+    lastChar = 0;
+    // A line of nothing but whitespace holds no event, however long it is.
+    if (wasBlank) return undefined;
+    if (total > max) return { text: joined.slice(0, max), line: lineNo, truncatedFrom: total };
+    return { text: joined.length > total ? joined.slice(0, total) : joined, line: lineNo };
+  };
+  if (start.dropped > 0) {
+    // Leading blanks of the first line beyond `max` were dropped while looking for content.
+    add(start.blank);
+    length += start.dropped;
+  } else add(start.blank);
+  let chunk: string | undefined = start.text;
+  while (chunk !== undefined) {
+    let from = 0;
+    for (let nl = chunk.indexOf('\n'); nl >= 0; nl = chunk.indexOf('\n', from)) {
+      add(chunk.slice(from, nl));
+      const record = finish();
       if (record) yield record;
       lineNo++;
-      start = nl + 1;
-      nl = pending.indexOf('\n', start);
+      from = nl + 1;
     }
-    pending = start === 0 ? pending : pending.slice(start);
-    searchFrom = pending.length;
-    if (pending.length > max) {
-      // A line longer than any record we can publish: keep its beginning, count the rest.
-      if (overflowFrom === 0) overflowText = pending.slice(0, max);
-      overflowFrom += pending.length;
-      pending = '';
-      searchFrom = 0;
-    }
+    if (from < chunk.length) add(from === 0 ? chunk : chunk.slice(from));
     const next = await chunks.next();
-    if (next.done) break;
-    pending += next.value;
+    chunk = next.done ? undefined : next.value;
   }
-  const last = take(pending);
-  if (last) yield last;
+  if (length > 0) {
+    const last = finish();
+    if (last) yield last;
+  }
 }
 
 const enum S {
@@ -427,14 +443,21 @@ export async function* readEvents(input: AsyncIterable<Uint8Array | string>, opt
       break;
     }
     const lastNewline = chunk.lastIndexOf('\n');
+    let tail = chunk;
     if (lastNewline >= 0) {
-      for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) lineNo++;
-      blank = chunk.slice(lastNewline + 1);
+      for (let i = 0; i <= lastNewline; i++) if (chunk.charCodeAt(i) === 10) lineNo++;
+      blank = '';
       dropped = 0;
-    } else blank += chunk;
-    if (blank.length > max) {
-      dropped += blank.length - max;
-      blank = blank.slice(0, max);
+      tail = chunk.slice(lastNewline + 1);
+    }
+    // Beyond `max` characters the blanks of the line are only counted, never copied again.
+    if (blank.length >= max) dropped += tail.length;
+    else {
+      blank += tail;
+      if (blank.length > max) {
+        dropped += blank.length - max;
+        blank = blank.slice(0, max);
+      }
     }
   }
   if (first !== undefined) {

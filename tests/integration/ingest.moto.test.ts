@@ -184,6 +184,51 @@ describe('ingestion against a moto server (S3 + Kinesis)', function () {
     }
   });
 
+  it('publishes every event of a gzip object followed by trailing bytes, and says they were ignored', async () => {
+    const run = generate({ events: 20000, seed: 5 });
+    const lines = [...run.lines];
+    const key = 'partner-files/trailing.jsonl.gz';
+    await s3.send(new PutObjectCommand({ Bucket: LANDING, Key: key, Body: Buffer.concat([gzipSync(lines.join('\n') + '\n'), Buffer.from('\0\0not a gzip member, e.g. a second upload appended')]) }));
+
+    const result = await s3Ingest()(notification(key));
+
+    expect(result.objects[0].counts).to.include({ records: 20000, valid: 20000 });
+    expect(result.objects[0].published).to.equal(20000);
+    expect(await readStream(eventsArn)).to.have.length(20000);
+    const errorLines = Object.values(await errorZone('errors/source=partner-files/')).flat();
+    expect(errorLines).to.have.length(1);
+    expect(errorLines[0].error.object_key).to.equal(key);
+    expect(errorLines[0].error.reasons[0]).to.match(/after line 20000 \(20000 records read before it\).*after the last complete gzip member is not gzip and was ignored/);
+  });
+
+  it('keeps a file drop it could not publish in the error zone, byte for byte, with the reason', async () => {
+    const key = 'partner-files/undeliverable.jsonl';
+    const body = [...generate({ events: 30, seed: 4 }).lines].join('\n');
+    await s3.send(new PutObjectCommand({ Bucket: LANDING, Key: key, Body: body }));
+    throttleFirstCalls(kinesis, 1000);
+    const handler = createS3IngestHandler({
+      settings: { source: 'partner-files', prefix: 'partner-files/', format: 'auto', eventsStream: { arn: eventsArn }, lakeBucket: LAKE, unknownEventNames: 'accept' },
+      s3,
+      kinesis,
+      registry,
+      logger: silentLogger(),
+      counters: new RecordingCounters(),
+      publisher: { ...MOTO_PUBLISHER, maxAttempts: 2 },
+    });
+
+    let failure: Error | undefined;
+    await handler(notification(key)).catch((err: Error) => (failure = err));
+
+    expect(failure?.message).to.match(/could not be published/);
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: LAKE, Prefix: 'errors/source=partner-files/undelivered/' }))).Contents ?? [];
+    expect(listed).to.have.length(1);
+    const copy = await (await s3.send(new GetObjectCommand({ Bucket: LAKE, Key: listed[0].Key! }))).Body!.transformToString();
+    expect(copy).to.equal(body);
+    const lines = Object.values(await errorZone('errors/source=partner-files/dt=')).flat();
+    expect(lines.map((l) => l.error.reasons[0])).to.have.length(1);
+    expect(lines[0].error.reasons[0]).to.include(`kept at s3://${LAKE}/${listed[0].Key}`);
+  });
+
   it('retries the entries of a PutRecords partial failure and delivers each event once', async () => {
     const key = 'partner-files/partial.jsonl';
     const lines = [...generate({ events: 40, seed: 3 }).lines];
