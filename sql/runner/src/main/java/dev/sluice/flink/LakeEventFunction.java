@@ -68,6 +68,9 @@ public final class LakeEventFunction extends ScalarFunction {
     private static String read(JsonParser parser, String text, String[] values) throws IOException {
         StringBuilder payload = new StringBuilder(text.length()).append('{');
         boolean first = true;
+        // Where the previous member's value ended, when that member was payload too: the text between
+        // two adjacent payload members (the comma and its spacing) is kept as it was sent.
+        int previousPayloadEnd = -1;
         JsonToken token;
         while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
@@ -91,11 +94,16 @@ public final class LakeEventFunction extends ScalarFunction {
                 // A string's text is read lazily; finishing it moves the location past its closing quote.
                 parser.finishToken();
                 int end = (int) parser.currentLocation().getCharOffset();
-                if (!first) {
+                if (previousPayloadEnd >= 0) {
+                    payload.append(text, previousPayloadEnd, start);
+                } else if (!first) {
                     payload.append(',');
                 }
                 payload.append(text, start, end);
                 first = false;
+                previousPayloadEnd = end;
+            } else {
+                previousPayloadEnd = -1;
             }
         }
         if (token != JsonToken.END_OBJECT) {
