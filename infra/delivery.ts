@@ -6,6 +6,7 @@ import { SluiceConfig } from '../stacks/types';
 import { bundleFunction } from './bundle';
 import { physicalName, tagsFor } from '../core/naming';
 import { METRICS_NAMESPACE } from '../core/function-env';
+import { keyUse, kinesisRead, logWrite, objectArns, policyDocument, PolicyDocument, serviceTrust, Statement } from '../core/iam';
 
 /** Zone of the lake bucket where Firehose writes what it could not deliver or transform. */
 export const DELIVERY_ERRORS_PREFIX = 'errors/delivery/';
@@ -73,30 +74,14 @@ interface RoleScope {
 }
 
 /** The delivery role's policy: read one stream, write its own prefixes of the lake, log, and nothing else. */
-export function deliveryRolePolicy(s: RoleScope): object {
+export function deliveryRolePolicy(s: RoleScope): PolicyDocument {
   const prefixes = [prefixRoot(DELIVERY_PREFIXES[s.delivery]), `${DELIVERY_ERRORS_PREFIX}${s.delivery}/`];
-  const statements: object[] = [
-    {
-      Sid: 'ReadSourceStream',
-      Effect: 'Allow',
-      Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'],
-      Resource: s.streamArn,
-    },
+  const statements: Statement[] = [
+    kinesisRead('ReadSourceStream', s.streamArn),
     { Sid: 'LocateLakeBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: s.bucketArn },
-    {
-      Sid: 'WriteOwnPrefixes',
-      Effect: 'Allow',
-      Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
-      Resource: prefixes.map((p) => `${s.bucketArn}/${p}*`),
-    },
-    {
-      Sid: 'StackKeyForStreamAndLake',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-      Resource: s.keyArn,
-      Condition: { StringEquals: { 'kms:ViaService': [`kinesis.${s.region}.amazonaws.com`, `s3.${s.region}.amazonaws.com`] } },
-    },
-    { Sid: 'DeliveryErrorLogs', Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
+    { Sid: 'WriteOwnPrefixes', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], Resource: objectArns(s.bucketArn, prefixes) },
+    keyUse('StackKeyForStreamAndLake', s.keyArn, { region: s.region, services: ['kinesis', 's3'] }),
+    logWrite('DeliveryErrorLogs', s.logGroupArn),
   ];
   if (s.glue) {
     statements.push({
@@ -113,17 +98,12 @@ export function deliveryRolePolicy(s: RoleScope): object {
   if (s.transformArn) {
     statements.push({ Sid: 'InvokeTransform', Effect: 'Allow', Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: s.transformArn });
   }
-  return { Version: '2012-10-17', Statement: statements };
+  return policyDocument(statements);
 }
 
 /** Firehose may assume a delivery role only on behalf of this account. */
-export function firehoseTrustPolicy(account: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': account } } },
-    ],
-  };
+export function firehoseTrustPolicy(account: string): PolicyDocument {
+  return serviceTrust('firehose.amazonaws.com', { StringEquals: { 'sts:ExternalId': account } });
 }
 
 /** The static part of a prefix, before its first expression: the part IAM can scope to. */
@@ -160,10 +140,7 @@ export class Delivery extends pulumi.ComponentResource {
       `${name}-transform-role`,
       {
         name: physicalName(config, 'firehose-transform'),
-        assumeRolePolicy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }],
-        }),
+        assumeRolePolicy: JSON.stringify(serviceTrust('lambda.amazonaws.com')),
         tags,
       },
       child,
@@ -172,12 +149,7 @@ export class Delivery extends pulumi.ComponentResource {
       `${name}-transform-policy`,
       {
         role: transformRole.id,
-        policy: transformLogs.arn.apply((arn) =>
-          JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [{ Sid: 'OwnLogGroup', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${arn}:log-stream:*` }],
-          }),
-        ),
+        policy: transformLogs.arn.apply((arn) => JSON.stringify(policyDocument([logWrite('OwnLogGroup', arn, { createStreams: true })]))),
       },
       child,
     );

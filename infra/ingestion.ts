@@ -5,6 +5,7 @@ import { FileSourceConfig, SluiceConfig } from '../stacks/types';
 import { bundleFunction, FunctionBundle } from './bundle';
 import { physicalName, tagsFor } from '../core/naming';
 import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
+import { accountRoot, keyUse, KINESIS_PUT_ACTIONS, kinesisRead, kinesisWrite, logWrite, policyDocument, PolicyDocument, s3Objects, serviceTrust, Statement } from '../core/iam';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
 export const SCHEMA_REGISTRY = { schemas: 'core/events/schemas' } as const;
@@ -25,20 +26,16 @@ export interface IngestionArgs {
   eventsStreamArn: pulumi.Input<string>;
 }
 
-type Statement = Record<string, unknown>;
-
-const policy = (statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
-
-const lambdaTrust = policy([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+const lambdaTrust = serviceTrust('lambda.amazonaws.com');
 
 /** Statements every ingestion function needs: publish to `events`, write its own error prefix, use the key, write its own logs. */
 function commonStatements(s: { keyArn: string; eventsStreamArn: string; lakeBucketArn: string; errorPrefix: string; logGroupArn: string; failureQueueArn: string }): Statement[] {
   return [
-    { Sid: 'PublishEvents', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: s.eventsStreamArn },
-    { Sid: 'WriteErrorZone', Effect: 'Allow', Action: 's3:PutObject', Resource: `${s.lakeBucketArn}/${s.errorPrefix}*` },
+    kinesisWrite('PublishEvents', s.eventsStreamArn),
+    s3Objects('WriteErrorZone', ['s3:PutObject'], s.lakeBucketArn, [s.errorPrefix]),
     { Sid: 'FailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: s.failureQueueArn },
-    { Sid: 'StackKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: s.keyArn },
-    { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
+    keyUse('StackKey', s.keyArn),
+    logWrite('OwnLogs', s.logGroupArn, { createStreams: true }),
   ];
 }
 
@@ -53,9 +50,9 @@ export interface S3IngestPolicyScope {
 }
 
 /** Role policy of one source's s3-ingest function: read its landing prefix, and the common statements. */
-export function s3IngestRolePolicy(s: S3IngestPolicyScope): object {
-  return policy([
-    { Sid: 'ReadLandingPrefix', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${s.landingBucketArn}/${s.source.prefix}*` },
+export function s3IngestRolePolicy(s: S3IngestPolicyScope): PolicyDocument {
+  return policyDocument([
+    s3Objects('ReadLandingPrefix', ['s3:GetObject', 's3:GetObjectVersion'], s.landingBucketArn, [s.source.prefix]),
     ...commonStatements({ ...s, errorPrefix: errorZonePrefix(s.source.name), failureQueueArn: s.deadLetterQueueArn }),
   ]);
 }
@@ -70,21 +67,16 @@ export interface StreamValidatePolicyScope {
 }
 
 /** Role policy of the stream validator: read the ingest stream (what an event source mapping needs), and the common statements. */
-export function streamValidateRolePolicy(s: StreamValidatePolicyScope): object {
-  return policy([
-    {
-      Sid: 'ReadIngestStream',
-      Effect: 'Allow',
-      Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
-      Resource: s.ingestStreamArn,
-    },
+export function streamValidateRolePolicy(s: StreamValidatePolicyScope): PolicyDocument {
+  return policyDocument([
+    kinesisRead('ReadIngestStream', s.ingestStreamArn),
     ...commonStatements({ ...s, errorPrefix: errorZonePrefix(STREAM_SOURCE), failureQueueArn: s.onFailureQueueArn }),
   ]);
 }
 
 /** Topic policy: only S3 notifications of the landing bucket, in the stack's account, may publish. */
-export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: string; account: string }): object {
-  return policy([
+export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: string; account: string }): PolicyDocument {
+  return policyDocument([
     {
       Sid: 'LandingBucketNotifications',
       Effect: 'Allow',
@@ -97,13 +89,13 @@ export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: stri
 }
 
 /** Resource policy of the ingest stream: the producer accounts may put records (and look up shards), nothing else. */
-export function producerStreamPolicy(s: { streamArn: string; producerAccounts: readonly string[] }): object {
-  return policy([
+export function producerStreamPolicy(s: { streamArn: string; producerAccounts: readonly string[] }): PolicyDocument {
+  return policyDocument([
     {
       Sid: 'ProducerAccounts',
       Effect: 'Allow',
-      Principal: { AWS: s.producerAccounts.map((a) => `arn:aws:iam::${a}:root`) },
-      Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
+      Principal: { AWS: s.producerAccounts.map(accountRoot) },
+      Action: [...KINESIS_PUT_ACTIONS, 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
       Resource: s.streamArn,
     },
   ]);

@@ -6,6 +6,7 @@ import { join, relative } from 'node:path';
 import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import { FlinkAppConfig, SluiceConfig } from '../stacks/types';
 import { physicalName, tagsFor } from '../core/naming';
+import { keyUse, kinesisRead, kinesisWrite, policyDocument, PolicyDocument, serviceTrust } from '../core/iam';
 
 /** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
 export const FLINK_RUNTIME = 'FLINK-2_2';
@@ -93,56 +94,28 @@ export interface FlinkRolePolicyArgs {
  * What one application may do: read its source stream, write its sink stream, use the stack key
  * for both (Kinesis server-side encryption), read its own code object and write its own logs.
  */
-export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ReadSourceStream',
-        Effect: 'Allow',
-        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
-        Resource: [a.source],
-      },
-      {
-        Sid: 'WriteSinkStream',
-        Effect: 'Allow',
-        Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
-        Resource: [a.sink],
-      },
-      {
-        Sid: 'StreamEncryption',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: [a.keyArn],
-      },
-      { Sid: 'ReadCode', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [a.codeObjectArn] },
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
-        Resource: [`${a.logGroupArn}:*`],
-      },
-    ],
-  };
+export function flinkRolePolicy(a: FlinkRolePolicyArgs): PolicyDocument {
+  return policyDocument([
+    kinesisRead('ReadSourceStream', [a.source]),
+    kinesisWrite('WriteSinkStream', [a.sink], { discover: true }),
+    keyUse('StreamEncryption', [a.keyArn]),
+    { Sid: 'ReadCode', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [a.codeObjectArn] },
+    {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
+      Resource: [`${a.logGroupArn}:*`],
+    },
+  ]);
 }
 
 /** Lets only Managed Flink applications of this account, named as this one, assume the role. */
-export function flinkAssumeRolePolicy(config: Pick<SluiceConfig, 'account'>, applicationName: string): object {
+export function flinkAssumeRolePolicy(config: Pick<SluiceConfig, 'account'>, applicationName: string): PolicyDocument {
   const { id, region } = config.account;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'kinesisanalytics.amazonaws.com' },
-        Action: 'sts:AssumeRole',
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': id },
-          ArnEquals: { 'aws:SourceArn': `arn:aws:kinesisanalytics:${region}:${id}:application/${applicationName}` },
-        },
-      },
-    ],
-  };
+  return serviceTrust('kinesisanalytics.amazonaws.com', {
+    StringEquals: { 'aws:SourceAccount': id },
+    ArnEquals: { 'aws:SourceArn': `arn:aws:kinesisanalytics:${region}:${id}:application/${applicationName}` },
+  });
 }
 
 export interface FlinkApplicationArgs {

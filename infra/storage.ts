@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { LakeLifecycleConfig, SluiceConfig } from '../stacks/types';
 import { statefulOptions } from './naming';
 import { bucketName, tagsFor } from '../core/naming';
+import { policyDocument, PolicyDocument } from '../core/iam';
 
 /** Zones of the lake bucket, as key prefixes. */
 export const LAKE_ZONES = { raw: 'raw/', curated: 'curated/', errors: 'errors/' } as const;
@@ -62,20 +63,17 @@ export function resultsLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] 
 }
 
 /** Denies every request that does not use TLS, whoever makes it. */
-export function tlsOnlyPolicy(bucketArn: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
-  };
+export function tlsOnlyPolicy(bucketArn: string): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ]);
 }
 
 interface SecureBucketArgs {
