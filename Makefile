@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy
+.PHONY: test test-ts test-java flink-jar-cloud typecheck local deploy preview
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -40,4 +40,8 @@ local: $(NODE_STAMP)
 	node cli/bin/sluice.js local $(ARGS)
 
 deploy: $(NODE_STAMP) flink-jar-cloud
-	pulumi up --stack $(STACK)
+	pulumi up --stack $(STACK) --policy-pack policy
+
+# What `pulumi up` would change, checked against the security baseline (the policy pack in policy/).
+preview: $(NODE_STAMP)
+	pulumi preview --stack $(STACK) --policy-pack policy

@@ -36,31 +36,28 @@ export function accountRoot(account: string): string {
 }
 
 /**
- * What a shared-throughput reader of a stream calls: the Lambda event source mapping, Firehose and
- * the Flink Kinesis source all describe the stream, list its shards, then poll each shard.
+ * What each kind of shared-throughput reader calls on a stream, as its documentation lists it: the
+ * Lambda event source mapping (Lambda, "Using Lambda with Kinesis": execution role permissions),
+ * Firehose with a Kinesis source (Firehose, "Controlling access": Kinesis source) and the Flink
+ * Kinesis source of connector 5.x and later (it calls DescribeStreamSummary, ListShards,
+ * GetShardIterator and GetRecords).
  */
-export const KINESIS_READ_ACTIONS = [
-  'kinesis:DescribeStream',
-  'kinesis:DescribeStreamSummary',
-  'kinesis:GetRecords',
-  'kinesis:GetShardIterator',
-  'kinesis:ListShards',
-] as const;
+export const KINESIS_READERS = {
+  lambda: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+  firehose: ['kinesis:DescribeStream', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+  flink: ['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+} as const satisfies Record<string, readonly string[]>;
 
-/** What a producer calls: the two put APIs. */
+/** The two put APIs a producer may call. */
 export const KINESIS_PUT_ACTIONS = ['kinesis:PutRecord', 'kinesis:PutRecords'] as const;
 
-export function kinesisRead(sid: string, streams: Resources): Statement {
-  return { Sid: sid, Effect: 'Allow', Action: [...KINESIS_READ_ACTIONS], Resource: streams };
+export function kinesisRead(sid: string, streams: Resources, reader: keyof typeof KINESIS_READERS): Statement {
+  return { Sid: sid, Effect: 'Allow', Action: [...KINESIS_READERS[reader]], Resource: streams };
 }
 
-/**
- * Put records on a stream. `discover` adds the calls a sink makes before it writes (the Flink
- * Kinesis sink looks up the stream and its shards); a Lambda that only calls PutRecords needs none.
- */
-export function kinesisWrite(sid: string, streams: Resources, options: { discover?: boolean } = {}): Statement {
-  const discover = options.discover ? ['kinesis:DescribeStreamSummary', 'kinesis:ListShards'] : [];
-  return { Sid: sid, Effect: 'Allow', Action: [...discover, ...KINESIS_PUT_ACTIONS], Resource: streams };
+/** Put records on a stream in batches: the ingestion functions and the Flink Kinesis sink only call PutRecords. */
+export function kinesisWrite(sid: string, streams: Resources): Statement {
+  return { Sid: sid, Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: streams };
 }
 
 /**

@@ -68,7 +68,9 @@ export function analystPolicy(s: AnalystScope): PolicyDocument {
     { Sid: 'ListCuratedZone', Effect: 'Allow', Action: 's3:ListBucket', Resource: s.lakeBucketArn, Condition: { StringLike: { 's3:prefix': curatedPrefixes.map((p) => `${p}*`) } } },
     { Sid: 'LocateBuckets', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: [s.lakeBucketArn, s.resultsBucketArn] },
     { Sid: 'ReadCuratedZone', Effect: 'Allow', Action: 's3:GetObject', Resource: objectArns(s.lakeBucketArn, curatedPrefixes) },
-    { Sid: 'ListResults', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: s.resultsBucketArn, Condition: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } } },
+    { Sid: 'ListResults', Effect: 'Allow', Action: 's3:ListBucket', Resource: s.resultsBucketArn, Condition: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } } },
+    // ListBucketMultipartUploads has no s3:prefix key: under the ListResults condition it would never be allowed.
+    { Sid: 'ListResultUploads', Effect: 'Allow', Action: 's3:ListBucketMultipartUploads', Resource: s.resultsBucketArn },
     s3Objects('ReadWriteResults', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], s.resultsBucketArn, [RESULTS_PREFIX]),
     // Decrypt reads the lake and the results; GenerateDataKey writes results encrypted with the stack key.
     keyUse('StackKeyThroughS3', s.keyArn, { region: s.region, services: ['s3'] }),

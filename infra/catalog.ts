@@ -140,7 +140,7 @@ export class Catalog extends pulumi.ComponentResource {
           partitionKeys: spec.partitionKeys,
           storageDescriptor: spec.storageDescriptor,
         },
-        { parent: this },
+        statefulOptions(config, this),
       );
     }
     this.registerOutputs({ databaseName: this.database.name });

@@ -35,7 +35,7 @@ export function errorOutputPrefix(delivery: DeliveryName): string {
 export const TIMESTAMP_FORMATS = ['millis', "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", "yyyy-MM-dd'T'HH:mm:ss'Z'", 'yyyy-MM-dd HH:mm:ss.SSS', 'yyyy-MM-dd HH:mm:ss'];
 
 /**
- * The transform Lambda's input buffer. Its rows can be up to twice as large as its input once the
+ * The transform Lambda's input buffer, Firehose's default for a Lambda processor. Its rows can be up to twice as large as its input once the
  * payload is re-encoded as a JSON string, plus base64; 1 MB of input stays far below the 6 MB
  * response limit, which the function enforces anyway (functions/firehose-transform/transform.ts).
  */
@@ -77,7 +77,7 @@ interface RoleScope {
 export function deliveryRolePolicy(s: RoleScope): PolicyDocument {
   const prefixes = [prefixRoot(DELIVERY_PREFIXES[s.delivery]), `${DELIVERY_ERRORS_PREFIX}${s.delivery}/`];
   const statements: Statement[] = [
-    kinesisRead('ReadSourceStream', s.streamArn),
+    kinesisRead('ReadSourceStream', s.streamArn, 'firehose'),
     { Sid: 'LocateLakeBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: s.bucketArn },
     { Sid: 'WriteOwnPrefixes', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], Resource: objectArns(s.bucketArn, prefixes) },
     keyUse('StackKeyForStreamAndLake', s.keyArn, { region: s.region, services: ['kinesis', 's3'] }),
@@ -149,7 +149,15 @@ export class Delivery extends pulumi.ComponentResource {
       `${name}-transform-policy`,
       {
         role: transformRole.id,
-        policy: transformLogs.arn.apply((arn) => JSON.stringify(policyDocument([logWrite('OwnLogGroup', arn, { createStreams: true })]))),
+        // The function's environment is encrypted with the stack key, which Lambda decrypts with this role.
+        policy: pulumi.all([transformLogs.arn, args.keyArn]).apply(([arn, keyArn]) =>
+          JSON.stringify(
+            policyDocument([
+              logWrite('OwnLogGroup', arn, { createStreams: true }),
+              { Sid: 'OwnEnvironment', Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn, Condition: { StringEquals: { 'kms:EncryptionContext:LambdaFunctionName': transformName } } },
+            ]),
+          ),
+        ),
       },
       child,
     );
@@ -252,12 +260,10 @@ export class Delivery extends pulumi.ComponentResource {
                   processors: [
                     {
                       type: 'Lambda',
-                      parameters: [
-                        { parameterName: 'LambdaArn', parameterValue: this.transform.arn },
-                        { parameterName: 'BufferSizeInMBs', parameterValue: String(TRANSFORM_BUFFER_MB) },
-                        { parameterName: 'BufferIntervalInSeconds', parameterValue: '60' },
-                        { parameterName: 'NumberOfRetries', parameterValue: '3' },
-                      ],
+                      // Only what differs from Firehose's defaults (a buffer of TRANSFORM_BUFFER_MB, 60 s, 3
+                      // retries): Firehose does not return default parameters, so sending them shows a diff
+                      // on every `pulumi up`.
+                      parameters: [{ parameterName: 'LambdaArn', parameterValue: this.transform.arn }],
                     },
                   ],
                 },

@@ -5,7 +5,7 @@ import { FileSourceConfig, SluiceConfig } from '../stacks/types';
 import { bundleFunction, FunctionBundle } from './bundle';
 import { physicalName, tagsFor } from '../core/naming';
 import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
-import { accountRoot, keyUse, KINESIS_PUT_ACTIONS, kinesisRead, kinesisWrite, logWrite, policyDocument, PolicyDocument, s3Objects, serviceTrust, Statement } from '../core/iam';
+import { keyUse, kinesisRead, kinesisWrite, logWrite, policyDocument, PolicyDocument, s3Objects, serviceTrust, Statement } from '../core/iam';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
 export const SCHEMA_REGISTRY = { schemas: 'core/events/schemas' } as const;
@@ -69,7 +69,7 @@ export interface StreamValidatePolicyScope {
 /** Role policy of the stream validator: read the ingest stream (what an event source mapping needs), and the common statements. */
 export function streamValidateRolePolicy(s: StreamValidatePolicyScope): PolicyDocument {
   return policyDocument([
-    kinesisRead('ReadIngestStream', s.ingestStreamArn),
+    kinesisRead('ReadIngestStream', s.ingestStreamArn, 'lambda'),
     ...commonStatements({ ...s, errorPrefix: errorZonePrefix(STREAM_SOURCE), failureQueueArn: s.onFailureQueueArn }),
   ]);
 }
@@ -88,19 +88,6 @@ export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: stri
   ]);
 }
 
-/** Resource policy of the ingest stream: the producer accounts may put records (and look up shards), nothing else. */
-export function producerStreamPolicy(s: { streamArn: string; producerAccounts: readonly string[] }): PolicyDocument {
-  return policyDocument([
-    {
-      Sid: 'ProducerAccounts',
-      Effect: 'Allow',
-      Principal: { AWS: s.producerAccounts.map(accountRoot) },
-      Action: [...KINESIS_PUT_ACTIONS, 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
-      Resource: s.streamArn,
-    },
-  ]);
-}
-
 /** One source's pieces, exposed for other components (alarms, dashboards). */
 export interface SourceIngestion {
   readonly topic: aws.sns.Topic;
@@ -111,8 +98,7 @@ export interface SourceIngestion {
  * Ingestion: per file-drop source an SNS topic fed by the landing bucket's notifications for the
  * source's prefix and an s3-ingest function subscribed to it (failed invocations to a dead-letter
  * queue); the stream validator on the `ingest` stream (partial batch responses, bisect on error,
- * bounded retries, an on-failure queue); and, when producer accounts are configured, the ingest
- * stream's resource policy. Both functions are bundled here, from the repository, by esbuild.
+ * bounded retries, an on-failure queue). Both functions are bundled here, from the repository, by esbuild.
  */
 export class Ingestion extends pulumi.ComponentResource {
   readonly sources: Record<string, SourceIngestion>;
@@ -165,6 +151,8 @@ export class Ingestion extends pulumi.ComponentResource {
     const s3IngestBundle = bundleFunction('functions/s3-ingest/index.ts', SCHEMA_REGISTRY);
     const sources: Record<string, SourceIngestion> = {};
     const topicPolicies: aws.sns.TopicPolicy[] = [];
+    // What must exist before the first notification is sent: each topic's subscription and invoke permission.
+    const delivery: pulumi.Resource[] = [];
     for (const source of ing.sources) {
       const id = `${name}-${source.name}`;
       const functionName = physicalName(config, 's3-ingest', source.name);
@@ -207,12 +195,12 @@ export class Ingestion extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [logs, rolePolicy] },
       );
-      new aws.lambda.Permission(
+      const invoke = new aws.lambda.Permission(
         `${id}-s3-ingest-invoke`,
         { action: 'lambda:InvokeFunction', function: fn.name, principal: 'sns.amazonaws.com', sourceArn: topic.arn, sourceAccount: account },
         child,
       );
-      new aws.sns.TopicSubscription(`${id}-subscription`, { topic: topic.arn, protocol: 'lambda', endpoint: fn.arn }, child);
+      delivery.push(invoke, new aws.sns.TopicSubscription(`${id}-subscription`, { topic: topic.arn, protocol: 'lambda', endpoint: fn.arn }, child));
       sources[source.name] = { topic, function: fn };
     }
     this.sources = sources;
@@ -225,7 +213,7 @@ export class Ingestion extends pulumi.ComponentResource {
           bucket: args.landingBucket.id,
           topics: ing.sources.map((source) => ({ id: source.name, topicArn: sources[source.name].topic.arn, events: ['s3:ObjectCreated:*'], filterPrefix: source.prefix })),
         },
-        { parent: this, dependsOn: topicPolicies },
+        { parent: this, dependsOn: [...topicPolicies, ...delivery] },
       );
     }
 
@@ -274,17 +262,6 @@ export class Ingestion extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [validatePolicy] },
     );
-
-    if (ing.producerAccounts.length > 0) {
-      new aws.kinesis.ResourcePolicy(
-        `${name}-ingest-producers`,
-        {
-          resourceArn: args.ingestStreamArn,
-          policy: pulumi.output(args.ingestStreamArn).apply((streamArn) => JSON.stringify(producerStreamPolicy({ streamArn, producerAccounts: ing.producerAccounts }))),
-        },
-        child,
-      );
-    }
 
     this.registerOutputs({
       topicArns: Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, v.topic.arn])),

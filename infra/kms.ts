@@ -2,39 +2,30 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { SluiceConfig } from '../stacks/types';
 import { statefulOptions } from './naming';
-import { physicalName, tagsFor } from '../core/naming';
-import { accountRoot, policyDocument, PolicyDocument, Statement, viaService } from '../core/iam';
+import { physicalName, streamArn, tagsFor } from '../core/naming';
+import { accountRoot, policyDocument, PolicyDocument } from '../core/iam';
+import { crossAccountKeyStatements } from './access';
 
 export interface PlatformKeyArgs {
   config: SluiceConfig;
 }
 
-/** The key policy: IAM in the stack's account decides who uses the key, plus the services that encrypt on their own behalf. */
-export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): PolicyDocument {
+/**
+ * The key policy: IAM in the stack's account decides who in it uses the key; the services that
+ * encrypt on their own behalf are named with the account they act for; other accounts get exactly
+ * what `sluice:access` gives them, through Kinesis and for one stream each.
+ */
+export function keyPolicy(config: Pick<SluiceConfig, 'stack' | 'account' | 'access'>): PolicyDocument {
   const { id, region } = config.account;
-  const producers = config.ingestion.producerAccounts;
-  // Producer accounts put records on the KMS-encrypted ingest stream, which needs a data key;
-  // only through Kinesis, as the stream's resource policy decides what they may do there.
-  const producerStatements: Statement[] =
-    producers.length === 0
-      ? []
-      : [
-          {
-            Sid: 'ProducerAccountsThroughKinesis',
-            Effect: 'Allow',
-            Principal: { AWS: producers.map(accountRoot) },
-            Action: 'kms:GenerateDataKey',
-            Resource: '*',
-            Condition: { StringEquals: { 'kms:ViaService': viaService('kinesis', region) } },
-          },
-        ];
   return policyDocument([
     { Sid: 'AccountIamPolicies', Effect: 'Allow', Principal: { AWS: accountRoot(id) }, Action: 'kms:*', Resource: '*' },
     {
       Sid: 'CloudWatchLogsOfThisAccount',
       Effect: 'Allow',
       Principal: { Service: `logs.${region}.amazonaws.com` },
-      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      // CloudWatch Logs' documented key statement grants Encrypt*, Decrypt*, ReEncrypt*, GenerateDataKey*
+      // and Describe*; these are the actions those patterns name for a symmetric key.
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
       Resource: '*',
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${region}:${id}:log-group:*` } },
     },
@@ -42,7 +33,7 @@ export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): 
       Sid: 'S3NotificationsToEncryptedTopics',
       Effect: 'Allow',
       Principal: { Service: 's3.amazonaws.com' },
-      Action: ['kms:GenerateDataKey*', 'kms:Decrypt'],
+      Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': id } },
     },
@@ -51,7 +42,7 @@ export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): 
       Sid: 'CloudWatchAlarmsToEncryptedTopic',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': id }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${region}:${id}:alarm:*` } },
     },
@@ -59,11 +50,17 @@ export function keyPolicy(config: Pick<SluiceConfig, 'account' | 'ingestion'>): 
       Sid: 'BudgetsToEncryptedTopic',
       Effect: 'Allow',
       Principal: { Service: 'budgets.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': id } },
     },
-    ...producerStatements,
+    ...crossAccountKeyStatements({
+      region,
+      ingestArn: streamArn(config, 'ingest'),
+      processedArn: streamArn(config, 'processed'),
+      producers: config.access.producers.map((p) => p.account),
+      consumers: config.access.consumers.map((c) => c.account),
+    }),
   ]);
 }
 

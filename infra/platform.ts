@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { STREAM_NAMES, SluiceConfig, StreamName } from '../stacks/types';
+import { Access } from './access';
 import { Analytics } from './analytics';
 import { Catalog } from './catalog';
 import { Delivery } from './delivery';
@@ -60,6 +61,11 @@ export class Platform extends pulumi.ComponentResource {
         ingestStreamArn: streams.streams.ingest.arn,
         eventsStreamArn: streams.streams.events.arn,
       },
+      child,
+    );
+    new Access(
+      `${name}-access`,
+      { config, keyArn: key.key.arn, ingestStreamArn: streams.streams.ingest.arn, processedStreamArn: streams.streams.processed.arn },
       child,
     );
     const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket }, child);

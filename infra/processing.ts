@@ -96,16 +96,14 @@ export interface FlinkRolePolicyArgs {
  */
 export function flinkRolePolicy(a: FlinkRolePolicyArgs): PolicyDocument {
   return policyDocument([
-    kinesisRead('ReadSourceStream', [a.source]),
-    kinesisWrite('WriteSinkStream', [a.sink], { discover: true }),
+    kinesisRead('ReadSourceStream', [a.source], 'flink'),
+    kinesisWrite('WriteSinkStream', [a.sink]),
     keyUse('StreamEncryption', [a.keyArn]),
     { Sid: 'ReadCode', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [a.codeObjectArn] },
-    {
-      Sid: 'WriteOwnLogs',
-      Effect: 'Allow',
-      Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
-      Resource: [`${a.logGroupArn}:*`],
-    },
+    // Managed Flink's documented logging permissions: find the group, then its stream, then write.
+    // DescribeLogGroups takes no resource ARN, so it can only be granted on "*" (it lists names only).
+    { Sid: 'FindLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: ['*'] },
+    { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'], Resource: [`${a.logGroupArn}:log-stream:*`] },
   ]);
 }
 

@@ -18,7 +18,11 @@ type LifecycleRule = aws.types.input.s3.BucketLifecycleConfigurationRule;
 
 const ABORT_UPLOADS = { daysAfterInitiation: 7 };
 
-/** Lifecycle rules per lake zone; pure so that the day arithmetic is tested without Pulumi. */
+/**
+ * Lifecycle rules per lake zone; pure so that the day arithmetic is tested without Pulumi. A rule
+ * for the whole bucket has no filter at all: the provider deprecates the empty `filter: {}`, and no
+ * filter means every object.
+ */
 export function lakeLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] {
   return [
     {
@@ -38,7 +42,6 @@ export function lakeLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] {
     {
       id: 'noncurrent-versions',
       status: 'Enabled',
-      filter: {},
       noncurrentVersionExpiration: { noncurrentDays: lc.noncurrentVersionExpireDays },
       abortIncompleteMultipartUpload: ABORT_UPLOADS,
     },
@@ -50,7 +53,6 @@ export function landingLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] 
     {
       id: 'file-drops',
       status: 'Enabled',
-      filter: {},
       expiration: { days: lc.landingExpireDays },
       noncurrentVersionExpiration: { noncurrentDays: lc.noncurrentVersionExpireDays },
       abortIncompleteMultipartUpload: ABORT_UPLOADS,
@@ -59,7 +61,7 @@ export function landingLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] 
 }
 
 export function resultsLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] {
-  return [{ id: 'query-results', status: 'Enabled', filter: {}, expiration: { days: lc.athenaResultsExpireDays }, abortIncompleteMultipartUpload: ABORT_UPLOADS }];
+  return [{ id: 'query-results', status: 'Enabled', expiration: { days: lc.athenaResultsExpireDays }, abortIncompleteMultipartUpload: ABORT_UPLOADS }];
 }
 
 /** Denies every request that does not use TLS, whoever makes it. */

@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { CONFIG_SCHEMA } from './schema';
+import { nameLimitProblems } from './limits';
 import { STREAM_NAMES, SluiceConfig, type ProcessingConfig } from './types';
 
 export const NAMESPACE = 'sluice';
@@ -103,6 +104,10 @@ function describeError(err: ErrorObject): string | undefined {
       return `${key} must be ${schema.description ?? `a string matching ${(err.params as { pattern: string }).pattern}`} (got ${got}); ${schema.fix ?? 'correct the value'}`;
     case 'propertyNames':
       return undefined; // the nested `pattern` error on the same name carries the message
+    case 'minItems': {
+      const limit = (err.params as { limit: number }).limit;
+      return `${key} must list at least ${limit} ${limit === 1 ? 'entry' : 'entries'}; add ${limit === 1 ? 'one' : 'them'}, or remove the key around it`;
+    }
     case 'maxLength':
     case 'maxItems':
     case 'maxProperties': {
@@ -131,7 +136,7 @@ function accountOfArn(arn: string): string | undefined {
 }
 
 /** Rules that span several keys, which JSON Schema cannot say with a readable message. */
-function crossFieldProblems(cfg: Omit<SluiceConfig, 'stack'>): string[] {
+function crossFieldProblems(cfg: SluiceConfig): string[] {
   const problems: string[] = [];
   const roleAccount = accountOfArn(cfg.account.deployRoleArn);
   if (roleAccount !== undefined && roleAccount !== cfg.account.id) {
@@ -191,6 +196,45 @@ function crossFieldProblems(cfg: Omit<SluiceConfig, 'stack'>): string[] {
         'raise rawExpireDays or lower rawGlacierDays',
     );
   }
+  problems.push(...accessProblems(cfg), ...bufferingProblems(cfg), ...nameLimitProblems(cfg));
+  return problems;
+}
+
+/**
+ * Firehose's dynamic partitioning (the curated and aggregates delivery streams) buffers for at
+ * least 60 seconds; a shorter interval is refused by CreateDeliveryStream.
+ */
+export const DYNAMIC_PARTITIONING_MIN_BUFFER_SECONDS = 60;
+
+function bufferingProblems(cfg: SluiceConfig): string[] {
+  const seconds = cfg.delivery.bufferingSeconds;
+  if (seconds >= DYNAMIC_PARTITIONING_MIN_BUFFER_SECONDS) return [];
+  return [
+    `sluice:delivery.bufferingSeconds must be at least ${DYNAMIC_PARTITIONING_MIN_BUFFER_SECONDS} (got ${seconds}): the curated and aggregates delivery streams use dynamic partitioning, ` +
+      `which Firehose does not allow to buffer for less; raise it to ${DYNAMIC_PARTITIONING_MIN_BUFFER_SECONDS} or more`,
+  ];
+}
+
+/** Each account at most once per side, never the stack's own account, and each role name once. */
+function accessProblems(cfg: SluiceConfig): string[] {
+  const problems: string[] = [];
+  const roles = new Map<string, string>();
+  for (const side of ['producers', 'consumers'] as const) {
+    const entries = cfg.access[side];
+    entries.forEach((entry, i) => {
+      const key = `sluice:access.${side}[${i}]`;
+      const earlier = entries.findIndex((e) => e.account === entry.account);
+      if (earlier < i) problems.push(`${key}.account repeats the account of ${side}[${earlier}] (${show(entry.account)}); merge the two entries`);
+      if (entry.account === cfg.account.id) {
+        problems.push(`${key}.account is the stack's own account ${entry.account}, whose principals get access through IAM in the account; remove the entry`);
+      }
+      if (entry.role !== undefined) {
+        const other = roles.get(entry.role);
+        if (other !== undefined) problems.push(`${key}.role repeats the role name of ${other} (${show(entry.role)}); give each entry its own role name`);
+        else roles.set(entry.role, `${side}[${i}]`);
+      }
+    });
+  }
   return problems;
 }
 
@@ -216,7 +260,7 @@ export function loadStackConfig(stack: string, values: Readonly<Record<string, u
       if (message !== undefined && !problems.includes(message)) problems.push(message);
     }
   } else {
-    problems.push(...crossFieldProblems(data as unknown as Omit<SluiceConfig, 'stack'>));
+    problems.push(...crossFieldProblems({ stack, ...data } as unknown as SluiceConfig));
   }
   if (problems.length > 0) throw new ConfigError(stack, problems);
   return deepFreeze({ stack, ...data } as unknown as SluiceConfig);

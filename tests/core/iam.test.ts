@@ -11,19 +11,19 @@ describe('core/iam: statement builders', () => {
     expect(policyDocument([])).to.deep.equal({ Version: '2012-10-17', Statement: [] });
   });
 
-  it('reads a stream with the calls a polling reader makes, on the ARNs as given', () => {
-    expect(kinesisRead('Read', STREAM)).to.deep.equal({
+  it('reads a stream with the calls each kind of reader makes, on the ARNs as given', () => {
+    expect(kinesisRead('Read', STREAM, 'lambda')).to.deep.equal({
       Sid: 'Read',
       Effect: 'Allow',
       Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
       Resource: STREAM,
     });
-    expect(kinesisRead('Read', [STREAM]).Resource).to.deep.equal([STREAM]);
+    expect(kinesisRead('Read', [STREAM], 'firehose')).to.deep.include({ Action: ['kinesis:DescribeStream', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'], Resource: [STREAM] });
+    expect(kinesisRead('Read', STREAM, 'flink').Action).to.deep.equal(['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
   });
 
-  it('writes a stream with the put calls, plus discovery for sinks that look the stream up', () => {
-    expect(kinesisWrite('W', STREAM).Action).to.deep.equal(['kinesis:PutRecord', 'kinesis:PutRecords']);
-    expect(kinesisWrite('W', STREAM, { discover: true }).Action).to.deep.equal(['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords']);
+  it('writes a stream with PutRecords only', () => {
+    expect(kinesisWrite('W', STREAM)).to.deep.equal({ Sid: 'W', Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: STREAM });
   });
 
   it('uses the key for Decrypt and GenerateDataKey, through the named services only when asked', () => {

@@ -73,7 +73,7 @@ describe('infra: Flink processing under mocks', function () {
         for (const job of JOBS) {
           const group = runs[stack].one('aws:cloudwatch/logGroup:LogGroup', `-processing-${job}-logs`);
           expect(group.inputs).to.include({ name: `/aws/kinesis-analytics/sluice-${stack}-${job}`, kmsKeyId: keyArn, retentionInDays: stack === 'dev' ? 14 : 90 });
-          const groupArn = `arn:aws:mock:eu-west-1:${account}:cloudwatch/logGroup//aws/kinesis-analytics/sluice-${stack}-${job}`;
+          const groupArn = `arn:aws:logs:eu-west-1:${account}:log-group:/aws/kinesis-analytics/sluice-${stack}-${job}`;
           expect(app(stack, job).inputs.cloudwatchLoggingOptions.logStreamArn).to.equal(`${groupArn}:log-stream:application`);
         }
       });
@@ -91,8 +91,10 @@ describe('infra: Flink processing under mocks', function () {
           expect(bySid.WriteSinkStream.Resource).to.deep.equal([expected[job].sink]);
           expect(bySid.StreamEncryption.Resource).to.deep.equal([keyArn]);
           expect(bySid.ReadCode.Resource).to.deep.equal([`${lakeArn}/${code.key}`]);
-          expect(bySid.WriteOwnLogs.Resource).to.deep.equal([`arn:aws:mock:eu-west-1:${account}:cloudwatch/logGroup//aws/kinesis-analytics/sluice-${stack}-${job}:*`]);
-          for (const statement of policy.Statement) {
+          expect(bySid.WriteOwnLogs.Resource).to.deep.equal([`arn:aws:logs:eu-west-1:${account}:log-group:/aws/kinesis-analytics/sluice-${stack}-${job}:log-stream:*`]);
+          // DescribeLogGroups takes no resource ARN; everything else names its resources.
+          expect(bySid.FindLogGroups).to.deep.include({ Action: ['logs:DescribeLogGroups'], Resource: ['*'] });
+          for (const statement of policy.Statement.filter((s: any) => s.Sid !== 'FindLogGroups')) {
             for (const resource of statement.Resource) expect(resource, statement.Sid).to.not.include('*:*');
             expect(statement.Resource, statement.Sid).to.not.include('*');
           }
