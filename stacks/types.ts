@@ -204,6 +204,8 @@ export interface AlertsConfig {
   /** The Kafka source to watch, when there is one. */
   readonly kafka?: KafkaLagSource;
   readonly budget: BudgetConfig;
+}
+
 /** An account whose principals may put records on the `ingest` stream. */
 export interface ProducerAccess {
   readonly account: string;

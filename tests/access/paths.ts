@@ -48,6 +48,10 @@ export const DOCS = {
   athenaKms: 'https://docs.aws.amazon.com/athena/latest/ug/encryption.html',
   trust: 'https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html',
   tls: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html',
+  snsServices: 'https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services',
+  alarmActions: 'https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html',
+  budgetsSns: 'https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html',
+  glueRead: 'https://docs.aws.amazon.com/glue/latest/dg/glue-specifying-resource-arns.html',
 } as const;
 
 /** The stack's config exactly as the program read it. */
@@ -198,6 +202,29 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
     add('Firehose transform', 'lambda.amazonaws.com', DOCS.lambdaRole, 'sts:AssumeRole', role(fn));
   }
 
+  const alarmTopic = `arn:aws:sns:${region}:${account}:${n('alarms')}`;
+  if (run.ofType('aws:sns/topic:Topic').some((t) => t.inputs.name === n('alarms'))) {
+    const alarm = { 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:cloudwatch:${region}:${account}:alarm:${n('no-data')}` };
+    add('CloudWatch alarms', 'cloudwatch.amazonaws.com', DOCS.alarmActions, 'sns:Publish', alarmTopic, alarm);
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) add('CloudWatch alarms, to the encrypted topic', 'cloudwatch.amazonaws.com', DOCS.snsServices, action, key, alarm);
+    const budget = { 'aws:SourceAccount': account, 'aws:SourceArn': `arn:aws:budgets::${account}:budget/${n('monthly')}` };
+    add('AWS Budgets', 'budgets.amazonaws.com', DOCS.budgetsSns, 'sns:Publish', alarmTopic, budget);
+    for (const action of ['kms:Decrypt', 'kms:GenerateDataKey']) add('AWS Budgets, to the encrypted topic', 'budgets.amazonaws.com', DOCS.snsServices, action, key, { 'aws:SourceAccount': account });
+  }
+  const freshness = run.ofType('aws:lambda/function:Function').find((f) => f.inputs.name === n('lake-freshness'));
+  if (freshness) {
+    const fn = n('lake-freshness');
+    const who = 'lake-freshness';
+    const tables = String(freshness.inputs.environment?.variables?.SLUICE_LAKE_TABLES ?? '').split(',').filter((t) => t !== '');
+    if (tables.length === 0) throw new Error('the lake-freshness function names no tables');
+    for (const table of tables) add(who, role(fn), DOCS.glueRead, 'glue:GetTable', glue(`table/${database}/${table}`));
+    const logs = `${logGroup(`/aws/lambda/${fn}`)}:log-stream:2026/03/17/[$LATEST]0123`;
+    add(who, role(fn), DOCS.lambdaLogs, 'logs:CreateLogStream', logs);
+    add(who, role(fn), DOCS.lambdaLogs, 'logs:PutLogEvents', logs);
+    add(who, role(fn), DOCS.lambdaEnvKey, 'kms:Decrypt', key, { 'kms:EncryptionContext:LambdaFunctionName': fn });
+    add(who, 'lambda.amazonaws.com', DOCS.lambdaRole, 'sts:AssumeRole', role(fn));
+  }
+
   const analyst = analystRole(account);
   for (const action of [
     'athena:StartQueryExecution',
@@ -325,6 +352,10 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
   refuse('S3 of another account', 's3.amazonaws.com', DOCS.s3ToSns, 'sns:Publish', `arn:aws:sns:${region}:${account}:${n('landing', config.ingestion.sources[0]?.name ?? 'x')}`, {
     'aws:SourceArn': 'arn:aws:s3:::someone-elses-bucket',
     'aws:SourceAccount': '555555555555',
+  });
+  refuse('CloudWatch alarms of another account', 'cloudwatch.amazonaws.com', DOCS.trust, 'sns:Publish', alarmTopic, {
+    'aws:SourceAccount': '555555555555',
+    'aws:SourceArn': `arn:aws:cloudwatch:${region}:555555555555:alarm:x`,
   });
   refuse('Managed Flink for another account', 'kinesisanalytics.amazonaws.com', DOCS.trust, 'sts:AssumeRole', role(n('dedup-filter', 'flink')), {
     'aws:SourceAccount': '555555555555',
