@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MockRun, runStackProgram } from '../support/pulumi';
 
 const ACCOUNT = '111111111111';
-const TOPIC = `arn:aws:mock:eu-west-1:${ACCOUNT}:sns/topic/sluice-dev-alarms`;
+const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:sluice-dev-alarms`;
 const parse = (value: unknown) => JSON.parse(value as string);
 
 type Row = [name: string, namespace: string, metric: string, dims: Record<string, string>, stat: string, op: string, threshold: number, period: number, evals: number, missing: string];
@@ -188,7 +188,7 @@ describe('infra: monitoring under mocks', () => {
       Sid: 'CloudWatchAlarmsToEncryptedTopic',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` } },
     });
@@ -196,7 +196,7 @@ describe('infra: monitoring under mocks', () => {
       Sid: 'BudgetsToEncryptedTopic',
       Effect: 'Allow',
       Principal: { Service: 'budgets.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
     });
