@@ -225,6 +225,17 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
     add(who, 'lambda.amazonaws.com', DOCS.lambdaRole, 'sts:AssumeRole', role(fn));
   }
 
+  if (run.ofType('aws:lambda/function:Function').some((f) => f.inputs.name === n('events-by-type'))) {
+    const fn = n('events-by-type');
+    const who = 'events-by-type (its event source mapping on aggregates)';
+    for (const action of ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']) add(who, role(fn), DOCS.lambdaKinesis, action, stream('aggregates'));
+    add(who, role(fn), DOCS.kinesisKms, 'kms:Decrypt', key, throughKinesis('aggregates'));
+    const logs = `${logGroup(`/aws/lambda/${fn}`)}:log-stream:2026/03/17/[$LATEST]0123`;
+    add(who, role(fn), DOCS.lambdaLogs, 'logs:CreateLogStream', logs);
+    add(who, role(fn), DOCS.lambdaLogs, 'logs:PutLogEvents', logs);
+    add(who, 'lambda.amazonaws.com', DOCS.lambdaRole, 'sts:AssumeRole', role(fn));
+  }
+
   const analyst = analystRole(account);
   for (const action of [
     'athena:StartQueryExecution',
