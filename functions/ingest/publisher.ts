@@ -199,8 +199,8 @@ export class KinesisPublisher {
         failed = [];
         pending.forEach((p, i) => {
           const result = results[i];
-          // Only an entry the answer reports with a sequence number is known to be stored.
-          const code = result === undefined ? 'MissingFromAnswer' : result.ErrorCode ?? (result.SequenceNumber ? undefined : 'NoSequenceNumber');
+          // An entry the answer leaves out is not known to be stored.
+          const code = result === undefined ? 'MissingFromAnswer' : result.ErrorCode;
           if (code) {
             failed.push(p);
             failedReason ||=

@@ -29,8 +29,8 @@ SELECT
   e
 FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
--- A record whose key cannot be read (envelope() read NULL: beyond the JSON parser's limits, not an
--- object) is never a copy of another: it bypasses the dedup and passes through; envelope() counts
+-- A record whose key cannot be read (lake_event() read NULL: beyond the JSON parser's limits, not an
+-- object) is never a copy of another: it bypasses the dedup and passes through; lake_event() counts
 -- it in the unreadableRecords metric.
 CREATE TEMPORARY VIEW events_first_seen AS
 SELECT record_text, created_at, event_name, event_type, ingested_at, e
@@ -42,7 +42,7 @@ FROM (
 )
 WHERE arrival_rank = 1
 UNION ALL
-SELECT record_text, created_at, event_name, event_type, ingested_at
+SELECT record_text, created_at, event_name, event_type, ingested_at, e
 FROM events_parsed
 WHERE event_uuid IS NULL OR created_at IS NULL;
 

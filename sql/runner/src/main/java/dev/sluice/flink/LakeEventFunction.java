@@ -6,7 +6,9 @@ import java.util.Set;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
 
@@ -16,7 +18,9 @@ import org.apache.flink.types.Row;
  * (JSON_VALUE's reading); {@code created_datetime} and {@code ingested_at} are parsed as UTC
  * timestamps (NULL when not ISO 8601 UTC); {@code payload} is every member that is not an
  * envelope or enriched field, each copied as the original text from its name to the end of its
- * value, in input order, joined by commas inside braces: the payload is never re-serialised.
+ * value, in input order, joined by commas inside braces: the payload is never re-serialised. A
+ * record beyond the parser's limits, or not a JSON object, reads all NULL and is counted in the
+ * {@value EnvelopeFunction#UNREADABLE_METRIC} metric, as envelope() counts it.
  */
 public final class LakeEventFunction extends ScalarFunction {
     /** The fields the validator adds or requires (DESIGN.md, "Event contract"); the rest is payload. */
@@ -30,20 +34,32 @@ public final class LakeEventFunction extends ScalarFunction {
 
     private static final JsonFactory JSON = new JsonFactory();
 
+    private transient Counter unreadable;
+
+    @Override
+    public void open(FunctionContext context) {
+        unreadable = context.getMetricGroup().counter(EnvelopeFunction.UNREADABLE_METRIC);
+    }
+
     @DataTypeHint("ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
             + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING>")
     public Row eval(String recordText) {
         String[] values = new String[TEXT_FIELDS.length];
         String payload = null;
+        boolean readable = false;
         if (recordText != null) {
             try (JsonParser parser = JSON.createParser(recordText)) {
                 if (parser.nextToken() == JsonToken.START_OBJECT) {
                     payload = read(parser, recordText, values);
+                    readable = true;
                 }
             } catch (IOException e) {
                 java.util.Arrays.fill(values, null);
                 payload = null;
             }
+        }
+        if (!readable && unreadable != null) {
+            unreadable.inc();
         }
         return Row.of(values[0], values[1], values[2], values[3], values[4], values[INGESTED_AT],
                 utcTimestamp(values[CREATED_DATETIME]), utcTimestamp(values[INGESTED_AT]), values[7], payload);
