@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck lint format-check local deploy deploy-check release
+.PHONY: test test-ts test-java flink-jar-cloud typecheck lint format-check local deploy deploy-check preview release
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -61,4 +61,8 @@ deploy-check:
 deploy: $(NODE_STAMP) deploy-check
 	@$(MAKE) --no-print-directory flink-jar-cloud || { echo 'make deploy: building the cloud jar failed; make flink-jar-cloud needs Maven Central (flink-sql-connector-aws-kinesis-streams); fix access to it and retry' >&2; exit 1; }
 	@test -f $(CLOUD_JAR) || { echo 'make deploy: $(CLOUD_JAR) is missing after make flink-jar-cloud; run it and read its output' >&2; exit 1; }
-	pulumi up --stack $(STACK)
+	pulumi up --stack $(STACK) --policy-pack policy
+
+# What `pulumi up` would change, checked against the security baseline (the policy pack in policy/).
+preview: $(NODE_STAMP) deploy-check
+	pulumi preview --stack $(STACK) --policy-pack policy

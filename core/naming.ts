@@ -10,6 +10,11 @@ export function physicalName(config: Pick<SluiceConfig, 'stack'>, ...parts: stri
   return [PROJECT, config.stack, ...parts].join('-');
 }
 
+/** The ARN of one of the stack's streams, known before the stream exists (the key policy names it). */
+export function streamArn(config: Pick<SluiceConfig, 'stack' | 'account'>, stream: string): string {
+  return `arn:aws:kinesis:${config.account.region}:${config.account.id}:stream/${physicalName(config, stream)}`;
+}
+
 /** Bucket names are global across all AWS accounts, so they carry the account id as well. */
 export function bucketName(config: Pick<SluiceConfig, 'stack' | 'account'>, purpose: string): string {
   const name = physicalName(config, config.account.id, purpose);

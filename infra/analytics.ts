@@ -4,6 +4,7 @@ import { loadNamedQueries, type NamedQuery } from '../core/named-queries';
 import { ICEBERG_TABLES } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
 import { physicalName, tagsFor, workgroupName } from '../core/naming';
+import { keyUse, objectArns, policyDocument, PolicyDocument, s3Objects } from '../core/iam';
 
 /** Athena's engine version 3 (Trino), as the workgroup API names it. */
 export const ENGINE_VERSION = 'Athena engine version 3';
@@ -29,63 +30,51 @@ interface AnalystScope {
  * the stack's database, read the curated zone, read and write query results, and use the stack key
  * through S3 only. The raw and error zones stay out of reach: they hold input as it arrived.
  */
-export function analystPolicy(s: AnalystScope): object {
+export function analystPolicy(s: AnalystScope): PolicyDocument {
   const glue = (suffix: string) => `arn:aws:glue:${s.region}:${s.account}:${suffix}`;
   const curatedPrefixes = ICEBERG_TABLES.map((t) => t.prefix);
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'QueriesInOwnWorkgroup',
-        Effect: 'Allow',
-        Action: [
-          'athena:StartQueryExecution',
-          'athena:StopQueryExecution',
-          'athena:GetQueryExecution',
-          'athena:GetQueryResults',
-          'athena:GetQueryResultsStream',
-          'athena:GetQueryRuntimeStatistics',
-          'athena:ListQueryExecutions',
-          'athena:BatchGetQueryExecution',
-          'athena:GetWorkGroup',
-          'athena:GetNamedQuery',
-          'athena:ListNamedQueries',
-          'athena:BatchGetNamedQuery',
-        ],
-        Resource: `arn:aws:athena:${s.region}:${s.account}:workgroup/${s.workgroup}`,
-      },
-      {
-        Sid: 'CatalogThroughAthena',
-        Effect: 'Allow',
-        Action: ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata'],
-        Resource: `arn:aws:athena:${s.region}:${s.account}:datacatalog/AwsDataCatalog`,
-      },
-      {
-        Sid: 'ReadStackTables',
-        Effect: 'Allow',
-        Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
-        Resource: [glue('catalog'), glue(`database/${s.databaseName}`), glue(`table/${s.databaseName}/*`)],
-      },
-      { Sid: 'ListCuratedZone', Effect: 'Allow', Action: 's3:ListBucket', Resource: s.lakeBucketArn, Condition: { StringLike: { 's3:prefix': curatedPrefixes.map((p) => `${p}*`) } } },
-      { Sid: 'LocateBuckets', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: [s.lakeBucketArn, s.resultsBucketArn] },
-      { Sid: 'ReadCuratedZone', Effect: 'Allow', Action: 's3:GetObject', Resource: curatedPrefixes.map((p) => `${s.lakeBucketArn}/${p}*`) },
-      { Sid: 'ListResults', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: s.resultsBucketArn, Condition: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } } },
-      {
-        Sid: 'ReadWriteResults',
-        Effect: 'Allow',
-        Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        Resource: `${s.resultsBucketArn}/${RESULTS_PREFIX}*`,
-      },
-      {
-        // Decrypt reads the lake and the results; GenerateDataKey writes results encrypted with the stack key.
-        Sid: 'StackKeyThroughS3',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: s.keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': `s3.${s.region}.amazonaws.com` } },
-      },
-    ],
-  };
+  return policyDocument([
+    {
+      Sid: 'QueriesInOwnWorkgroup',
+      Effect: 'Allow',
+      Action: [
+        'athena:StartQueryExecution',
+        'athena:StopQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:GetQueryResultsStream',
+        'athena:GetQueryRuntimeStatistics',
+        'athena:ListQueryExecutions',
+        'athena:BatchGetQueryExecution',
+        'athena:GetWorkGroup',
+        'athena:GetNamedQuery',
+        'athena:ListNamedQueries',
+        'athena:BatchGetNamedQuery',
+      ],
+      Resource: `arn:aws:athena:${s.region}:${s.account}:workgroup/${s.workgroup}`,
+    },
+    {
+      Sid: 'CatalogThroughAthena',
+      Effect: 'Allow',
+      Action: ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata'],
+      Resource: `arn:aws:athena:${s.region}:${s.account}:datacatalog/AwsDataCatalog`,
+    },
+    {
+      Sid: 'ReadStackTables',
+      Effect: 'Allow',
+      Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      Resource: [glue('catalog'), glue(`database/${s.databaseName}`), glue(`table/${s.databaseName}/*`)],
+    },
+    { Sid: 'ListCuratedZone', Effect: 'Allow', Action: 's3:ListBucket', Resource: s.lakeBucketArn, Condition: { StringLike: { 's3:prefix': curatedPrefixes.map((p) => `${p}*`) } } },
+    { Sid: 'LocateBuckets', Effect: 'Allow', Action: 's3:GetBucketLocation', Resource: [s.lakeBucketArn, s.resultsBucketArn] },
+    { Sid: 'ReadCuratedZone', Effect: 'Allow', Action: 's3:GetObject', Resource: objectArns(s.lakeBucketArn, curatedPrefixes) },
+    { Sid: 'ListResults', Effect: 'Allow', Action: 's3:ListBucket', Resource: s.resultsBucketArn, Condition: { StringLike: { 's3:prefix': [`${RESULTS_PREFIX}*`] } } },
+    // ListBucketMultipartUploads has no s3:prefix key: under the ListResults condition it would never be allowed.
+    { Sid: 'ListResultUploads', Effect: 'Allow', Action: 's3:ListBucketMultipartUploads', Resource: s.resultsBucketArn },
+    s3Objects('ReadWriteResults', ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'], s.resultsBucketArn, [RESULTS_PREFIX]),
+    // Decrypt reads the lake and the results; GenerateDataKey writes results encrypted with the stack key.
+    keyUse('StackKeyThroughS3', s.keyArn, { region: s.region, services: ['s3'] }),
+  ]);
 }
 
 /**

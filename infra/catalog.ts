@@ -179,7 +179,7 @@ export class Catalog extends pulumi.ComponentResource {
           partitionKeys: spec.partitionKeys,
           storageDescriptor: spec.storageDescriptor,
         },
-        { parent: this },
+        statefulOptions(config, this),
       );
     }
     for (const table of ICEBERG_TABLES) {

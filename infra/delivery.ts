@@ -4,6 +4,7 @@ import { partitionTemplate } from '../core/lake/partitions';
 import { RAW_EVENTS } from '../core/lake/schema';
 import { SluiceConfig } from '../stacks/types';
 import { physicalName, tagsFor } from '../core/naming';
+import { keyUse, kinesisRead, logWrite, objectArns, policyDocument, PolicyDocument, serviceTrust } from '../core/iam';
 
 /** Zone of the lake bucket where Firehose writes what it could not deliver. */
 export const DELIVERY_ERRORS_PREFIX = 'errors/delivery/';
@@ -44,44 +45,20 @@ interface RoleScope {
 }
 
 /** The delivery role's policy: read one stream, write its own prefixes of the lake, log, and nothing else. */
-export function deliveryRolePolicy(s: RoleScope): object {
+export function deliveryRolePolicy(s: RoleScope): PolicyDocument {
   const prefixes = [prefixRoot(DELIVERY_PREFIXES[s.delivery]), `${DELIVERY_ERRORS_PREFIX}${s.delivery}/`];
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ReadSourceStream',
-        Effect: 'Allow',
-        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards'],
-        Resource: s.streamArn,
-      },
-      { Sid: 'LocateLakeBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: s.bucketArn },
-      {
-        Sid: 'WriteOwnPrefixes',
-        Effect: 'Allow',
-        Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'],
-        Resource: prefixes.map((p) => `${s.bucketArn}/${p}*`),
-      },
-      {
-        Sid: 'StackKeyForStreamAndLake',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: s.keyArn,
-        Condition: { StringEquals: { 'kms:ViaService': [`kinesis.${s.region}.amazonaws.com`, `s3.${s.region}.amazonaws.com`] } },
-      },
-      { Sid: 'DeliveryErrorLogs', Effect: 'Allow', Action: ['logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
-    ],
-  };
+  return policyDocument([
+    kinesisRead('ReadSourceStream', s.streamArn, 'firehose'),
+    { Sid: 'LocateLakeBucket', Effect: 'Allow', Action: ['s3:GetBucketLocation', 's3:ListBucket', 's3:ListBucketMultipartUploads'], Resource: s.bucketArn },
+    { Sid: 'WriteOwnPrefixes', Effect: 'Allow', Action: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload'], Resource: objectArns(s.bucketArn, prefixes) },
+    keyUse('StackKeyForStreamAndLake', s.keyArn, { region: s.region, services: ['kinesis', 's3'] }),
+    logWrite('DeliveryErrorLogs', s.logGroupArn),
+  ]);
 }
 
 /** Firehose may assume a delivery role only on behalf of this account. */
-export function firehoseTrustPolicy(account: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      { Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': account } } },
-    ],
-  };
+export function firehoseTrustPolicy(account: string): PolicyDocument {
+  return serviceTrust('firehose.amazonaws.com', { StringEquals: { 'sts:ExternalId': account } });
 }
 
 /** The static part of a prefix, before its first expression: the part IAM can scope to. */

@@ -7,6 +7,7 @@ import { buildNamedFunction, SCHEMA_REGISTRY, type FunctionCode } from './functi
 import { physicalName, tagsFor } from '../core/naming';
 import { FUNCTION_ENV, METRICS_NAMESPACE } from '../core/function-env';
 import { FAILURE_QUEUE_RETENTION_DAYS } from '../core/delivery';
+import { keyUse, kinesisRead, kinesisWrite, logWrite, policyDocument, PolicyDocument, s3Objects, serviceTrust, Statement } from '../core/iam';
 
 /** Function code of the ingestion functions: each bundle carries the schema registry folder. */
 export { SCHEMA_REGISTRY };
@@ -29,20 +30,16 @@ export interface IngestionArgs {
   functionCode?: { 's3-ingest'?: FunctionCode; 'stream-validate'?: FunctionCode };
 }
 
-type Statement = Record<string, unknown>;
-
-const policy = (statements: Statement[]) => ({ Version: '2012-10-17', Statement: statements });
-
-const lambdaTrust = policy([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
+const lambdaTrust = serviceTrust('lambda.amazonaws.com');
 
 /** Statements every ingestion function needs: publish to `events`, write its own error prefix, use the key, write its own logs. */
 function commonStatements(s: { keyArn: string; eventsStreamArn: string; lakeBucketArn: string; errorPrefix: string; logGroupArn: string; failureQueueArn: string }): Statement[] {
   return [
-    { Sid: 'PublishEvents', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: s.eventsStreamArn },
-    { Sid: 'WriteErrorZone', Effect: 'Allow', Action: 's3:PutObject', Resource: `${s.lakeBucketArn}/${s.errorPrefix}*` },
+    kinesisWrite('PublishEvents', s.eventsStreamArn),
+    s3Objects('WriteErrorZone', ['s3:PutObject'], s.lakeBucketArn, [s.errorPrefix]),
     { Sid: 'FailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: s.failureQueueArn },
-    { Sid: 'StackKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: s.keyArn },
-    { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
+    keyUse('StackKey', s.keyArn),
+    logWrite('OwnLogs', s.logGroupArn, { createStreams: true }),
   ];
 }
 
@@ -57,9 +54,9 @@ export interface S3IngestPolicyScope {
 }
 
 /** Role policy of one source's s3-ingest function: read its landing prefix, and the common statements. */
-export function s3IngestRolePolicy(s: S3IngestPolicyScope): object {
-  return policy([
-    { Sid: 'ReadLandingPrefix', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${s.landingBucketArn}/${s.source.prefix}*` },
+export function s3IngestRolePolicy(s: S3IngestPolicyScope): PolicyDocument {
+  return policyDocument([
+    s3Objects('ReadLandingPrefix', ['s3:GetObject', 's3:GetObjectVersion'], s.landingBucketArn, [s.source.prefix]),
     ...commonStatements({ ...s, errorPrefix: errorZonePrefix(s.source.name), failureQueueArn: s.deadLetterQueueArn }),
   ]);
 }
@@ -74,21 +71,16 @@ export interface StreamValidatePolicyScope {
 }
 
 /** Role policy of the stream validator: read the ingest stream (what an event source mapping needs), and the common statements. */
-export function streamValidateRolePolicy(s: StreamValidatePolicyScope): object {
-  return policy([
-    {
-      Sid: 'ReadIngestStream',
-      Effect: 'Allow',
-      Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
-      Resource: s.ingestStreamArn,
-    },
+export function streamValidateRolePolicy(s: StreamValidatePolicyScope): PolicyDocument {
+  return policyDocument([
+    kinesisRead('ReadIngestStream', s.ingestStreamArn, 'lambda'),
     ...commonStatements({ ...s, errorPrefix: errorZonePrefix(STREAM_SOURCE), failureQueueArn: s.onFailureQueueArn }),
   ]);
 }
 
 /** Topic policy: only S3 notifications of the landing bucket, in the stack's account, may publish. */
-export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: string; account: string }): object {
-  return policy([
+export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: string; account: string }): PolicyDocument {
+  return policyDocument([
     {
       Sid: 'LandingBucketNotifications',
       Effect: 'Allow',
@@ -96,19 +88,6 @@ export function landingTopicPolicy(s: { topicArn: string; landingBucketArn: stri
       Action: 'sns:Publish',
       Resource: s.topicArn,
       Condition: { ArnLike: { 'aws:SourceArn': s.landingBucketArn }, StringEquals: { 'aws:SourceAccount': s.account } },
-    },
-  ]);
-}
-
-/** Resource policy of the ingest stream: the producer accounts may put records (and look up shards), nothing else. */
-export function producerStreamPolicy(s: { streamArn: string; producerAccounts: readonly string[] }): object {
-  return policy([
-    {
-      Sid: 'ProducerAccounts',
-      Effect: 'Allow',
-      Principal: { AWS: s.producerAccounts.map((a) => `arn:aws:iam::${a}:root`) },
-      Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
-      Resource: s.streamArn,
     },
   ]);
 }
@@ -123,9 +102,9 @@ export interface SourceIngestion {
  * Ingestion: per file-drop source an SNS topic fed by the landing bucket's notifications for the
  * source's prefix and an s3-ingest function subscribed to it (failed invocations to a dead-letter
  * queue); the stream validator on the `ingest` stream (partial batch responses, bisect on error,
- * bounded retries, an on-failure queue); and, when producer accounts are configured, the ingest
- * stream's resource policy. Both functions are bundled here, from the repository, by esbuild,
- * unless a release's built code is given.
+ * bounded retries, an on-failure queue). Both functions are bundled here, from the repository, by
+ * esbuild, unless a release's built code is given. Other accounts' access to the ingest stream is
+ * the Access component's (infra/access.ts).
  */
 export class Ingestion extends pulumi.ComponentResource {
   readonly sources: Record<string, SourceIngestion>;
@@ -178,6 +157,8 @@ export class Ingestion extends pulumi.ComponentResource {
     const s3IngestBundle = functionBundle(args.functionCode?.['s3-ingest'] ?? buildNamedFunction('s3-ingest'));
     const sources: Record<string, SourceIngestion> = {};
     const topicPolicies: aws.sns.TopicPolicy[] = [];
+    // What must exist before the first notification is sent: each topic's subscription and invoke permission.
+    const delivery: pulumi.Resource[] = [];
     for (const source of ing.sources) {
       const id = `${name}-${source.name}`;
       const functionName = physicalName(config, 's3-ingest', source.name);
@@ -220,12 +201,12 @@ export class Ingestion extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [logs, rolePolicy] },
       );
-      new aws.lambda.Permission(
+      const invoke = new aws.lambda.Permission(
         `${id}-s3-ingest-invoke`,
         { action: 'lambda:InvokeFunction', function: fn.name, principal: 'sns.amazonaws.com', sourceArn: topic.arn, sourceAccount: account },
         child,
       );
-      new aws.sns.TopicSubscription(`${id}-subscription`, { topic: topic.arn, protocol: 'lambda', endpoint: fn.arn }, child);
+      delivery.push(invoke, new aws.sns.TopicSubscription(`${id}-subscription`, { topic: topic.arn, protocol: 'lambda', endpoint: fn.arn }, child));
       sources[source.name] = { topic, function: fn };
     }
     this.sources = sources;
@@ -238,7 +219,7 @@ export class Ingestion extends pulumi.ComponentResource {
           bucket: args.landingBucket.id,
           topics: ing.sources.map((source) => ({ id: source.name, topicArn: sources[source.name].topic.arn, events: ['s3:ObjectCreated:*'], filterPrefix: source.prefix })),
         },
-        { parent: this, dependsOn: topicPolicies },
+        { parent: this, dependsOn: [...topicPolicies, ...delivery] },
       );
     }
 
@@ -287,17 +268,6 @@ export class Ingestion extends pulumi.ComponentResource {
       },
       { parent: this, dependsOn: [validatePolicy] },
     );
-
-    if (ing.producerAccounts.length > 0) {
-      new aws.kinesis.ResourcePolicy(
-        `${name}-ingest-producers`,
-        {
-          resourceArn: args.ingestStreamArn,
-          policy: pulumi.output(args.ingestStreamArn).apply((streamArn) => JSON.stringify(producerStreamPolicy({ streamArn, producerAccounts: ing.producerAccounts }))),
-        },
-        child,
-      );
-    }
 
     this.registerOutputs({
       topicArns: Object.fromEntries(Object.entries(sources).map(([k, v]) => [k, v.topic.arn])),

@@ -4,6 +4,7 @@
  * given subnets, and the names the consumer-lag alarms need.
  */
 import type { KafkaSourceConfig, SluiceConfig } from '../stacks/types';
+import type { Statement } from '../core/iam';
 
 /** The cluster, topic and group ARNs of a source, from the cluster ARN (…:cluster/<name>/<uuid>). */
 export function mskResourceArns(source: Pick<KafkaSourceConfig, 'clusterArn' | 'topic' | 'consumerGroup'>): { cluster: string; topic: string; group: string } {
@@ -22,7 +23,7 @@ export function mskResourceArns(source: Pick<KafkaSourceConfig, 'clusterArn' | '
  * cluster, describe and read that topic, describe and commit offsets of that group. Nothing else
  * on the cluster: no other topic, no write, no topic or group administration.
  */
-export function mskReadStatements(source: KafkaSourceConfig): object[] {
+export function mskReadStatements(source: KafkaSourceConfig): Statement[] {
   const arns = mskResourceArns(source);
   return [
     { Sid: 'ConnectToSourceCluster', Effect: 'Allow', Action: ['kafka-cluster:Connect'], Resource: [arns.cluster] },
@@ -36,7 +37,7 @@ export function mskReadStatements(source: KafkaSourceConfig): object[] {
  * delete its elastic network interfaces in the configured subnets with the configured security
  * groups. EC2's Describe actions take no resource, so they are the only `*` here.
  */
-export function vpcAccessStatements(config: Pick<SluiceConfig, 'account'>, network: KafkaSourceConfig['network']): object[] {
+export function vpcAccessStatements(config: Pick<SluiceConfig, 'account'>, network: KafkaSourceConfig['network']): Statement[] {
   const { id, region } = config.account;
   const ec2 = (type: string, resourceId: string) => `arn:aws:ec2:${region}:${id}:${type}/${resourceId}`;
   return [

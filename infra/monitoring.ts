@@ -49,7 +49,15 @@ export function alarmTopicPolicy(s: { topicArn: string; account: string; region:
 }
 
 /** The lake-freshness function reads the lake tables' catalog entries and writes its own logs. */
-export function lakeFreshnessRolePolicy(s: { region: string; account: string; database: string; tables: readonly string[]; logGroupArn: string }): object {
+export function lakeFreshnessRolePolicy(s: {
+  region: string;
+  account: string;
+  database: string;
+  tables: readonly string[];
+  logGroupArn: string;
+  keyArn: string;
+  functionName: string;
+}): object {
   const glue = `arn:aws:glue:${s.region}:${s.account}`;
   return policy([
     {
@@ -59,6 +67,8 @@ export function lakeFreshnessRolePolicy(s: { region: string; account: string; da
       Resource: [`${glue}:catalog`, `${glue}:database/${s.database}`, ...s.tables.map((t) => `${glue}:table/${s.database}/${t}`)],
     },
     { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${s.logGroupArn}:log-stream:*` },
+    // The function's environment is encrypted with the stack key, which Lambda decrypts with this role.
+    { Sid: 'OwnEnvironment', Effect: 'Allow', Action: 'kms:Decrypt', Resource: s.keyArn, Condition: { StringEquals: { 'kms:EncryptionContext:LambdaFunctionName': s.functionName } } },
   ]);
 }
 
@@ -160,7 +170,9 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-lake-freshness-policy`,
       {
         role: role.id,
-        policy: logs.arn.apply((logGroupArn) => JSON.stringify(lakeFreshnessRolePolicy({ region, account, database: inv.database, tables: inv.lakeTables, logGroupArn }))),
+        policy: pulumi
+          .all([logs.arn, keyArn])
+          .apply(([logGroupArn, k]) => JSON.stringify(lakeFreshnessRolePolicy({ region, account, database: inv.database, tables: inv.lakeTables, logGroupArn, keyArn: k, functionName }))),
       },
       child,
     );

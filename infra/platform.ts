@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { STREAM_NAMES, SluiceConfig, StreamName } from '../stacks/types';
+import { Access } from './access';
 import { Analytics } from './analytics';
 import { Catalog } from './catalog';
 import { Delivery } from './delivery';
@@ -80,6 +81,11 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
     const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket, lakeBucketArn: storage.lake.arn, keyArn: key.key.arn }, child);
+    new Access(
+      `${name}-access`,
+      { config, keyArn: key.key.arn, ingestStreamArn: streams.streams.ingest.arn, processedStreamArn: streams.streams.processed.arn },
+      child,
+    );
     new Delivery(
       `${name}-delivery`,
       { config, keyArn: key.key.arn, lakeBucketArn: storage.lake.arn, sourceStreamArns: { archive: streams.streams.events.arn } },

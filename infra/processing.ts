@@ -9,6 +9,7 @@ import { kafkaSourceMonitoring, mskReadStatements, vpcAccessStatements } from '.
 import { glueDatabaseName, physicalName, tagsFor } from '../core/naming';
 import { LAKE_AGGREGATES, LAKE_EVENTS, type IcebergTableDefinition } from '../core/lake/schema';
 import { icebergWriterStatements, type IcebergWriterScope } from '../core/lake/access';
+import { keyUse, kinesisRead, kinesisWrite, policyDocument, PolicyDocument, serviceTrust, type Statement } from '../core/iam';
 
 /** The Managed Flink runtime the runner jar is built for (Flink 2.2, Java 17). */
 export const FLINK_RUNTIME = 'FLINK-2_2';
@@ -114,7 +115,7 @@ export interface FlinkRolePolicyArgs {
   /** The job's Iceberg table in the lake. */
   lake: IcebergWriterScope;
   /** Statements for a source beside the streams (an MSK topic and its network). */
-  extraStatements?: object[];
+  extraStatements?: readonly Statement[];
 }
 
 /**
@@ -122,39 +123,19 @@ export interface FlinkRolePolicyArgs {
  * for both and for the lake (Kinesis server-side encryption, S3 SSE-KMS), read its own code object,
  * write its own logs, and append to its own Iceberg table.
  */
-export function flinkRolePolicy(a: FlinkRolePolicyArgs): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'ReadSourceStream',
-        Effect: 'Allow',
-        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
-        Resource: [a.source],
-      },
-      {
-        Sid: 'WriteSinkStream',
-        Effect: 'Allow',
-        Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'],
-        Resource: [a.sink],
-      },
-      {
-        Sid: 'StreamEncryption',
-        Effect: 'Allow',
-        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        Resource: [a.keyArn],
-      },
-      { Sid: 'ReadCode', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [a.codeObjectArn] },
-      {
-        Sid: 'WriteOwnLogs',
-        Effect: 'Allow',
-        Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'],
-        Resource: [`${a.logGroupArn}:*`],
-      },
-      ...icebergWriterStatements(a.lake),
-      ...(a.extraStatements ?? []),
-    ],
-  };
+export function flinkRolePolicy(a: FlinkRolePolicyArgs): PolicyDocument {
+  return policyDocument([
+    kinesisRead('ReadSourceStream', [a.source], 'flink'),
+    kinesisWrite('WriteSinkStream', [a.sink]),
+    keyUse('StreamEncryption', [a.keyArn]),
+    { Sid: 'ReadCode', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: [a.codeObjectArn] },
+    // Managed Flink's documented logging permissions: find the group, then its stream, then write.
+    // DescribeLogGroups takes no resource ARN, so it can only be granted on "*" (it lists names only).
+    { Sid: 'FindLogGroups', Effect: 'Allow', Action: ['logs:DescribeLogGroups'], Resource: ['*'] },
+    { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:DescribeLogStreams', 'logs:PutLogEvents'], Resource: [`${a.logGroupArn}:log-stream:*`] },
+    ...icebergWriterStatements(a.lake),
+    ...(a.extraStatements ?? []),
+  ]);
 }
 
 /** The MSK source a job reads, if any: only dedup-filter reads one, by stack config. */
@@ -163,22 +144,12 @@ export function jobKafkaSource(job: FlinkJobName, config: Pick<SluiceConfig, 'so
 }
 
 /** Lets only Managed Flink applications of this account, named as this one, assume the role. */
-export function flinkAssumeRolePolicy(config: Pick<SluiceConfig, 'account'>, applicationName: string): object {
+export function flinkAssumeRolePolicy(config: Pick<SluiceConfig, 'account'>, applicationName: string): PolicyDocument {
   const { id, region } = config.account;
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'kinesisanalytics.amazonaws.com' },
-        Action: 'sts:AssumeRole',
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': id },
-          ArnEquals: { 'aws:SourceArn': `arn:aws:kinesisanalytics:${region}:${id}:application/${applicationName}` },
-        },
-      },
-    ],
-  };
+  return serviceTrust('kinesisanalytics.amazonaws.com', {
+    StringEquals: { 'aws:SourceAccount': id },
+    ArnEquals: { 'aws:SourceArn': `arn:aws:kinesisanalytics:${region}:${id}:application/${applicationName}` },
+  });
 }
 
 export interface FlinkApplicationArgs {

@@ -3,6 +3,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { LakeLifecycleConfig, SluiceConfig } from '../stacks/types';
 import { statefulOptions } from './naming';
 import { bucketName, tagsFor } from '../core/naming';
+import { policyDocument, PolicyDocument } from '../core/iam';
 
 /** Zones of the lake bucket, as key prefixes. */
 export const LAKE_ZONES = { raw: 'raw/', curated: 'curated/', errors: 'errors/' } as const;
@@ -17,7 +18,11 @@ type LifecycleRule = aws.types.input.s3.BucketLifecycleConfigurationRule;
 
 const ABORT_UPLOADS = { daysAfterInitiation: 7 };
 
-/** Lifecycle rules per lake zone; pure so that the day arithmetic is tested without Pulumi. */
+/**
+ * Lifecycle rules per lake zone; pure so that the day arithmetic is tested without Pulumi. A rule
+ * for the whole bucket has no filter at all: the provider deprecates the empty `filter: {}`, and no
+ * filter means every object.
+ */
 export function lakeLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] {
   return [
     {
@@ -37,7 +42,6 @@ export function lakeLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] {
     {
       id: 'noncurrent-versions',
       status: 'Enabled',
-      filter: {},
       noncurrentVersionExpiration: { noncurrentDays: lc.noncurrentVersionExpireDays },
       abortIncompleteMultipartUpload: ABORT_UPLOADS,
     },
@@ -49,7 +53,6 @@ export function landingLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] 
     {
       id: 'file-drops',
       status: 'Enabled',
-      filter: {},
       expiration: { days: lc.landingExpireDays },
       noncurrentVersionExpiration: { noncurrentDays: lc.noncurrentVersionExpireDays },
       abortIncompleteMultipartUpload: ABORT_UPLOADS,
@@ -58,24 +61,21 @@ export function landingLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] 
 }
 
 export function resultsLifecycleRules(lc: LakeLifecycleConfig): LifecycleRule[] {
-  return [{ id: 'query-results', status: 'Enabled', filter: {}, expiration: { days: lc.athenaResultsExpireDays }, abortIncompleteMultipartUpload: ABORT_UPLOADS }];
+  return [{ id: 'query-results', status: 'Enabled', expiration: { days: lc.athenaResultsExpireDays }, abortIncompleteMultipartUpload: ABORT_UPLOADS }];
 }
 
 /** Denies every request that does not use TLS, whoever makes it. */
-export function tlsOnlyPolicy(bucketArn: string): object {
-  return {
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'DenyInsecureTransport',
-        Effect: 'Deny',
-        Principal: '*',
-        Action: 's3:*',
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-      },
-    ],
-  };
+export function tlsOnlyPolicy(bucketArn: string): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: 'DenyInsecureTransport',
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: [bucketArn, `${bucketArn}/*`],
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    },
+  ]);
 }
 
 interface SecureBucketArgs {

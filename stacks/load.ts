@@ -2,6 +2,7 @@ import Ajv, { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { UserError } from '../core/user-error';
 import { CONFIG_SCHEMA } from './schema';
+import { nameLimitProblems } from './limits';
 import { STREAM_NAMES, SluiceConfig, type ProcessingConfig } from './types';
 import { FAILURE_QUEUE_RETENTION_DAYS, MIN_POINTED_AT_RETENTION_DAYS } from '../core/delivery';
 
@@ -105,6 +106,10 @@ function describeError(err: ErrorObject): string | undefined {
       return `${key} must be ${schema.description ?? `a string matching ${(err.params as { pattern: string }).pattern}`} (got ${got}); ${schema.fix ?? 'correct the value'}`;
     case 'propertyNames':
       return undefined; // the nested `pattern` error on the same name carries the message
+    case 'minItems': {
+      const limit = (err.params as { limit: number }).limit;
+      return `${key} must list at least ${limit} ${limit === 1 ? 'entry' : 'entries'}; add ${limit === 1 ? 'one' : 'them'}, or remove the key around it`;
+    }
     case 'maxLength':
     case 'maxItems':
     case 'maxProperties': {
@@ -222,6 +227,31 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
           `set it to at least ${MIN_POINTED_AT_RETENTION_DAYS}`,
       );
     }
+  }
+  const whole = { stack, ...cfg } as SluiceConfig;
+  problems.push(...accessProblems(whole), ...nameLimitProblems(whole));
+  return problems;
+}
+
+/** Each account at most once per side, never the stack's own account, and each role name once. */
+function accessProblems(cfg: SluiceConfig): string[] {
+  const problems: string[] = [];
+  const roles = new Map<string, string>();
+  for (const side of ['producers', 'consumers'] as const) {
+    const entries = cfg.access[side];
+    entries.forEach((entry, i) => {
+      const key = `sluice:access.${side}[${i}]`;
+      const earlier = entries.findIndex((e) => e.account === entry.account);
+      if (earlier < i) problems.push(`${key}.account repeats the account of ${side}[${earlier}] (${show(entry.account)}); merge the two entries`);
+      if (entry.account === cfg.account.id) {
+        problems.push(`${key}.account is the stack's own account ${entry.account}, whose principals get access through IAM in the account; remove the entry`);
+      }
+      if (entry.role !== undefined) {
+        const other = roles.get(entry.role);
+        if (other !== undefined) problems.push(`${key}.role repeats the role name of ${other} (${show(entry.role)}); give each entry its own role name`);
+        else roles.set(entry.role, `${side}[${i}]`);
+      }
+    });
   }
   return problems;
 }

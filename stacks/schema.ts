@@ -9,6 +9,12 @@ export { LOG_RETENTION_DAYS };
 
 const ACCOUNT_ID = { type: 'string', pattern: '^[0-9]{12}$', description: 'a 12-digit AWS account id', fix: 'quote it in YAML so leading zeros survive, e.g. "111111111111"' };
 
+const ACCESS_ROLE = {
+  type: 'string',
+  pattern: '^[a-z][a-z0-9-]{0,30}$',
+  description: 'a role name of lower-case letters, digits and "-" (at most 31 characters), created as sluice-<stack>-access-<role>',
+  fix: 'rename the role, e.g. "partner-producer"',
+};
 
 const stream = (retentionDefault: number) => ({
   type: 'object',
@@ -166,7 +172,6 @@ export const CONFIG_SCHEMA = {
             },
           },
         },
-        producerAccounts: { type: 'array', default: [], uniqueItems: true, items: ACCOUNT_ID },
         functionMemoryMb: { type: 'integer', minimum: 128, maximum: 10240, default: 512 },
         functionTimeoutSeconds: { type: 'integer', minimum: 3, maximum: 900, default: 120 },
         streamBatchSize: { type: 'integer', minimum: 1, maximum: 10000, default: 500 },
@@ -316,6 +321,45 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: { retentionDays: { type: 'integer', enum: LOG_RETENTION_DAYS, default: 30 } },
+    },
+    access: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        producers: {
+          type: 'array',
+          default: [],
+          maxItems: 50,
+          items: { type: 'object', additionalProperties: false, required: ['account'], properties: { account: ACCOUNT_ID, role: ACCESS_ROLE } },
+        },
+        consumers: {
+          type: 'array',
+          default: [],
+          maxItems: 20,
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['account', 'consumers'],
+            properties: {
+              account: ACCOUNT_ID,
+              consumers: {
+                type: 'array',
+                minItems: 1,
+                maxItems: 20,
+                uniqueItems: true,
+                items: {
+                  type: 'string',
+                  pattern: '^[A-Za-z0-9_.-]{1,115}$',
+                  description: 'a consumer name of letters, digits, "_", "." and "-" (at most 115 characters: Kinesis allows 128 and the account id and "-" come first)',
+                  fix: 'rename the consumer, e.g. "orders-app"',
+                },
+              },
+              role: ACCESS_ROLE,
+            },
+          },
+        },
+      },
     },
   },
 } as const;

@@ -24,6 +24,7 @@ export interface SluiceConfig {
   readonly analytics: AnalyticsConfig;
   readonly alerts: AlertsConfig;
   readonly logs: LogsConfig;
+  readonly access: AccessConfig;
 }
 
 export interface AccountConfig {
@@ -104,8 +105,6 @@ export interface FileSourceConfig {
 
 export interface IngestionConfig {
   readonly sources: readonly FileSourceConfig[];
-  /** Accounts whose principals may put records on the `ingest` stream. */
-  readonly producerAccounts: readonly string[];
   readonly functionMemoryMb: number;
   readonly functionTimeoutSeconds: number;
   /** Records per invocation of the stream validator. */
@@ -239,4 +238,26 @@ export interface AlertsConfig {
   /** The Kafka source to watch, when there is one. */
   readonly kafka?: KafkaLagSource;
   readonly budget: BudgetConfig;
+}
+
+/** An account whose principals may put records on the `ingest` stream. */
+export interface ProducerAccess {
+  readonly account: string;
+  /** A role `sluice-<stack>-access-<role>` the account may assume to put records, when named. */
+  readonly role?: string;
+}
+
+/** An account whose principals read `processed` through enhanced fan-out consumers registered for it. */
+export interface ConsumerAccess {
+  readonly account: string;
+  /** Consumers registered on `processed` for this account, as `<account>-<name>`. */
+  readonly consumers: readonly string[];
+  /** A role `sluice-<stack>-access-<role>` the account may assume to read, when named. */
+  readonly role?: string;
+}
+
+/** Other accounts' access: each gets exactly what its entries say, nothing by default. */
+export interface AccessConfig {
+  readonly producers: readonly ProducerAccess[];
+  readonly consumers: readonly ConsumerAccess[];
 }

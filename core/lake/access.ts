@@ -92,6 +92,7 @@ export interface OptimizerScope extends GlueScope {
  */
 export function tableOptimizerPolicy(s: OptimizerScope): { Version: '2012-10-17'; Statement: LakeStatement[] } {
   const prefixes = s.tables.map((t) => t.prefix);
+  const logGroup = (name: string) => `arn:aws:logs:${s.region}:${s.account}:log-group:${name}`;
   return {
     Version: '2012-10-17',
     Statement: [
@@ -110,13 +111,9 @@ export function tableOptimizerPolicy(s: OptimizerScope): { Version: '2012-10-17'
         Condition: { StringLike: { 's3:prefix': prefixes.flatMap((p) => [p.replace(/\/$/, ''), `${p}*`]) } },
       },
       { Sid: 'CommitToTables', Effect: 'Allow', Action: ['glue:GetTable', 'glue:UpdateTable'], Resource: glueTableArns(s, s.tables) },
-      {
-        Sid: 'OptimizerLogs',
-        Effect: 'Allow',
-        Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        // CreateLogGroup is authorised on the group's ARN, the stream calls on the ARNs below it.
-        Resource: OPTIMIZER_LOG_GROUPS.flatMap((g) => [`arn:aws:logs:${s.region}:${s.account}:log-group:${g}`, `arn:aws:logs:${s.region}:${s.account}:log-group:${g}:*`]),
-      },
+      // CreateLogGroup is authorised on the group's ARN, the stream calls on the ARNs of its streams.
+      { Sid: 'OptimizerLogGroups', Effect: 'Allow', Action: ['logs:CreateLogGroup'], Resource: OPTIMIZER_LOG_GROUPS.map(logGroup) },
+      { Sid: 'OptimizerLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: OPTIMIZER_LOG_GROUPS.map((g) => `${logGroup(g)}:log-stream:*`) },
       {
         Sid: 'StackKeyThroughS3',
         Effect: 'Allow',

@@ -113,7 +113,7 @@ describe('infra: data core under mocks', function () {
 
   it('applies the lake lifecycle per zone from config', () => {
     const rules = runs.prod.one('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration', '-lake-lifecycle').inputs.rules;
-    expect(rules.map((r: any) => [r.id, r.filter.prefix, r.transitions?.[0], r.expiration?.days])).to.deep.equal([
+    expect(rules.map((r: any) => [r.id, r.filter?.prefix, r.transitions?.[0], r.expiration?.days])).to.deep.equal([
       ['raw-zone', 'raw/', { days: 90, storageClass: 'GLACIER_IR' }, 730],
       ['curated-zone', 'curated/', { days: 90, storageClass: 'STANDARD_IA' }, undefined],
       ['errors-zone', 'errors/', undefined, 180],
@@ -124,11 +124,19 @@ describe('infra: data core under mocks', function () {
     expect(results[0].expiration).to.deep.equal({ days: 3 });
   });
 
+  it('gives whole-bucket lifecycle rules no filter rather than the deprecated empty one', () => {
+    for (const config of runs.prod.ofType('aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration')) {
+      for (const rule of config.inputs.rules) {
+        expect(rule, `${config.name} ${rule.id}`).to.satisfy((r: any) => !('filter' in r) || (typeof r.filter.prefix === 'string' && r.filter.prefix !== ''));
+      }
+    }
+  });
+
   it('exports the stream ARNs, bucket names, key ARN, Flink application ARNs, alarm topic, dashboard and the Kafka source (none here)', () => {
     expect(runs.dev.outputs).to.deep.equal({
       flinkApplicationArns: {
-        'dedup-filter': 'arn:aws:mock:eu-west-1:111111111111:kinesisanalyticsv2/application/sluice-dev-dedup-filter',
-        aggregate: 'arn:aws:mock:eu-west-1:111111111111:kinesisanalyticsv2/application/sluice-dev-aggregate',
+        'dedup-filter': 'arn:aws:kinesisanalytics:eu-west-1:111111111111:application/sluice-dev-dedup-filter',
+        aggregate: 'arn:aws:kinesisanalytics:eu-west-1:111111111111:application/sluice-dev-aggregate',
       },
       keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/sluice-dev-kms-key',
       lakeBucket: 'sluice-dev-111111111111-lake',
@@ -136,8 +144,8 @@ describe('infra: data core under mocks', function () {
       resultsBucket: 'sluice-dev-111111111111-athena-results',
       glueDatabase: 'sluice_dev',
       athenaWorkgroup: 'sluice-dev-analysts',
-      analystPolicyArn: 'arn:aws:mock:eu-west-1:111111111111:iam/policy/sluice-dev-analyst',
-      alarmTopicArn: 'arn:aws:mock:eu-west-1:111111111111:sns/topic/sluice-dev-alarms',
+      analystPolicyArn: 'arn:aws:iam::111111111111:policy/sluice-dev-analyst',
+      alarmTopicArn: 'arn:aws:sns:eu-west-1:111111111111:sluice-dev-alarms',
       dashboardName: 'sluice-dev',
       kafkaSource: null,
       streamArns: {

@@ -3,14 +3,15 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleFunction } from '../../infra/bundle';
 import { SCHEMA_REGISTRY } from '../../infra/ingestion';
-import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
+import { awsArn, MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
 const ACCOUNTS = { dev: '111111111111', prod: '222222222222' } as const;
 type Stack = keyof typeof ACCOUNTS;
 const keyArn = (stack: Stack) => `arn:aws:kms:eu-west-1:${ACCOUNTS[stack]}:key/sluice-${stack}-kms-key`;
 const bucketArn = (stack: Stack, purpose: string) => `arn:aws:s3:::sluice-${stack}-${ACCOUNTS[stack]}-${purpose}`;
 const streamArn = (stack: Stack, name: string) => `arn:aws:kinesis:eu-west-1:${ACCOUNTS[stack]}:stream/sluice-${stack}-${name}`;
-const mockArn = (stack: Stack, service: string, name: string) => `arn:aws:mock:eu-west-1:${ACCOUNTS[stack]}:${service}/${name}`;
+const AWS_TYPES: Record<string, string> = { 'sns/topic': 'aws:sns/topic:Topic', 'sqs/queue': 'aws:sqs/queue:Queue', 'lambda/function': 'aws:lambda/function:Function', 'cloudwatch/logGroup': 'aws:cloudwatch/logGroup:LogGroup' };
+const mockArn = (stack: Stack, service: string, name: string) => awsArn(AWS_TYPES[service] as string, name, ACCOUNTS[stack]) as string;
 const SOURCES = [
   { name: 'partner-files', prefix: 'partner-files/', format: 'auto' },
   { name: 'backfill', prefix: 'backfill/', format: 'jsonl' },
@@ -55,6 +56,13 @@ describe('infra: ingestion under mocks', () => {
         expect(notifications[0].inputs.bucket).to.equal(`sluice-${stack}-${ACCOUNTS[stack]}-landing`);
         expect(notifications[0].inputs.topics).to.deep.equal(
           SOURCES.map((s) => ({ id: s.name, topicArn: mockArn(stack, 'sns/topic', `sluice-${stack}-landing-${s.name}`), events: ['s3:ObjectCreated:*'], filterPrefix: s.prefix })),
+        );
+      });
+
+      it("sends the first notification only once each source's topic policy, subscription and invoke permission exist", () => {
+        const notification = run().one('aws:s3/bucketNotification:BucketNotification', '-landing-notifications');
+        expect([...(notification.dependsOn ?? [])].sort()).to.deep.equal(
+          SOURCES.flatMap((s) => [`-${s.name}-topic-policy`, `-${s.name}-s3-ingest-invoke`, `-${s.name}-subscription`].map((suffix) => `sluice-${stack}-ingestion${suffix}`)).sort(),
         );
       });
 
@@ -106,7 +114,7 @@ describe('infra: ingestion under mocks', () => {
         const policy = parse(run().one('aws:iam/rolePolicy:RolePolicy', '-backfill-s3-ingest-policy').inputs.policy);
         expect(policy.Statement).to.deep.equal([
           { Sid: 'ReadLandingPrefix', Effect: 'Allow', Action: ['s3:GetObject', 's3:GetObjectVersion'], Resource: `${bucketArn(stack, 'landing')}/backfill/*` },
-          { Sid: 'PublishEvents', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: streamArn(stack, 'events') },
+          { Sid: 'PublishEvents', Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: streamArn(stack, 'events') },
           { Sid: 'WriteErrorZone', Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(stack, 'lake')}/errors/source=backfill/*` },
           { Sid: 'FailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: mockArn(stack, 'sqs/queue', `sluice-${stack}-s3-ingest-dlq`) },
           { Sid: 'StackKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn(stack) },
@@ -175,34 +183,6 @@ describe('infra: ingestion under mocks', () => {
       });
     });
   }
-
-  it('lets the configured producer accounts put records on the ingest stream (prod), and creates no policy without them (dev)', () => {
-    expect(runs.dev.ofType('aws:kinesis/resourcePolicy:ResourcePolicy')).to.deep.equal([]);
-    const policy = runs.prod.one('aws:kinesis/resourcePolicy:ResourcePolicy', '-ingest-producers').inputs;
-    expect(policy.resourceArn).to.equal(streamArn('prod', 'ingest'));
-    expect(parse(policy.policy).Statement).to.deep.equal([
-      {
-        Sid: 'ProducerAccounts',
-        Effect: 'Allow',
-        Principal: { AWS: ['arn:aws:iam::333333333333:root'] },
-        Action: ['kinesis:PutRecord', 'kinesis:PutRecords', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'],
-        Resource: streamArn('prod', 'ingest'),
-      },
-    ]);
-  });
-
-  it('lets producer accounts use the stack key through Kinesis only, where there are any', () => {
-    const statements = (stack: Stack) => parse(runs[stack].ofType('aws:kms/key:Key')[0].inputs.policy).Statement;
-    expect(statements('dev').map((s: any) => s.Sid)).to.not.include('ProducerAccountsThroughKinesis');
-    expect(statements('prod').find((s: any) => s.Sid === 'ProducerAccountsThroughKinesis')).to.deep.equal({
-      Sid: 'ProducerAccountsThroughKinesis',
-      Effect: 'Allow',
-      Principal: { AWS: ['arn:aws:iam::333333333333:root'] },
-      Action: 'kms:GenerateDataKey',
-      Resource: '*',
-      Condition: { StringEquals: { 'kms:ViaService': 'kinesis.eu-west-1.amazonaws.com' } },
-    });
-  });
 
   it('creates no topic, notification or s3-ingest function for a stack without file-drop sources', async function () {
     this.timeout(60000);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadNamedQueries } from '../../core/named-queries';
 import { ERRORS, glueType, LAKE_AGGREGATES, LAKE_EVENTS, RAW_EVENTS } from '../../core/lake/schema';
 import { namedQueryDescription } from '../../infra/analytics';
-import { AccessRequest, allowedActions, deniedPaths, pathsNeedingEachAction } from '../support/iam';
+import { type DocumentRequest, allowedActions, deniedPaths, pathsNeedingEachAction } from '../support/iam';
 import { MockRun, REPO_ROOT, runStackProgram } from '../support/pulumi';
 
 const FIREHOSE = 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream';
@@ -37,12 +37,12 @@ const AGGREGATES_FIELDS = [
 ];
 
 /** What the Glue table optimizers do to one curated table, as requests against their role. */
-function optimizerPaths(stack: Stack, prefix: string, table: string): AccessRequest[] {
+function optimizerPaths(stack: Stack, prefix: string, table: string): DocumentRequest[] {
   const account = ACCOUNTS[stack];
   const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${account}:${suffix}`;
   const object = (key: string) => `${lakeArn(stack)}/${prefix}${key}`;
   const viaS3 = { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' };
-  const paths: AccessRequest[] = [
+  const paths: DocumentRequest[] = [
     { why: 'compaction reads the small data files', action: 's3:GetObject', resource: object('data/event_type=account/00001.parquet') },
     { why: 'compaction writes the merged data file', action: 's3:PutObject', resource: object('data/event_type=account/00002.parquet') },
     { why: 'compaction and retention write the new metadata', action: 's3:PutObject', resource: object('metadata/00042.metadata.json') },
@@ -225,7 +225,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         });
 
         it('runs compaction, snapshot retention and orphan-file deletion on each table with the optimizer role', () => {
-          const roleArn = `arn:aws:mock:eu-west-1:${ACCOUNTS[stack]}:iam/role/sluice-${stack}-table-optimizer`;
+          const roleArn = `arn:aws:iam::${ACCOUNTS[stack]}:role/sluice-${stack}-table-optimizer`;
           const optimizers = runs[stack].ofType(OPTIMIZER).map((o) => o.inputs);
           expect(optimizers.map((o) => `${o.tableName}/${o.type}`).sort()).to.deep.equal([
             'aggregates/compaction',
@@ -279,7 +279,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
             's3:PutObject',
           ]);
           const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${ACCOUNTS[stack]}:${suffix}`;
-          const outside: AccessRequest[] = [
+          const outside: DocumentRequest[] = [
             { why: 'the raw zone', action: 's3:DeleteObject', resource: `${lakeArn(stack)}/raw/dt=2026-03-17/hour=10/a.json.gz` },
             { why: 'the error zone', action: 's3:GetObject', resource: `${lakeArn(stack)}/errors/source=stream/dt=2026-03-17/a.jsonl` },
             { why: 'the runner jar', action: 's3:PutObject', resource: `${lakeArn(stack)}/artifacts/flink/runner.jar` },
@@ -345,6 +345,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
             `${lakeArn(stack)}/curated/events/*`,
             `${lakeArn(stack)}/curated/aggregates/*`,
             results,
+            results,
             `${results}/workgroup/*`,
             keyArn(stack),
           ].sort(),
@@ -355,7 +356,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         const key = policy.Statement.find((s: any) => s.Sid === 'StackKeyThroughS3');
         expect(key.Action).to.deep.equal(['kms:Decrypt', 'kms:GenerateDataKey']);
         expect(key.Condition).to.deep.equal({ StringEquals: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } });
-        const put = policy.Statement.find((s: any) => (s.Action as string[]).includes('s3:PutObject'));
+        const put = policy.Statement.find((s: any) => [s.Action].flat().includes('s3:PutObject'));
         expect(put.Resource).to.equal(`${results}/workgroup/*`);
       });
 
@@ -364,6 +365,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         expect(db.inputs.name).to.equal(`sluice_${stack}`);
         expect(db.protect).to.equal(stack === 'prod');
         expect(db.retainOnDelete).to.equal(stack === 'prod');
+        for (const table of runs[stack].ofType(TABLE)) expect([table.protect, table.retainOnDelete], table.name).to.deep.equal([stack === 'prod', stack === 'prod']);
       });
     });
   }

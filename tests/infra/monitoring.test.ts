@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MockRun, runStackProgram } from '../support/pulumi';
 
 const ACCOUNT = '111111111111';
-const TOPIC = `arn:aws:mock:eu-west-1:${ACCOUNT}:sns/topic/sluice-dev-alarms`;
+const TOPIC = `arn:aws:sns:eu-west-1:${ACCOUNT}:sluice-dev-alarms`;
 const parse = (value: unknown) => JSON.parse(value as string);
 
 type Row = [name: string, namespace: string, metric: string, dims: Record<string, string>, stat: string, op: string, threshold: number, period: number, evals: number, missing: string];
@@ -192,7 +192,7 @@ describe('infra: monitoring under mocks', () => {
       Sid: 'CloudWatchAlarmsToEncryptedTopic',
       Effect: 'Allow',
       Principal: { Service: 'cloudwatch.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT }, ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` } },
     });
@@ -200,7 +200,7 @@ describe('infra: monitoring under mocks', () => {
       Sid: 'BudgetsToEncryptedTopic',
       Effect: 'Allow',
       Principal: { Service: 'budgets.amazonaws.com' },
-      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'aws:SourceAccount': ACCOUNT } },
     });
@@ -257,7 +257,7 @@ describe('infra: monitoring under mocks', () => {
     expect(fn.environment.variables).to.deep.include({ SLUICE_GLUE_DATABASE: 'sluice_dev', SLUICE_LAKE_TABLES: 'events,aggregates', POWERTOOLS_SERVICE_NAME: 'lake-freshness', POWERTOOLS_METRICS_NAMESPACE: 'Sluice' });
     expect(dev.one('aws:cloudwatch/eventRule:EventRule', '-lake-freshness-schedule').inputs.scheduleExpression).to.equal('rate(5 minutes)');
     const permission = dev.one('aws:lambda/permission:Permission', '-lake-freshness-invoke').inputs;
-    expect(permission).to.include({ principal: 'events.amazonaws.com', sourceAccount: ACCOUNT, sourceArn: 'arn:aws:mock:eu-west-1:111111111111:cloudwatch/eventRule/sluice-dev-lake-freshness' });
+    expect(permission).to.include({ principal: 'events.amazonaws.com', sourceAccount: ACCOUNT, sourceArn: 'arn:aws:events:eu-west-1:111111111111:rule/sluice-dev-lake-freshness' });
     const policy = parse(dev.one('aws:iam/rolePolicy:RolePolicy', '-lake-freshness-policy').inputs.policy);
     expect(policy.Statement[0]).to.deep.equal({
       Sid: 'ReadLakeTables',

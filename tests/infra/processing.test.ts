@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { flinkCodeArtifact, runtimeProperties } from '../../infra/processing';
 import { loadStackConfig } from '../../stacks/load';
 import { MockRun, REPO_ROOT, RecordedResource, runStackProgram } from '../support/pulumi';
-import { AccessRequest, allows, deniedPaths, pathsNeedingEachAction } from '../support/iam';
+import { type DocumentRequest, allows, deniedPaths, pathsNeedingEachAction } from '../support/iam';
 
 const APP = 'aws:kinesisanalyticsv2/application:Application';
 const SQL_DIR = join(REPO_ROOT, 'sql', 'flink');
@@ -25,20 +25,20 @@ function cloudPlaceholders(job: string): string[] {
 }
 
 /** Everything a running job does with its role: the Kinesis source and sink, its code, its logs, and its Iceberg table. */
-function jobPaths(stack: string, account: string, job: 'dedup-filter' | 'aggregate', codeKey: string): AccessRequest[] {
+function jobPaths(stack: string, account: string, job: 'dedup-filter' | 'aggregate', codeKey: string): DocumentRequest[] {
   const [source, sink, table] = job === 'dedup-filter' ? ['events', 'processed', 'events'] : ['processed', 'aggregates', 'aggregates'];
   const key = `arn:aws:kms:eu-west-1:${account}:key/sluice-${stack}-kms-key`;
   const lake = `arn:aws:s3:::sluice-${stack}-${account}-lake`;
   const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${account}:${suffix}`;
-  const logStream = `arn:aws:mock:eu-west-1:${account}:cloudwatch/logGroup//aws/kinesis-analytics/sluice-${stack}-${job}:log-stream:application`;
+  const logStream = `arn:aws:logs:eu-west-1:${account}:log-group:/aws/kinesis-analytics/sluice-${stack}-${job}:log-stream:application`;
   const object = (k: string) => `${lake}/curated/${table}/${k}`;
-  const paths: AccessRequest[] = [
-    ...['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'].map((action) => ({
+  const paths: DocumentRequest[] = [
+    ...['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'].map((action) => ({
       why: 'the Kinesis source reads its stream',
       action,
       resource: streamArn(account, source),
     })),
-    ...['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'].map((action) => ({
+    ...['kinesis:PutRecords'].map((action) => ({
       why: 'the Kinesis sink writes its stream',
       action,
       resource: streamArn(account, sink),
@@ -49,6 +49,7 @@ function jobPaths(stack: string, account: string, job: 'dedup-filter' | 'aggrega
     { why: 'reading SSE-KMS table metadata', action: 'kms:Decrypt', resource: key, context: { 'kms:ViaService': 's3.eu-west-1.amazonaws.com' } },
     { why: 'Managed Flink fetches the code', action: 's3:GetObject', resource: `${lake}/${codeKey}` },
     { why: 'Managed Flink fetches a code version', action: 's3:GetObjectVersion', resource: `${lake}/${codeKey}` },
+    { why: 'the application finds its log group', action: 'logs:DescribeLogGroups', resource: '*' },
     { why: 'the application finds its log stream', action: 'logs:DescribeLogStreams', resource: logStream },
     { why: 'the application logs', action: 'logs:PutLogEvents', resource: logStream },
     { why: 'FlinkCatalog.getDatabase (USE, default database): GlueCatalog.loadNamespaceMetadata', action: 'glue:GetDatabase', resource: glue('catalog') },
@@ -119,7 +120,7 @@ describe('infra: Flink processing under mocks', function () {
         for (const job of JOBS) {
           const group = runs[stack].one('aws:cloudwatch/logGroup:LogGroup', `-processing-${job}-logs`);
           expect(group.inputs).to.include({ name: `/aws/kinesis-analytics/sluice-${stack}-${job}`, kmsKeyId: keyArn, retentionInDays: stack === 'dev' ? 14 : 90 });
-          const groupArn = `arn:aws:mock:eu-west-1:${account}:cloudwatch/logGroup//aws/kinesis-analytics/sluice-${stack}-${job}`;
+          const groupArn = `arn:aws:logs:eu-west-1:${account}:log-group:/aws/kinesis-analytics/sluice-${stack}-${job}`;
           expect(app(stack, job).inputs.cloudwatchLoggingOptions.logStreamArn).to.equal(`${groupArn}:log-stream:application`);
         }
       });
@@ -137,8 +138,10 @@ describe('infra: Flink processing under mocks', function () {
           expect(bySid.WriteSinkStream.Resource).to.deep.equal([expected[job].sink]);
           expect(bySid.StreamEncryption.Resource).to.deep.equal([keyArn]);
           expect(bySid.ReadCode.Resource).to.deep.equal([`${lakeArn}/${code.key}`]);
-          expect(bySid.WriteOwnLogs.Resource).to.deep.equal([`arn:aws:mock:eu-west-1:${account}:cloudwatch/logGroup//aws/kinesis-analytics/sluice-${stack}-${job}:*`]);
-          for (const statement of policy.Statement) {
+          expect(bySid.WriteOwnLogs.Resource).to.deep.equal([`arn:aws:logs:eu-west-1:${account}:log-group:/aws/kinesis-analytics/sluice-${stack}-${job}:log-stream:*`]);
+          // DescribeLogGroups takes no resource ARN; everything else names its resources.
+          expect(bySid.FindLogGroups).to.deep.include({ Action: ['logs:DescribeLogGroups'], Resource: ['*'] });
+          for (const statement of policy.Statement.filter((s: any) => s.Sid !== 'FindLogGroups')) {
             for (const resource of statement.Resource) expect(resource, statement.Sid).to.not.include('*:*');
             expect(statement.Resource, statement.Sid).to.not.include('*');
           }
@@ -172,7 +175,7 @@ describe('infra: Flink processing under mocks', function () {
         for (const [job, other] of [['dedup-filter', 'aggregates'], ['aggregate', 'events']] as const) {
           const own = job === 'dedup-filter' ? 'events' : 'aggregates';
           const policy = JSON.parse(runs[stack].one('aws:iam/rolePolicy:RolePolicy', `-processing-${job}-policy`).inputs.policy);
-          const outside: AccessRequest[] = [
+          const outside: DocumentRequest[] = [
             { why: "the other job's table", action: 'glue:UpdateTable', resource: glue(`table/sluice_${stack}/${other}`) },
             { why: "the other job's table", action: 'glue:GetTable', resource: glue(`table/sluice_${stack}/${other}`) },
             { why: "the other job's files", action: 's3:PutObject', resource: `${lakeArn}/curated/${other}/data/a.parquet` },
@@ -197,7 +200,7 @@ describe('infra: Flink processing under mocks', function () {
         const infrastructure = { Service: 'infrastructure.kinesisanalytics.amazonaws.com' };
         for (const job of JOBS) {
           const context = { 'kms:EncryptionContext:aws:kinesisanalytics:arn': appArn(job), 'aws:SourceArn': appArn(job), 'aws:SourceAccount': account };
-          const paths: AccessRequest[] = [
+          const paths: DocumentRequest[] = [
             { why: 'validate the key', principal: flink, action: 'kms:DescribeKey', resource: keyArn, context },
             { why: 'validate the key for running state', principal: infrastructure, action: 'kms:DescribeKey', resource: keyArn, context },
             { why: 'encrypt a snapshot', principal: flink, action: 'kms:GenerateDataKey', resource: keyArn, context },

@@ -14,9 +14,14 @@ export interface RecordedResource {
   retainOnDelete: boolean;
   deleteBeforeReplace: boolean;
   parentName?: string;
+  /** Names of the resources it was told to wait for (`dependsOn`). */
+  dependsOn?: string[];
 }
 
 export interface MockRun {
+  /** The stack's account and region, from its config. */
+  account: string;
+  region: string;
   resources: RecordedResource[];
   outputs: Record<string, unknown>;
   ofType(type: string): RecordedResource[];
@@ -32,6 +37,43 @@ export function stackConfigMap(stack: string, edit?: (config: Record<string, any
   return Object.fromEntries(Object.entries(doc.config).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
 }
 
+/** The ARN AWS gives a resource of a Pulumi type with this physical name, for the types whose ARNs policies name. */
+export function awsArn(type: string, name: string, account: string, region = 'eu-west-1'): string | undefined {
+  switch (type) {
+    case 'aws:s3/bucket:Bucket':
+      return `arn:aws:s3:::${name}`;
+    case 'aws:kinesis/stream:Stream':
+      return `arn:aws:kinesis:${region}:${account}:stream/${name}`;
+    case 'aws:iam/role:Role':
+      return `arn:aws:iam::${account}:role/${name}`;
+    case 'aws:iam/policy:Policy':
+      return `arn:aws:iam::${account}:policy/${name}`;
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return `arn:aws:logs:${region}:${account}:log-group:${name}`;
+    case 'aws:sqs/queue:Queue':
+      return `arn:aws:sqs:${region}:${account}:${name}`;
+    case 'aws:sns/topic:Topic':
+      return `arn:aws:sns:${region}:${account}:${name}`;
+    case 'aws:lambda/function:Function':
+      return `arn:aws:lambda:${region}:${account}:function:${name}`;
+    case 'aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream':
+      return `arn:aws:firehose:${region}:${account}:deliverystream/${name}`;
+    case 'aws:kinesisanalyticsv2/application:Application':
+      return `arn:aws:kinesisanalytics:${region}:${account}:application/${name}`;
+    case 'aws:athena/workgroup:Workgroup':
+      return `arn:aws:athena:${region}:${account}:workgroup/${name}`;
+    case 'aws:glue/catalogDatabase:CatalogDatabase':
+      return `arn:aws:glue:${region}:${account}:database/${name}`;
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return `arn:aws:events:${region}:${account}:rule/${name}`;
+    default:
+      return undefined;
+  }
+}
+
+/** When the mocked engine registers a stream consumer: the creation time in its ARN. */
+export const CONSUMER_CREATED = 1767225600;
+
 /** Physical ids and ARNs the mocked engine hands back, shaped like AWS's so that policies built from them read true. */
 function mockState(args: pulumi.runtime.MockResourceArgs, account: string, region: string): Record<string, unknown> {
   const inputs = args.inputs as Record<string, unknown>;
@@ -39,22 +81,28 @@ function mockState(args: pulumi.runtime.MockResourceArgs, account: string, regio
   switch (args.type) {
     case 'aws:s3/bucket:Bucket': {
       const bucket = (inputs.bucket as string | undefined) ?? args.name;
-      return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, id: bucket };
+      return { ...inputs, bucket, arn: awsArn(args.type, bucket, account), id: bucket };
     }
-    case 'aws:kinesis/stream:Stream':
-      return { ...inputs, arn: `arn:aws:kinesis:${region}:${account}:stream/${name}` };
     case 'aws:kms/key:Key':
       return { ...inputs, arn: `arn:aws:kms:${region}:${account}:key/${args.name}`, keyId: args.name };
+    case 'aws:kinesis/streamConsumer:StreamConsumer':
+      return { ...inputs, arn: `${inputs.streamArn as string}/consumer/${name}:${CONSUMER_CREATED}`, name };
+    case 'aws:iam/role:Role':
+      // A role's id is its name, which is what RolePolicy.role takes.
+      return { ...inputs, arn: awsArn(args.type, name, account), name, id: name };
+    case 'aws:sqs/queue:Queue':
+      return { ...inputs, arn: awsArn(args.type, name, account, region), name, id: `https://sqs.${region}.amazonaws.com/${account}/${name}`, url: `https://sqs.${region}.amazonaws.com/${account}/${name}` };
     default:
-      return { ...inputs, arn: `arn:aws:mock:${region}:${account}:${args.type.split(':')[1] ?? 'resource'}/${name}`, name };
+      return { ...inputs, arn: awsArn(args.type, name, account, region) ?? `arn:aws:mock:${region}:${account}:${args.type.split(':')[1] ?? 'resource'}/${name}`, name };
   }
 }
 
 /**
  * Runs the real Pulumi program (`index.ts`) for a stack under mocks of the engine, and records
- * every resource with its inputs, provider and options.
+ * every resource with its inputs, provider and options. `stackName` runs the stack file's config
+ * under another stack name.
  */
-export async function runStackProgram(stack: string, edit?: (config: Record<string, any>) => void): Promise<MockRun> {
+export async function runStackProgram(stack: string, edit?: (config: Record<string, any>) => void, stackName: string = stack): Promise<MockRun> {
   // A stand-in for the runner jar, which only `make flink-jar-cloud` builds.
   process.env.SLUICE_FLINK_JAR ??= join(REPO_ROOT, 'tests', 'fixtures', 'flink', 'sluice-flink-runner-kinesis.jar');
   const configMap = stackConfigMap(stack, edit);
@@ -62,7 +110,7 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
   const region = JSON.parse(configMap['sluice:account']).region as string;
   pulumi.runtime.setAllConfig(configMap);
   const byUrnName = new Map<string, RecordedResource>();
-  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; parentName?: string }>();
+  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; parentName?: string; dependsOn: string[] }>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -83,16 +131,19 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
       },
     },
     'sluice',
-    stack,
+    stackName,
     false,
   );
   const outputs = (await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((t) => {
+      const deps = t.opts.dependsOn;
+      const dependsOn = (Array.isArray(deps) ? deps : deps ? [deps] : []).map((d: any) => d?.__name as string);
       options.set(`${t.type}::${t.name}`, {
         protect: t.opts.protect === true,
         retainOnDelete: t.opts.retainOnDelete === true,
         deleteBeforeReplace: (t.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
         parentName: (t.opts.parent as any)?.__name,
+        dependsOn,
       });
       return undefined;
     });
@@ -108,6 +159,8 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
   const resolved: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(outputs ?? {})) resolved[k] = await resolveOutput(v);
   return {
+    account,
+    region,
     resources,
     outputs: resolved,
     ofType: (type) => resources.filter((r) => r.type === type),
