@@ -148,9 +148,12 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
       return undefined;
     });
     const entry = require.resolve(join(REPO_ROOT, 'index.ts'));
-    // The program reads its config at module load, so every run needs a fresh copy of the project's modules.
+    // The program reads its config at module load, so every run needs a fresh copy of the project's
+    // modules. core/ reads none and stays: its classes (UserError) must remain the ones that code
+    // loaded earlier in the same test process checks errors against.
+    const core = join(REPO_ROOT, 'core') + '/';
     for (const cached of Object.keys(require.cache)) {
-      if (cached.startsWith(REPO_ROOT) && !cached.includes('node_modules')) delete require.cache[cached];
+      if (cached.startsWith(REPO_ROOT) && !cached.includes('node_modules') && !cached.startsWith(core)) delete require.cache[cached];
     }
     return { ...require(entry) };
   })) as Record<string, unknown>;
