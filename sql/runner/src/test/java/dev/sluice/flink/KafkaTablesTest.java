@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -14,6 +15,7 @@ import org.apache.flink.table.api.ValidationException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The streaming table declarations (sql/flink/&lt;job&gt;/tables.kafka.sql) planned with the job's
@@ -21,14 +23,19 @@ import org.junit.jupiter.api.Test;
  * not know and any combination it does not support. Planning needs no broker.
  */
 class KafkaTablesTest {
-    /** The broker and topics of the local streaming mode, and the default processing values. */
+    /** The local lake the jobs commit to; its tables are created before the INSERTs are planned. */
+    @TempDir
+    static Path lake;
+
+    /** The broker and topics of the local streaming mode, the lake, and the default processing values. */
     private static Map<String, String> values(String job) {
         Set<String> used = JobSql.load(job, "kafka").parameters();
         Map<String, String> streaming = new java.util.HashMap<>(Map.of(
                 "kafka_bootstrap_servers", "127.0.0.1:9092",
                 "events_topic", "events",
                 "processed_topic", "processed",
-                "aggregates_topic", "aggregates"));
+                "aggregates_topic", "aggregates",
+                "lake_path", lake.toString()));
         streaming.keySet().retainAll(used);
         return TestValues.forJob(job, "kafka", streaming);
     }
@@ -46,6 +53,7 @@ class KafkaTablesTest {
                 inserts.addInsertSql(insert.sql());
             }
         }
+        new LocalLake(lake).ensureTables(tableEnv);
         return inserts.explain();
     }
 
@@ -90,10 +98,10 @@ class KafkaTablesTest {
     void streamingRunsTakeTheBrokerAndTopics() {
         assertEquals(
                 Set.of("dedup_ttl_seconds", "events_topic", "exclude_event_names", "exclude_event_types",
-                        "kafka_bootstrap_servers", "max_future_skew_seconds", "processed_topic"),
+                        "kafka_bootstrap_servers", "lake_path", "max_future_skew_seconds", "processed_topic"),
                 JobSql.load("dedup-filter", "kafka").parameters());
         assertEquals(
-                Set.of("aggregates_topic", "allowed_lateness_seconds", "kafka_bootstrap_servers", "processed_topic", "window_seconds"),
+                Set.of("aggregates_topic", "allowed_lateness_seconds", "kafka_bootstrap_servers", "lake_path", "processed_topic", "window_seconds"),
                 JobSql.load("aggregate", "kafka").parameters());
     }
 

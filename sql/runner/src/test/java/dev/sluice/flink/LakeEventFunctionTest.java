@@ -15,7 +15,7 @@ class LakeEventFunctionTest {
         Row row = f.eval("{\"event_uuid\":\"u\",\"order\":\"o-1\" , \"amount\" : 1.50e0,\"event_name\":\"a:b\",\"x\":{\"y\":[1, \"]\"]},"
                 + "\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"created_at\":17,\"created_datetime\":\"2026-03-17T10:15:30.250Z\","
                 + "\"event_type\":\"a\",\"event_subtype\":\"b\",\"ingested_at\":\"2026-03-17T10:15:31Z\",\"source\":\"s\",\"n\":null}");
-        assertEquals("{\"order\":\"o-1\",\"amount\" : 1.50e0,\"x\":{\"y\":[1, \"]\"]},\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"n\":null}", row.getField(9));
+        assertEquals("{\"order\":\"o-1\" , \"amount\" : 1.50e0,\"x\":{\"y\":[1, \"]\"]},\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"n\":null}", row.getField(9));
         assertEquals(Row.of("u", "a:b", "17", "a", "b", "2026-03-17T10:15:31Z", LocalDateTime.parse("2026-03-17T10:15:30.250"),
                 LocalDateTime.parse("2026-03-17T10:15:31"), "s", row.getField(9)), row);
     }
