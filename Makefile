@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck lint format-check local deploy deploy-check preview release
+.PHONY: test test-ts test-java test-tmp-start test-tmp-check flink-jar-cloud typecheck lint format-check local deploy deploy-check preview release
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -29,18 +29,41 @@ lint: $(NODE_STAMP)
 format-check: $(NODE_STAMP)
 	npx prettier --check .
 
+# Every temporary file of the tests goes under TEST_TMP: Node, Python and the servers' child
+# processes through TMPDIR, every JVM (Maven's, the tests', Flink's, Kafka's) through
+# java.io.tmpdir. make test fails when anything is left there or in the system's tmp.
+TEST_TMP := $(CURDIR)/.sluice/test-tmp
+TEST_TMP_STAMP := $(CURDIR)/.sluice/test-tmp.started
+
 test-ts: $(NODE_STAMP) $(PY_STAMP)
-	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
+	mkdir -p $(TEST_TMP)
+	TMPDIR=$(TEST_TMP) SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
 # The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar.
 test-java:
-	cd sql/runner && mvn -q -B verify
+	mkdir -p $(TEST_TMP)
+	cd sql/runner && TMPDIR=$(TEST_TMP) MAVEN_OPTS="$$MAVEN_OPTS -Djava.io.tmpdir=$(TEST_TMP)" mvn -q -B verify -Dsluice.test.tmpdir=$(TEST_TMP)
+
+test-tmp-start:
+	rm -rf $(TEST_TMP)
+	mkdir -p $(TEST_TMP)
+	touch $(TEST_TMP_STAMP)
+
+# What a test run leaves behind: anything in TEST_TMP, and any entry of the system's tmp made
+# since the run started under a name the tests' tools use (a JVM, Flink, Kafka, DuckDB, JUnit,
+# moto, Node's mkdtemp of this project). Other programs' files in /tmp are not ours to judge.
+test-tmp-check:
+	@left=$$(ls -A $(TEST_TMP)); \
+	  if [ -n "$$left" ]; then echo "make test: the tests left these in $(TEST_TMP); the test that made each must remove it:" >&2; echo "$$left" >&2; exit 1; fi
+	@left=$$(find /tmp -mindepth 1 -maxdepth 1 -newer $(TEST_TMP_STAMP) \( -name 'flink-*' -o -name 'sluice-*' -o -name 'kafka*' -o -name 'duckdb*' -o -name 'junit*' -o -name 'moto*' -o -name 'jetty-*' -o -name 'blobStore-*' -o -name 'rocksdb*' -o -name 'localState*' \) 2>/dev/null); \
+	  if [ -n "$$left" ]; then echo "make test: these were written to /tmp during the run; the code that wrote each must use TMPDIR or java.io.tmpdir:" >&2; echo "$$left" >&2; exit 1; fi
+	rm -rf $(TEST_TMP) $(TEST_TMP_STAMP)
 
 # The deployable runner jar (Kinesis connector shaded in): sql/runner/target/sluice-flink-runner-kinesis.jar
 flink-jar-cloud:
 	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
 
-test: typecheck lint test-ts test-java
+test: typecheck lint test-tmp-start test-ts test-java test-tmp-check
 
 # The whole platform on this machine: generated events through validation, Flink and the lake.
 # Extra options go in ARGS, e.g. make local ARGS="--events 1000000 --seed 7".

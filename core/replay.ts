@@ -27,16 +27,16 @@ export function parseRangeBound(value: string, option: string, end: boolean): nu
     const sameDay = date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
     if (sameDay && (h === undefined || Number(h) < 24)) return h === undefined && end ? ms + 23 * HOUR_MS : ms;
   }
-  throw new ReplayInputError(`${option} ${JSON.stringify(value)} is not a UTC date or hour; give YYYY-MM-DD (a whole day) or YYYY-MM-DDTHH (one hour), e.g. 2026-03-17 or 2026-03-17T09`);
+  throw new ReplayInputError(`${option} ${JSON.stringify(value)} is not a UTC date or hour; give YYYY-MM-DD (a whole day) or YYYY-MM-DDTHH (one hour), e.g. 2026-03-17 or 2026-03-17T09`, 2);
 }
 
 /** The first instant of each archive hour from `from` to `to`, both inclusive. */
 export function replayHours(from: string, to: string): number[] {
   const first = parseRangeBound(from, '--from', false);
   const last = parseRangeBound(to, '--to', true);
-  if (last < first) throw new ReplayInputError(`--to ${to} is before --from ${from}; give the earlier bound as --from`);
+  if (last < first) throw new ReplayInputError(`--to ${to} is before --from ${from}; give the earlier bound as --from`, 2);
   const count = (last - first) / HOUR_MS + 1;
-  if (count > MAX_HOURS) throw new ReplayInputError(`--from ${from} --to ${to} spans ${count} hours, more than ten years; check the years of both bounds`);
+  if (count > MAX_HOURS) throw new ReplayInputError(`--from ${from} --to ${to} spans ${count} hours, more than ten years; check the years of both bounds`, 2);
   return Array.from({ length: count }, (_, i) => first + i * HOUR_MS);
 }
 
@@ -100,7 +100,7 @@ export class RateLimiter {
     private readonly rate: number,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!Number.isFinite(rate) || rate <= 0) throw new ReplayInputError(`--rate ${rate} is not a positive number of events per second; give e.g. --rate 1000`);
+    if (!Number.isFinite(rate) || rate <= 0) throw new ReplayInputError(`--rate ${rate} is not a positive number of events per second; give e.g. --rate 1000`, 2);
     this.tokens = Math.min(rate, 1);
     this.last = now();
   }
@@ -127,7 +127,7 @@ export function etaSeconds(doneBytes: number, totalBytes: number, elapsedSeconds
  * stack's streams it is, if any.
  */
 export function resolveReplayTarget(target: string, stackStreams: Readonly<Record<string, string>>): { stream: string; stackStream?: string } {
-  if (target.trim() === '') throw new ReplayInputError('--target is empty; give a stream name or ARN, e.g. --target events');
+  if (target.trim() === '') throw new ReplayInputError('--target is empty; give a stream name or ARN, e.g. --target events', 2);
   const short = stackStreams[target];
   if (short !== undefined) return { stream: short, stackStream: target };
   const arnName = /^arn:aws[a-z-]*:kinesis:[^:]*:\d{12}:stream\/(.+)$/.exec(target)?.[1];

@@ -29,7 +29,8 @@ export function runnerPaths(root = projectRoot()) {
 export function flinkJvmOptions(pom = runnerPaths().pom): string[] {
   const match = /<flink\.jvm\.opens>([^<]+)<\/flink\.jvm\.opens>/.exec(readFileSync(pom, 'utf8'));
   if (!match) throw new Error(`${pom} has no <flink.jvm.opens> property; restore it from version control`);
-  return match[1].trim().split(/\s+/);
+  // Java ignores TMPDIR: without this Flink's io and blob directories land in /tmp whatever the caller chose.
+  return [...match[1].trim().split(/\s+/), `-Djava.io.tmpdir=${tmpdir()}`];
 }
 
 function newestModification(path: string): number {
@@ -113,7 +114,7 @@ export class FlinkRunError extends UserError {
 export function localJavaCommand(mainClass: string, args: string[], heap = '1g', paths = runnerPaths()): string[] {
   const classpath = [paths.jar, readFileSync(paths.classpath, 'utf8').trim()].join(':');
   // Flink's blob store and spill files follow TMPDIR, as every other temporary file of a run does.
-  return ['java', ...flinkJvmOptions(paths.pom), `-Xmx${heap}`, `-Dlog4j.configurationFile=${paths.logConfig}`, `-Djava.io.tmpdir=${tmpdir()}`, '-cp', classpath, mainClass, ...args];
+  return ['java', ...flinkJvmOptions(paths.pom), `-Xmx${heap}`, `-Dlog4j.configurationFile=${paths.logConfig}`, '-cp', classpath, mainClass, ...args];
 }
 
 /** The java arguments for a local run (without `java` itself). */

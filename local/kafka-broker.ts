@@ -11,6 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { UserError } from '../core/user-error';
 import { join } from 'node:path';
 import { projectRoot } from '../core/project';
@@ -168,7 +169,7 @@ function installExitHook(): void {
 }
 
 function jvmArgs(heap: string, logConfig: string, classpath: string): string[] {
-  return [`-Xmx${heap}`, '-Xms64m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j.configurationFile=${logConfig}`, '-cp', classpath];
+  return [`-Xmx${heap}`, '-Xms64m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j.configurationFile=${logConfig}`, `-Djava.io.tmpdir=${tmpdir()}`, '-cp', classpath];
 }
 
 /** Starts a broker, waits until it answers, creates the topics; rejects (with nothing left running) when it cannot. */

@@ -5,6 +5,7 @@ import { ReleaseError, verifyRelease } from '../infra/release';
 import { loadStackFile, loadStackText, pinRelease, stackFilePath } from '../stacks/file';
 import { ConfigError } from '../stacks/load';
 import type { SluiceConfig } from '../stacks/types';
+import { UserError, type ExitCode } from '../core/user-error';
 
 /** What promotion needs from Pulumi: implemented with the Automation API in ops/pulumi-automation.ts. */
 export interface StackOperations {
@@ -53,10 +54,13 @@ export interface PromoteOutcome {
   commands: string[];
 }
 
-/** Thrown when promotion cannot even start (no source, no release); the message says what to give. */
-export class PromotionError extends Error {
-  constructor(message: string) {
-    super(message);
+/**
+ * Thrown when promotion cannot even start (no source, no release); the message says what to give.
+ * A wrong command line (the same stack twice, a malformed release id, no source named) exits 2.
+ */
+export class PromotionError extends UserError {
+  constructor(message: string, exitCode: ExitCode = 1) {
+    super(message, exitCode);
     this.name = 'PromotionError';
   }
 }
@@ -103,10 +107,10 @@ export async function promote(options: PromoteOptions, deps: PromoteDeps): Promi
     problemsOf(err);
   }
   const from = options.from ?? targetNow?.pipeline.promoteFrom;
-  if (from === undefined) throw new PromotionError(`no source stack: pass --from <stack>, or set sluice:pipeline.promoteFrom in ${targetPath}`);
-  if (from === to) throw new PromotionError(`--from and --to both name ${to}; promote from another stack`);
+  if (from === undefined) throw new PromotionError(`no source stack: pass --from <stack>, or set sluice:pipeline.promoteFrom in ${targetPath}`, 2);
+  if (from === to) throw new PromotionError(`--from and --to both name ${to}; promote from another stack`, 2);
   if (options.release !== undefined && !RELEASE_ID.test(options.release)) {
-    throw new PromotionError(`--release ${JSON.stringify(options.release)} is not a release id (16 lower-case hex digits, as \`sluice release\` prints it)`);
+    throw new PromotionError(`--release ${JSON.stringify(options.release)} is not a release id (16 lower-case hex digits, as \`sluice release\` prints it)`, 2);
   }
 
   deps.log(`reading ${from}'s history`);

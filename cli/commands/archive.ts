@@ -31,7 +31,7 @@ export function registerArchive(program: Command): void {
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .addHelpText('after', '\nExamples:\n  sluice archive verify --stack dev --from 2026-03-17 --to 2026-03-17\n  sluice archive verify --local out/local/lake --from 2026-03-17 --to 2026-03-18')
     .action(async (opts: VerifyOptions) => {
-      if ((opts.stack === undefined) === (opts.local === undefined)) throw new ReplayInputError('give exactly one of --stack <name> (S3 and CloudWatch) or --local <lake dir>');
+      if ((opts.stack === undefined) === (opts.local === undefined)) throw new ReplayInputError('give exactly one of --stack <name> (S3 and CloudWatch) or --local <lake dir>', 2);
       const hours = replayHours(opts.from, opts.to);
       let result: ArchiveCheckResult & { missingKeys?: string[] };
       let reference: string;

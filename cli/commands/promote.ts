@@ -29,7 +29,7 @@ export function registerPromote(program: Command): void {
     )
     .action(async (opts: PromoteCliOptions) => {
       // Loaded here, not at the top, so `sluice --help` does not load Pulumi or the AWS SDK.
-      const { promote, PromotionError } = require('../../ops/promote') as typeof import('../../ops/promote');
+      const { promote } = require('../../ops/promote') as typeof import('../../ops/promote');
       const { automationStacks } = require('../../ops/pulumi-automation') as typeof import('../../ops/pulumi-automation');
       const { readStackHealth } = require('../../ops/health') as typeof import('../../ops/health');
       const root = projectRoot();
@@ -43,8 +43,7 @@ export function registerPromote(program: Command): void {
           rl.close();
         }
       };
-      try {
-        const outcome = await promote(
+      const outcome = await promote(
           { from: opts.from, to: opts.to, release: opts.release, allowReplace: opts.allowReplace, yes: opts.yes === true, dryRun: opts.dryRun === true, root },
           { stacks: automationStacks(root), health: readStackHealth, confirm, log: (t) => process.stderr.write(`${t.endsWith('\n') ? t : `${t}\n`}`) },
         );
@@ -63,10 +62,5 @@ export function registerPromote(program: Command): void {
           process.stdout.write(`${said}\n`);
         }
         process.exitCode = outcome.status === 'updated' || outcome.status === 'dry-run' ? 0 : 1;
-      } catch (err) {
-        if (!(err instanceof PromotionError)) throw err;
-        process.stderr.write(`sluice promote: ${err.message}\n`);
-        process.exitCode = 2;
-      }
     });
 }

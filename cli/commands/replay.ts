@@ -57,7 +57,7 @@ export function registerReplay(program: Command): void {
       const target = resolveReplayTarget(opts.target, streams);
       checkReplayTarget({ stack: opts.stack, stackStream: target.stackStream, target: opts.target, confirmed: opts.iKnow === true, dedupTtlHours: config.processing.dedupTtlHours });
       const rate = opts.rate === undefined ? undefined : Number(opts.rate);
-      if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ReplayInputError(`--rate ${opts.rate} is not a positive number of events per second; give e.g. --rate 1000`);
+      if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ReplayInputError(`--rate ${opts.rate} is not a positive number of events per second; give e.g. --rate 1000`, 2);
       const request: ReplayRequest = { from: opts.from, to: opts.to, eventTypes: opts.eventType, target: target.stream };
       const checkpointFile =
         opts.checkpoint ?? join(projectRoot(), '.sluice', 'replay', `${opts.stack}-${opts.from}-${opts.to}-${target.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);

@@ -8,7 +8,8 @@ interface StatusOptions {
   json?: boolean;
 }
 
-const EXIT = { healthy: 0, degraded: 1, unreachable: 2 } as const;
+/** 1 is a failed run, as for every command, and 2 a wrong command line: degraded has its own code. */
+const EXIT = { healthy: 0, unreachable: 1, degraded: 3 } as const;
 
 function ago(seconds: number | undefined): string {
   if (seconds === undefined) return '';
@@ -43,11 +44,11 @@ export function formatStatus(s: StackStatus, roleArn?: string): string {
   return `${out.join('\n')}\n`;
 }
 
-/** `sluice status --stack <name>`: is the deployed stack healthy? Exit 0 healthy, 1 degraded, 2 unreachable. */
+/** `sluice status --stack <name>`: is the deployed stack healthy? Exit 0 healthy, 1 unreachable, 3 degraded. */
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("Show a deployed stack's health: Flink applications, lake tables, the Athena workgroup and every alarm; exit 0 healthy, 1 degraded, 2 unreachable")
+    .description("Show a deployed stack's health: Flink applications, lake tables, the Athena workgroup and every alarm; exit 0 healthy, 3 degraded, 1 unreachable")
     .requiredOption('-s, --stack <name>', 'stack to look at (account, region and roles come from Pulumi.<stack>.yaml)')
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .option('--json', 'print the status as JSON (for scripts)')

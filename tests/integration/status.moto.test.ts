@@ -149,7 +149,7 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
     expect((await connectStack(readOnly, motoClientConfig(moto().endpoint))).roleArn).to.equal('arn:aws:iam::123456789012:role/sluice-read-only');
   });
 
-  it('exits 2 from the command line when AWS does not answer, in text and as JSON', () => {
+  it('exits 1 from the command line when AWS does not answer, in text and as JSON', () => {
     const run = (...args: string[]) =>
       spawnSync(process.execPath, [SLUICE, 'status', '--stack', 'dev', ...args], {
         // Nothing listens on port 1: every call is refused.
@@ -157,10 +157,10 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
         encoding: 'utf8',
       });
     const text = run();
-    expect(text.status).to.equal(2);
+    expect(text.status).to.equal(1);
     expect(text.stderr).to.match(/sluice status: cannot reach AWS STS in eu-west-1 \(.*\); check the network and sluice:account.region/);
     const json = run('--json');
-    expect(json.status).to.equal(2);
+    expect(json.status).to.equal(1);
     expect(JSON.parse(json.stdout)).to.deep.include({ stack: 'dev', verdict: 'unreachable' });
   });
 
@@ -183,10 +183,10 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
     expect((error as Error).message).to.equal('the credentials act in account 999999999999, but stack dev lives in 123456789012; use credentials of account 123456789012 or correct sluice:account.id');
   });
 
-  it('exits 2 naming the credentials when there are none', () => {
+  it('exits 1 naming the credentials when there are none', () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true' };
     const r = spawnSync(process.execPath, [SLUICE, 'status', '--stack', 'dev'], { env, encoding: 'utf8' });
-    expect(r.status).to.equal(2);
+    expect(r.status).to.equal(1);
     expect(r.stderr).to.include('sluice status: no usable AWS credentials (CredentialsProviderError');
   });
 });
