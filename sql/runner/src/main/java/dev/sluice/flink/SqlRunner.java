@@ -4,6 +4,7 @@ import com.amazonaws.services.kinesisanalytics.runtime.KinesisAnalyticsRuntime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import org.apache.flink.configuration.CoreOptions;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
@@ -416,8 +418,35 @@ public final class SqlRunner {
         return EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build();
     }
 
+    private static Path scratch;
+
+    /**
+     * This JVM's scratch directory for Flink's io, blob and web-upload directories, under
+     * java.io.tmpdir and removed when the JVM exits: Flink leaves its web-upload directory behind.
+     */
+    static synchronized Path flinkScratch() {
+        if (scratch == null) {
+            try {
+                Path dir = Files.createTempDirectory("sluice-flink-");
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        deleteTree(dir);
+                    } catch (IOException e) {
+                        System.err.println("could not remove Flink's scratch directory " + dir + ": " + e.getMessage());
+                    }
+                }));
+                scratch = dir;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create Flink's scratch directory under " + System.getProperty("java.io.tmpdir"), e);
+            }
+        }
+        return scratch;
+    }
+
     static Configuration localConfiguration() {
         Configuration conf = new Configuration();
+        conf.set(CoreOptions.TMP_DIRS, flinkScratch().toString());
+        conf.set(WebOptions.UPLOAD_DIR, flinkScratch().resolve("web-upload").toString());
         conf.set(CoreOptions.DEFAULT_PARALLELISM, 1);
         conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ZERO);
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("32m"));

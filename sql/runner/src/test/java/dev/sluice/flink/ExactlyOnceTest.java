@@ -66,7 +66,7 @@ class ExactlyOnceTest {
     private static int runningTaskManager = 0;
 
     private static Configuration clusterConfiguration() {
-        Configuration conf = new Configuration();
+        Configuration conf = SqlRunner.localConfiguration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         // Room for a new task manager to register on a busy machine before the job gives up.
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 1000);

@@ -9,7 +9,6 @@ import java.time.LocalDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.types.Row;
@@ -57,7 +56,7 @@ class IcebergRuntimeTest {
     @Test
     void readsBackTheRowsItWroteWithTheOriginalPayloadText() throws Exception {
         TableEnvironment env = TableEnvironment.create(EnvironmentSettings.newInstance().inBatchMode()
-                .withConfiguration(new Configuration()).build());
+                .withConfiguration(SqlRunner.localConfiguration()).build());
         env.executeSql("CREATE CATALOG lake WITH ('type' = 'iceberg', 'catalog-type' = 'hadoop', 'warehouse' = '" + lake + "')");
         List<Row> rows = new ArrayList<>();
         try (CloseableIterator<Row> it = env.executeSql(
