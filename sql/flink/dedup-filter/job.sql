@@ -6,6 +6,11 @@
 SET 'table.local-time-zone' = 'UTC';
 -- The only state of this job is the dedup key set; the TTL bounds it.
 SET 'table.exec.state.ttl' = ${dedup_ttl_seconds};
+-- Both sinks read events_kept, and each view is expanded into every query that names it: without
+-- this the planner builds the whole pipeline once per sink (two dedup operators with their own
+-- state, lake_event() three times per record). With it, copies with the same digest are planned
+-- once and shared.
+SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
 
 -- lake_event(record_text) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
 -- the lake's timestamps and the payload (every other member, as its original text), from one
@@ -30,21 +35,23 @@ SELECT
 FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
 -- A record whose key cannot be read (lake_event() read NULL: beyond the JSON parser's limits, not an
--- object) is never a copy of another: it bypasses the dedup and passes through; lake_event() counts
--- it in the unreadableRecords metric.
+-- object) is never a copy of another: it gets a key of its own, a random UUID, so it passes the
+-- dedup as a first arrival; lake_event() counts it in the unreadableRecords metric. One ROW_NUMBER
+-- over every record, rather than a UNION ALL with a bypass branch, keeps lake_event() to one call
+-- per record.
 CREATE TEMPORARY VIEW events_first_seen AS
 SELECT record_text, created_at, event_name, event_type, ingested_at, e
 FROM (
   SELECT *,
-    ROW_NUMBER() OVER (PARTITION BY event_uuid, created_at ORDER BY arrival_time ASC) AS arrival_rank
-  FROM events_parsed
-  WHERE event_uuid IS NOT NULL AND created_at IS NOT NULL
+    ROW_NUMBER() OVER (PARTITION BY dedup_uuid, dedup_created_at ORDER BY arrival_time ASC) AS arrival_rank
+  FROM (
+    SELECT *,
+      CASE WHEN event_uuid IS NULL OR created_at IS NULL THEN UUID() ELSE event_uuid END AS dedup_uuid,
+      CASE WHEN event_uuid IS NULL OR created_at IS NULL THEN NULL ELSE created_at END AS dedup_created_at
+    FROM events_parsed
+  )
 )
-WHERE arrival_rank = 1
-UNION ALL
-SELECT record_text, created_at, event_name, event_type, ingested_at, e
-FROM events_parsed
-WHERE event_uuid IS NULL OR created_at IS NULL;
+WHERE arrival_rank = 1;
 
 CREATE TEMPORARY VIEW events_kept AS
 SELECT record_text, e

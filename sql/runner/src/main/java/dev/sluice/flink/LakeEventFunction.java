@@ -1,16 +1,20 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
-import java.util.Set;
+import java.util.Arrays;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
-import org.apache.flink.types.Row;
 
 /**
  * lake_event(record_text): everything the dedup-filter job needs from an enriched event, read in
@@ -23,10 +27,7 @@ import org.apache.flink.types.Row;
  * {@value EnvelopeFunction#UNREADABLE_METRIC} metric, as envelope() counts it.
  */
 public final class LakeEventFunction extends ScalarFunction {
-    /** The fields the validator adds or requires (DESIGN.md, "Event contract"); the rest is payload. */
-    static final Set<String> ENRICHED = Set.of(
-            "event_uuid", "event_name", "created_at", "created_datetime", "event_type", "event_subtype", "ingested_at", "source");
-
+    /** The fields the validator adds or requires (DESIGN.md, "Event contract"); every other member is payload. */
     private static final String[] TEXT_FIELDS = {
         "event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at", "created_datetime", "source"};
     private static final int INGESTED_AT = 5;
@@ -41,40 +42,61 @@ public final class LakeEventFunction extends ScalarFunction {
         unreadable = context.getMetricGroup().counter(EnvelopeFunction.UNREADABLE_METRIC);
     }
 
-    @DataTypeHint("ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
-            + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING>")
-    public Row eval(String recordText) {
+    /**
+     * Reads the record's UTF-8 bytes as they are (no decoding to a Java string and back) and
+     * returns the row in Flink's internal form, so the payload leaves as a slice of the input's
+     * bytes. Bytes that are not UTF-8 are read as their lenient decoding, which replaces each bad
+     * sequence with U+FFFD, as a STRING argument would be.
+     */
+    @DataTypeHint(value = "ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
+            + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING>",
+            bridgedTo = RowData.class)
+    public RowData eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
         String[] values = new String[TEXT_FIELDS.length];
-        String payload = null;
-        boolean readable = false;
+        StringData payload = null;
         if (recordText != null) {
-            try (JsonParser parser = JSON.createParser(recordText)) {
-                if (parser.nextToken() == JsonToken.START_OBJECT) {
-                    payload = read(parser, recordText, values);
-                    readable = true;
+            byte[] bytes = recordText.toBytes();
+            payload = readObject(bytes, values);
+            if (payload == null) {
+                byte[] decoded = recordText.toString().getBytes(StandardCharsets.UTF_8);
+                if (!Arrays.equals(decoded, bytes)) {
+                    payload = readObject(decoded, values);
                 }
-            } catch (IOException e) {
-                java.util.Arrays.fill(values, null);
-                payload = null;
             }
         }
-        if (!readable && unreadable != null) {
+        if (payload == null && unreadable != null) {
             unreadable.inc();
         }
-        return Row.of(values[0], values[1], values[2], values[3], values[4], values[INGESTED_AT],
-                utcTimestamp(values[CREATED_DATETIME]), utcTimestamp(values[INGESTED_AT]), values[7], payload);
+        return GenericRowData.of(text(values[0]), text(values[1]), text(values[2]), text(values[3]), text(values[4]),
+                text(values[INGESTED_AT]), timestamp(utcTimestamp(values[CREATED_DATETIME])), timestamp(utcTimestamp(values[INGESTED_AT])),
+                text(values[7]), payload);
     }
 
-    private static String read(JsonParser parser, String text, String[] values) throws IOException {
-        StringBuilder payload = new StringBuilder(text.length()).append('{');
+    /** The payload of a JSON object with its fields read into {@code values}; null, and no field, for anything else. */
+    private static StringData readObject(byte[] bytes, String[] values) {
+        try (JsonParser parser = JSON.createParser(bytes)) {
+            if (parser.nextToken() == JsonToken.START_OBJECT) {
+                return read(parser, bytes, values);
+            }
+        } catch (IOException e) {
+            // Beyond the parser's limits, not JSON, or not UTF-8: unreadable, as JSON_VALUE would read it.
+        }
+        Arrays.fill(values, null);
+        return null;
+    }
+
+    private static StringData read(JsonParser parser, byte[] bytes, String[] values) throws IOException {
+        byte[] payload = new byte[bytes.length + 2];
+        payload[0] = '{';
+        int length = 1;
         boolean first = true;
-        // Where the previous member's value ended, when that member was payload too: the text between
-        // two adjacent payload members (the comma and its spacing) is kept as it was sent.
+        // Where the previous member's value ended, when that member was payload too: the bytes between
+        // two adjacent payload members (the comma and its spacing) are kept as they were sent.
         int previousPayloadEnd = -1;
         JsonToken token;
         while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
             String name = parser.currentName();
-            int start = (int) parser.currentTokenLocation().getCharOffset();
+            int start = (int) parser.currentTokenLocation().getByteOffset();
             int index = indexOf(name);
             JsonToken value = parser.nextToken();
             if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
@@ -90,16 +112,18 @@ public final class LakeEventFunction extends ScalarFunction {
                     default -> parser.getText();
                 };
             }
-            if (!ENRICHED.contains(name)) {
+            if (index < 0) {
                 // A string's text is read lazily; finishing it moves the location past its closing quote.
                 parser.finishToken();
-                int end = (int) parser.currentLocation().getCharOffset();
+                int end = (int) parser.currentLocation().getByteOffset();
+                int from = start;
                 if (previousPayloadEnd >= 0) {
-                    payload.append(text, previousPayloadEnd, start);
+                    from = previousPayloadEnd;
                 } else if (!first) {
-                    payload.append(',');
+                    payload[length++] = ',';
                 }
-                payload.append(text, start, end);
+                System.arraycopy(bytes, from, payload, length, end - from);
+                length += end - from;
                 first = false;
                 previousPayloadEnd = end;
             } else {
@@ -109,7 +133,16 @@ public final class LakeEventFunction extends ScalarFunction {
         if (token != JsonToken.END_OBJECT) {
             throw new IOException("not a JSON object");
         }
-        return payload.append('}').toString();
+        payload[length++] = '}';
+        return StringData.fromBytes(payload, 0, length);
+    }
+
+    private static StringData text(String value) {
+        return value == null ? null : StringData.fromString(value);
+    }
+
+    private static TimestampData timestamp(LocalDateTime value) {
+        return value == null ? null : TimestampData.fromLocalDateTime(value);
     }
 
     private static int indexOf(String name) {

@@ -468,25 +468,47 @@ public final class SqlRunner {
             }
         }
         files.sort(Comparator.comparing(SqlRunner::partOrder));
+        byte[] buffer = new byte[1 << 20];
+        if (files.size() == 1) {
+            // One part (the usual case below the rolling size): moved, not copied.
+            long records = countLines(files.get(0), buffer);
+            Files.move(files.get(0), target, StandardCopyOption.REPLACE_EXISTING);
+            return records;
+        }
         long records = 0;
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        byte[] buffer = new byte[1 << 20];
         try (OutputStream out = Files.newOutputStream(tmp)) {
             for (Path file : files) {
                 try (InputStream in = Files.newInputStream(file)) {
                     for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                         out.write(buffer, 0, n);
-                        for (int i = 0; i < n; i++) {
-                            if (buffer[i] == '\n') {
-                                records++;
-                            }
-                        }
+                        records += countNewlines(buffer, n);
                     }
                 }
             }
         }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         return records;
+    }
+
+    private static long countLines(Path file, byte[] buffer) throws IOException {
+        long records = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                records += countNewlines(buffer, n);
+            }
+        }
+        return records;
+    }
+
+    private static long countNewlines(byte[] buffer, int length) {
+        long newlines = 0;
+        for (int i = 0; i < length; i++) {
+            if (buffer[i] == '\n') {
+                newlines++;
+            }
+        }
+        return newlines;
     }
 
     /** part-&lt;uuid&gt;-&lt;subtask&gt;-&lt;counter&gt;: order by subtask, then counter. */

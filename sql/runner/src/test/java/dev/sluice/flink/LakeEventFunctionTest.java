@@ -1,31 +1,68 @@
 package dev.sluice.flink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
-import org.apache.flink.types.Row;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.TimestampData;
 import org.junit.jupiter.api.Test;
 
 class LakeEventFunctionTest {
     private final LakeEventFunction f = new LakeEventFunction();
 
+    private RowData eval(String text) {
+        return f.eval(text == null ? null : StringData.fromString(text));
+    }
+
+    private static String payload(RowData row) {
+        return row.isNullAt(9) ? null : row.getString(9).toString();
+    }
+
     @Test
     void cutsThePayloadFromTheOriginalTextInInputOrder() {
-        Row row = f.eval("{\"event_uuid\":\"u\",\"order\":\"o-1\" , \"amount\" : 1.50e0,\"event_name\":\"a:b\",\"x\":{\"y\":[1, \"]\"]},"
+        RowData row = eval("{\"event_uuid\":\"u\",\"order\":\"o-1\" , \"amount\" : 1.50e0,\"event_name\":\"a:b\",\"x\":{\"y\":[1, \"]\"]},"
                 + "\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"created_at\":17,\"created_datetime\":\"2026-03-17T10:15:30.250Z\","
                 + "\"event_type\":\"a\",\"event_subtype\":\"b\",\"ingested_at\":\"2026-03-17T10:15:31Z\",\"source\":\"s\",\"n\":null}");
-        assertEquals("{\"order\":\"o-1\" , \"amount\" : 1.50e0,\"x\":{\"y\":[1, \"]\"]},\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"n\":null}", row.getField(9));
-        assertEquals(Row.of("u", "a:b", "17", "a", "b", "2026-03-17T10:15:31Z", LocalDateTime.parse("2026-03-17T10:15:30.250"),
-                LocalDateTime.parse("2026-03-17T10:15:31"), "s", row.getField(9)), row);
+        assertEquals("{\"order\":\"o-1\" , \"amount\" : 1.50e0,\"x\":{\"y\":[1, \"]\"]},\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"n\":null}", payload(row));
+        assertEquals(GenericRowData.of(StringData.fromString("u"), StringData.fromString("a:b"), StringData.fromString("17"),
+                StringData.fromString("a"), StringData.fromString("b"), StringData.fromString("2026-03-17T10:15:31Z"),
+                TimestampData.fromLocalDateTime(LocalDateTime.parse("2026-03-17T10:15:30.250")),
+                TimestampData.fromLocalDateTime(LocalDateTime.parse("2026-03-17T10:15:31")), StringData.fromString("s"),
+                row.getString(9)), row);
     }
 
     @Test
     void givesAnEmptyPayloadWhenEveryMemberIsEnrichedAndNothingForTextThatIsNotAnObject() {
-        assertEquals("{}", f.eval("{\"event_uuid\":\"u\",\"source\":\"s\"}").getField(9));
-        assertNull(f.eval("[1]").getField(9));
-        assertNull(f.eval("{\"a\":1,").getField(9));
-        assertNull(f.eval(null).getField(0));
+        assertEquals("{}", payload(eval("{\"event_uuid\":\"u\",\"source\":\"s\"}")));
+        assertNull(payload(eval("[1]")));
+        assertNull(payload(eval("{\"a\":1,")));
+        RowData none = eval(null);
+        for (int i = 0; i < none.getArity(); i++) {
+            assertNull(((GenericRowData) none).getField(i));
+        }
+    }
+
+    @Test
+    void keepsTheBytesOfMembersWrittenInAnyScript() {
+        String text = "{\"event_uuid\":\"ü\",\"name\":\"Zoë 東京 😀\",\"event_type\":\"t\",\"emoji\":[\"😀\",\"é\"]}";
+        RowData row = eval(text);
+        assertEquals("ü", row.getString(0).toString());
+        assertEquals("t", row.getString(3).toString());
+        assertArrayEquals("{\"name\":\"Zoë 東京 😀\",\"emoji\":[\"😀\",\"é\"]}".getBytes(StandardCharsets.UTF_8), row.getString(9).toBytes());
+    }
+
+    @Test
+    void readsBytesThatAreNotUtf8AsTheirLenientDecoding() {
+        byte[] utf8 = "{\"event_uuid\":\"u\",\"note\":\"a?b\"}".getBytes(StandardCharsets.UTF_8);
+        utf8[utf8.length - 4] = (byte) 0xC3;
+        RowData row = f.eval(StringData.fromBytes(utf8));
+        assertEquals("u", row.getString(0).toString());
+        assertEquals("{\"note\":\"a\uFFFDb\"}", row.getString(9).toString());
     }
 
     @Test
