@@ -1,4 +1,3 @@
-import { Admin, Consumer, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
 import { expect } from 'chai';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -6,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { useKafkaBroker } from '../support/kafka';
+import { readTopic } from '../support/kafka-read';
 
 const SLUICE = join(__dirname, '..', '..', 'cli', 'bin', 'sluice.js');
 const TOPIC = 'partner-feed';
@@ -15,44 +15,6 @@ function event(i: number, type: string): string {
   const uuid = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
   // Payload text the platform must not re-serialise: a big integer and an escaped character.
   return `{"event_uuid":"${uuid}","event_name":"${type}:thing","created_at":1773738000,"amount":12345678901234567890,"note":"caf\\u00e9","event_type":"${type}","ingested_at":"2026-03-17T09:00:00.000Z","source":"stream"}`;
-}
-
-interface TopicRecord {
-  key: string;
-  value: string;
-}
-
-/** Every record of the topic, read from the start of each partition up to its end offset now. */
-async function readTopic(bootstrap: string, topic: string): Promise<TopicRecord[]> {
-  const admin = new Admin({ clientId: 'replay-test-admin', bootstrapBrokers: [bootstrap] });
-  let end = 0;
-  try {
-    const [listed] = await admin.listOffsets({ topics: [{ name: topic, partitions: Array.from({ length: PARTITIONS }, (_, i) => ({ partitionIndex: i, timestamp: -1n })) }] });
-    end = listed.partitions.reduce((sum, p) => sum + Number(p.offset), 0);
-  } finally {
-    await admin.close();
-  }
-  const consumer = new Consumer({ clientId: 'replay-test-reader', groupId: `replay-test-${Date.now()}-${Math.random()}`, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, maxWaitTime: 200 });
-  const records: TopicRecord[] = [];
-  try {
-    if (end === 0) return records;
-    const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${end} records of ${topic} within 60 s`)), 60_000);
-      stream.on('data', (m) => {
-        records.push({ key: m.key, value: m.value });
-        if (records.length >= end) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      stream.on('error', reject);
-    });
-    await Promise.resolve(stream.close()).catch(() => undefined);
-  } finally {
-    await Promise.resolve(consumer.close(true)).catch(() => undefined);
-  }
-  return records;
 }
 
 describe('sluice replay into a Kafka topic (the local Kafka broker)', function () {
