@@ -194,6 +194,12 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
     return report;
   }
 
+  log(`reading the live tables of Glue database ${lake.database}`);
+  const live = JSON.parse(glueBackfill(lake, 'files')) as Record<'events' | 'aggregates', LiveTable>;
+  if ((!live.events.exists || !live.aggregates.exists) && !opts.createMissingTables) {
+    throw new UserError(`Glue database ${lake.database} has no table ${!live.events.exists ? 'events' : 'aggregates'}; recreate the stack's tables (make deploy STACK=${opts.stack}) and run the backfill again`);
+  }
+
   const id = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
   const work = join(workRoot, id);
   const staged = join(work, 'lake');
@@ -215,11 +221,6 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
       throw new UserError(`the backfill's events table holds ${rebuilt.events - rebuilt.distinct} duplicate (event_uuid, created_at) key(s); nothing was published, the staging lake is kept in ${staged}`);
     }
 
-    log(`reading the live tables of Glue database ${lake.database}`);
-    const live = JSON.parse(glueBackfill(lake, 'files')) as Record<'events' | 'aggregates', LiveTable>;
-    if ((!live.events.exists || !live.aggregates.exists) && !opts.createMissingTables) {
-      throw new UserError(`Glue database ${lake.database} has no table ${!live.events.exists ? 'events' : 'aggregates'}; recreate the stack's tables (make deploy STACK=${opts.stack}) and run the backfill again`);
-    }
     if (rebuilt.events === 0 && live.events.records > 0) {
       throw new UserError(`the backfill produced no events while the live table has ${live.events.records}; nothing was published (is ${opts.store.location} the right archive?)`);
     }
