@@ -9,6 +9,7 @@ import { registerQuery } from './commands/query';
 import { registerLocal } from './commands/local';
 import { registerReplay } from './commands/replay';
 import { registerArchive } from './commands/archive';
+import { registerBackfill } from './commands/backfill';
 import { registerCost } from './commands/cost';
 import { registerStatus } from './commands/status';
 import { registerRelease } from './commands/release';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerLocal(program);
   registerReplay(program);
   registerArchive(program);
+  registerBackfill(program);
   registerCost(program);
   registerStatus(program);
   registerRelease(program);

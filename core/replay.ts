@@ -52,7 +52,7 @@ export interface ReplayRequest {
   readonly to: string;
   /** Only events of these types (the enriched `event_type`); empty for all. */
   readonly eventTypes: readonly string[];
-  /** Where the events go: a stream ARN or name. */
+  /** Where the events go: a stream ARN or name, or a `kafka://host:port/topic`. */
   readonly target: string;
 }
 
@@ -135,6 +135,42 @@ export function resolveReplayTarget(target: string, stackStreams: Readonly<Recor
   return match ? { stream: target, stackStream: match[0] } : { stream: target };
 }
 
+/** A Kafka topic as a replay target: `kafka://host:port/topic`. */
+export interface KafkaTarget {
+  /** host:port for the producer's bootstrap servers. */
+  readonly bootstrap: string;
+  readonly topic: string;
+}
+
+export const KAFKA_TARGET_PREFIX = 'kafka://';
+
+/**
+ * The Kafka topic a `--target kafka://host:port/topic` names, or undefined for a stream target.
+ * Topic names follow Kafka's own rule (1 to 249 of letters, digits, `.`, `_`, `-`), so a typo
+ * fails here rather than at the broker after the archive was read.
+ */
+export function parseKafkaTarget(target: string): KafkaTarget | undefined {
+  if (!target.startsWith(KAFKA_TARGET_PREFIX)) return undefined;
+  const match = /^kafka:\/\/([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})\/([A-Za-z0-9._-]{1,249})$/.exec(target);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535 || match[3] === '.' || match[3] === '..') {
+    throw new ReplayInputError(
+      `--target ${target} is not a Kafka topic; give kafka://<host>:<port>/<topic>, e.g. kafka://127.0.0.1:9092/partner-feed (topic: 1 to 249 letters, digits, '.', '_', '-')`,
+    );
+  }
+  return { bootstrap: `${match[1]}:${port}`, topic: match[3] };
+}
+
+/**
+ * Which of the stack's inputs a Kafka target is: the MSK topic the dedup-filter application reads
+ * beside `events` (`sources.kafka`) counts as `events`, since what lands there goes through dedup.
+ */
+export function kafkaTargetStackStream(target: KafkaTarget, source: { bootstrapServers: string; topic: string } | undefined): string | undefined {
+  if (source === undefined || source.topic !== target.topic) return undefined;
+  const host = (address: string) => address.trim().replace(/:\d+$/, '').toLowerCase();
+  return source.bootstrapServers.split(',').some((server) => host(server) === host(target.bootstrap)) ? 'events' : undefined;
+}
+
 /** The stack's streams that feed dedup: replaying into them in prod drops events or lets history through again. */
 export const GUARDED_STREAMS: readonly string[] = ['events', 'ingest'];
 
@@ -146,7 +182,7 @@ export const GUARDED_STREAMS: readonly string[] = ['events', 'ingest'];
 export function checkReplayTarget(opts: { stack: string; stackStream?: string; target: string; confirmed: boolean; dedupTtlHours: number }): void {
   if (opts.stack !== 'prod' || opts.confirmed || opts.stackStream === undefined || !GUARDED_STREAMS.includes(opts.stackStream)) return;
   throw new ReplayInputError(
-    `--target ${opts.target} is the prod stack's ${opts.stackStream} stream: dedup drops every replayed event whose first copy arrived within the last ${opts.dedupTtlHours} h ` +
+    `--target ${opts.target} is the prod stack's ${opts.stackStream} ${opts.target.startsWith(KAFKA_TARGET_PREFIX) ? 'input (the MSK topic dedup-filter reads beside it)' : 'stream'}: dedup drops every replayed event whose first copy arrived within the last ${opts.dedupTtlHours} h ` +
       'and lets older ones through, so consumers of processed would see part of the history again. ' +
       'Replay into a stream of its own for a new integration, or backfill for a logic change (README, "Replay and backfill"); add --i-know to replay into it anyway',
   );

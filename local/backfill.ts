@@ -6,8 +6,10 @@
  * - into the lake of an earlier run (a backfill after a logic change): the jobs write tables of
  *   their own beside the live ones (`curated/backfill-<id>/`), the result is checked (row counts,
  *   distinct keys, a sample of rows against the live table), then published with one Iceberg
- *   commit per table that replaces its contents; the previous state stays tagged
- *   `before-backfill-<id>` until it is dropped (`--drop-previous`) or restored (`--restore`).
+ *   commit per table that replaces its contents, after a publish record naming both; the previous
+ *   state stays tagged `before-backfill-<id>` until it is dropped (`--drop-previous`) or restored
+ *   (`--restore`). A publication interrupted between the two tables is finished by running the
+ *   same command again (LakeBackfill.java says what is and is not atomic).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -49,18 +51,47 @@ export interface FromArchiveReport {
   sample?: { compared: number; differing: number };
   /** Backfill only: the tag that keeps the previous state. */
   previous_tag?: string;
+  /** Backfill only: the commands that roll the publication back, or forget the previous state. */
+  commands?: { restore: string; drop_previous: string };
+  /** Backfill only: set when this run finished an earlier run's interrupted publication instead of staging a new one. */
+  finished_interrupted?: string;
   published?: Record<string, { previous_snapshot: number | null; new_snapshot: number; removed_files: number; added_files: number; records: number }>;
   seconds: number;
 }
 
-function lakeBackfill(args: string[]): string {
+/** A publish record of the lake (LakeBackfill.java), as `LakeBackfill pending` lists it. */
+export interface PublishRecord {
+  id: string;
+  state: 'publishing' | 'done' | 'rolled-back';
+  tag: string;
+  backfill: string;
+  source: string;
+  previous_snapshots: Record<string, number | null>;
+}
+
+export type TablePublication = { previous_snapshot: number | null; new_snapshot: number; removed_files: number; added_files: number; records: number };
+
+/** Runs the lake backfill tool (LakeBackfill.java) and returns its JSON line; `extraClasspath` adds GlueCatalog and S3FileIO. */
+export function lakeBackfill(args: string[], opts: { extraClasspath?: string; env?: NodeJS.ProcessEnv } = {}): string {
   ensureRunnerJar();
   const [command, ...rest] = localJavaCommand('dev.sluice.flink.LakeBackfill', args);
-  const run = spawnSync(command!, rest, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  if (opts.extraClasspath !== undefined) {
+    const cp = rest.indexOf('-cp') + 1;
+    rest[cp] = `${rest[cp]}:${opts.extraClasspath}`;
+  }
+  const run = spawnSync(command!, rest, { encoding: 'utf8', maxBuffer: 64 << 20, env: opts.env ?? process.env });
   if (run.error) throw new UserError(`cannot run java (${run.error.message}); install Java 17 and retry`);
   const refusal = /^sluice-lake-backfill: (.*)$/m.exec(run.stderr);
   if (run.status !== 0) throw new UserError(refusal ? refusal[1] : `the lake backfill tool failed: ${run.stderr.trim().split('\n').slice(-5).join('\n')}`);
   return run.stdout.trim().split('\n').pop() ?? '{}';
+}
+
+async function countArchive(archiveLake: string): Promise<{ objects: number; events: number }> {
+  const store = directoryArchive(archiveLake);
+  const objects = await store.list('raw/');
+  let events = 0;
+  for (const object of objects) for await (const record of readEvents(store.read(object.key), { format: 'jsonl' })) if (record.text !== undefined) events++;
+  return { objects: objects.length, events };
 }
 
 /** Every archived event, in arrival order (hour partitions, then object names), as one JSON-lines file. */
@@ -95,7 +126,12 @@ function copyArchive(from: string, to: string): void {
 
 const isEarlierRun = (out: string) => existsSync(join(out, 'report.json')) && existsSync(join(out, 'lake', 'curated'));
 
-async function tableFigures(lake: string): Promise<{ events: number; distinct: number; aggregates: number }> {
+/** The rollback and forget commands of a local backfill, as the report and the messages name them. */
+export function localPreviousCommands(out: string, tag: string): { restore: string; drop_previous: string } {
+  return { restore: `npx sluice local --restore ${tag} --out ${out}`, drop_previous: `npx sluice local --drop-previous ${tag} --out ${out}` };
+}
+
+export async function tableFigures(lake: string): Promise<{ events: number; distinct: number; aggregates: number }> {
   const db = await openLocalLake(lake, listLakeFiles(lake));
   try {
     const [row] = (
@@ -109,11 +145,14 @@ async function tableFigures(lake: string): Promise<{ events: number; distinct: n
 
 /** Of `sample` live rows (lowest keys first, so the choice is repeatable), those the backfill holds too, and how many of them differ in any column. */
 async function sampleRows(live: string, rebuilt: string, sample: number): Promise<{ compared: number; differing: number }> {
-  const liveFiles = listLakeFiles(live).events.files;
-  const rebuiltFiles = listLakeFiles(rebuilt).events.files;
+  return sampleRowsOfFiles(live, listLakeFiles(live).events.files, listLakeFiles(rebuilt).events.files, sample);
+}
+
+/** sampleRows over lists of Parquet files of the events table (the live ones may be copies fetched from S3). */
+export async function sampleRowsOfFiles(dir: string, liveFiles: readonly string[], rebuiltFiles: readonly string[], sample: number): Promise<{ compared: number; differing: number }> {
   if (liveFiles.length === 0 || rebuiltFiles.length === 0) return { compared: 0, differing: 0 };
   const list = (files: readonly string[]) => `[${files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ')}]`;
-  const db = await openLocalLake(live, { events: { snapshot_id: null, committed_at_ms: null, records: 0, files: [] }, aggregates: { snapshot_id: null, committed_at_ms: null, records: 0, files: [] } });
+  const db = await openLocalLake(dir, { events: { snapshot_id: null, committed_at_ms: null, records: 0, files: [] }, aggregates: { snapshot_id: null, committed_at_ms: null, records: 0, files: [] } });
   try {
     const [row] = (
       await db.runAndReadAll(
@@ -144,6 +183,10 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
   const config = loadStackFile(opts.stack, projectRoot());
   const id = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
   const lake = join(out, 'lake');
+  if (backfill) {
+    const pending = JSON.parse(lakeBackfill(['pending', '--lake', lake])) as PublishRecord[];
+    if (pending.length > 0) return finishInterrupted(pending[0], { archive, out, lake, started, log });
+  }
   // A backfill writes tables of its own in the curated zone; a rebuild writes the lake's own.
   const target = backfill ? join(lake, 'curated', `backfill-${id}`) : lake;
   const work = join(out, `.from-archive-${id}`);
@@ -176,8 +219,16 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
         throw new UserError(`the backfill produced no events while the live table has ${live.events}; nothing was published (is the archive ${join(archive, 'raw')} the right one?)`);
       }
       report.previous_tag = `before-backfill-${id}`;
-      log(`publishing: one commit per table; the previous state stays as tag ${report.previous_tag}`);
-      report.published = JSON.parse(lakeBackfill(['publish', '--lake', lake, '--backfill', target, '--tag', report.previous_tag])) as FromArchiveReport['published'];
+      report.commands = localPreviousCommands(opts.out, report.previous_tag);
+      log(`publishing: one commit per table after the publish record; the previous state stays as tag ${report.previous_tag}`);
+      try {
+        report.published = JSON.parse(lakeBackfill(['publish', '--lake', lake, '--backfill', target, '--id', id, '--source', archive])) as FromArchiveReport['published'];
+      } catch (err) {
+        throw new UserError(
+          `${(err as Error).message}\nthe publication of backfill ${id} stopped; run the same command again to finish it, or roll it back with: ${report.commands.restore}`,
+        );
+      }
+      log(`published; roll back with: ${report.commands.restore}; forget the previous state with: ${report.commands.drop_previous}`);
     }
     report.seconds = Math.round(Number(process.hrtime.bigint() - started) / 1e6) / 1000;
     writeFileSync(join(out, `from-archive-${id}.json`), `${JSON.stringify(report, null, 2)}\n`);
@@ -188,6 +239,41 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Re-running a backfill whose publication was interrupted (between the two tables' commits, or
+ * before the first): the same archive finishes that publication from its record and staged
+ * tables, without running the jobs again; another archive is refused until it is finished or
+ * rolled back.
+ */
+async function finishInterrupted(
+  record: PublishRecord,
+  ctx: { archive: string; out: string; lake: string; started: bigint; log: (line: string) => void },
+): Promise<FromArchiveReport> {
+  const commands = localPreviousCommands(ctx.out, record.tag);
+  if (resolve(record.source) !== ctx.archive) {
+    throw new UserError(
+      `the publication of backfill ${record.id} from ${record.source} into ${ctx.lake} was interrupted; finish it first with --from-archive ${record.source}, or roll it back with: ${commands.restore}`,
+    );
+  }
+  ctx.log(`finishing the interrupted publication of backfill ${record.id} (staged in ${record.backfill})`);
+  const published = JSON.parse(lakeBackfill(['publish', '--lake', ctx.lake, '--backfill', record.backfill, '--id', record.id, '--source', record.source])) as Record<string, TablePublication>;
+  const live = await tableFigures(ctx.lake);
+  const staged = await tableFigures(record.backfill);
+  const report: FromArchiveReport = {
+    mode: 'backfill',
+    archive: await countArchive(ctx.archive),
+    lake: ctx.lake,
+    tables: { events: { live: live.events, rebuilt: staged.events, distinct_keys: staged.distinct }, aggregates: { live: live.aggregates, rebuilt: staged.aggregates } },
+    previous_tag: record.tag,
+    commands,
+    finished_interrupted: record.id,
+    published,
+    seconds: Math.round(Number(process.hrtime.bigint() - ctx.started) / 1e6) / 1000,
+  };
+  writeFileSync(join(ctx.out, `from-archive-${record.id}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  return report;
 }
 
 /** Drops (the files may then be expired) or restores the tagged previous state of a backfilled lake. */

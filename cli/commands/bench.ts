@@ -141,12 +141,17 @@ export function registerBench(program: Command): void {
 
   bench
     .command('replay')
-    .description('How closely sluice replay holds its --rate, and its speed without one, on a generated archive replayed into a counting sink')
+    .description('How closely sluice replay holds its --rate, and its speed without one, on a generated archive replayed into a counting sink or a local Kafka topic')
     .option('--events <n>', 'archived events per run', count, 20000)
     .option('--rates <list>', 'requested rates in events per second, comma-separated', (v: string) => v.split(',').map(count), [2000, 10000])
+    .option('--target <kind>', "count: a sink that only counts (the replay's own cost); kafka: a topic of a local Kafka broker, through the publisher and producer of --target kafka://", (v: string) => {
+      if (v !== 'count' && v !== 'kafka') throw new InvalidArgumentError(`expected count or kafka, got "${v}"`);
+      return v;
+    }, 'count')
     .option('--json <file>', 'also write the figures as JSON')
-    .action(async (opts: { events: number; rates: number[]; json?: string }) => {
-      const report = await replayBench().benchReplay({ events: opts.events, rates: opts.rates, log });
+    .action(async (opts: { events: number; rates: number[]; target: 'count' | 'kafka'; json?: string }) => {
+      if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      const report = await replayBench().benchReplay({ events: opts.events, rates: opts.rates, target: opts.target, log });
       process.stdout.write(replayBench().formatReplayBench(report));
       writeJson(opts.json, report);
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { bucketName, physicalName } from '../../core/naming';
 import { projectRoot } from '../../core/project';
 import { UserError } from '../../core/user-error';
-import { checkReplayTarget, ReplayInputError, resolveReplayTarget, type ReplayRequest } from '../../core/replay';
+import { checkReplayTarget, kafkaTargetStackStream, parseKafkaTarget, ReplayInputError, resolveReplayTarget, type ReplayRequest } from '../../core/replay';
 import { STREAM_NAMES } from '../../stacks/types';
 
 // Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
@@ -28,17 +28,20 @@ function duration(seconds: number): string {
 }
 
 /**
- * `sluice replay`: re-publishes the raw archive of a range of hours into a stream, in order, at a
- * given rate, resumable from its checkpoint file.
+ * `sluice replay`: re-publishes the raw archive of a range of hours into a stream or a Kafka topic,
+ * in order, at a given rate, resumable from its checkpoint file.
  */
 export function registerReplay(program: Command): void {
   program
     .command('replay')
-    .description("Re-publish a stack's raw archive for a range of hours into a stream, in order, rate-limited and resumable")
+    .description("Re-publish a stack's raw archive for a range of hours into a stream or a Kafka topic, in order, rate-limited and resumable")
     .requiredOption('-s, --stack <name>', 'the stack whose archive (lake bucket raw/) and streams to use')
     .requiredOption('--from <date>', 'first UTC day or hour to replay: YYYY-MM-DD or YYYY-MM-DDTHH')
     .requiredOption('--to <date>', 'last UTC day or hour to replay (inclusive): YYYY-MM-DD or YYYY-MM-DDTHH')
-    .requiredOption('-t, --target <stream>', "where to publish: one of the stack's streams (ingest, events, processed, aggregates), or any stream name or ARN")
+    .requiredOption(
+      '-t, --target <stream|kafka://host:port/topic>',
+      "where to publish: one of the stack's streams (ingest, events, processed, aggregates), any Kinesis stream name or ARN, or a Kafka topic as kafka://host:port/topic",
+    )
     .option('-e, --event-type <type>', 'replay only events of this event_type; repeat for several', (value: string, all: string[]) => [...all, value], [])
     .option('-r, --rate <events/s>', 'at most this many events per second (default: as fast as the stream takes them)')
     .option('-c, --checkpoint <file>', 'checkpoint file to resume from and update (default: .sluice/replay/<stack>-<from>-<to>-<target>.json)')
@@ -49,12 +52,16 @@ export function registerReplay(program: Command): void {
       'after',
       '\nExamples:\n  sluice replay --stack dev --from 2026-03-01 --to 2026-03-17 --target sluice-dev-new-consumer --rate 2000\n' +
         '  sluice replay --stack dev --from 2026-03-17T09 --to 2026-03-17T10 --event-type payment --target events\n' +
-        '\nInterrupted (Ctrl-C, a crash), the same command resumes after the last acknowledged batch.',
+        '  sluice replay --stack dev --archive out/local/lake --from 2026-03-17 --to 2026-03-17 --target kafka://127.0.0.1:9092/partner-feed\n' +
+        '\nInterrupted (Ctrl-C, a crash), the same command resumes after the last acknowledged batch.\n' +
+        'A Kafka target is produced to over plaintext (no TLS, no SASL): a local broker or a cluster on a trusted network;\n' +
+        'the topic must exist. Its records carry the event_uuid as key, in batches within the Kinesis limits.',
     )
     .action(async (opts: ReplayCliOptions) => {
       const config = stackFile().loadStackFile(opts.stack, opts.dir);
       const streams = Object.fromEntries(STREAM_NAMES.map((s) => [s, physicalName(config, s)]));
-      const target = resolveReplayTarget(opts.target, streams);
+      const kafka = parseKafkaTarget(opts.target);
+      const target = kafka ? { stream: opts.target, stackStream: kafkaTargetStackStream(kafka, config.sources.kafka) } : resolveReplayTarget(opts.target, streams);
       checkReplayTarget({ stack: opts.stack, stackStream: target.stackStream, target: opts.target, confirmed: opts.iKnow === true, dedupTtlHours: config.processing.dedupTtlHours });
       const rate = opts.rate === undefined ? undefined : Number(opts.rate);
       if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ReplayInputError(`--rate ${opts.rate} is not a positive number of events per second; give e.g. --rate 1000`, 2);
@@ -73,8 +80,11 @@ export function registerReplay(program: Command): void {
       // HTTP/1.1 with timeouts, as the ingestion functions use: a hung call is retried, not waited on for ever.
       const requestHandler = new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 15000 });
       const store = opts.archive !== undefined ? directoryArchive(opts.archive) : s3Archive(new S3Client({ region, requestHandler }), bucketName(config, 'lake'));
-      const stream = target.stream.startsWith('arn:') ? { arn: target.stream } : { name: target.stream };
-      const sink = new KinesisPublisher({ client: new KinesisClient({ region, requestHandler }), stream, onRetry: (n, why) => process.stderr.write(`  retrying ${n} record(s): ${why}\n`) });
+      if (kafka) await (require('../../local/kafka-topics') as typeof import('../../local/kafka-topics')).requireTopic(kafka.bootstrap, kafka.topic);
+      // A Kafka topic gets the same publisher (batches, limits, retries) over the Kafka producer the local stream validator uses.
+      const sender = kafka ? (require('../../local/kafka-sender') as typeof import('../../local/kafka-sender')).kafkaSender(kafka.bootstrap, 'sluice-replay') : undefined;
+      const stream = kafka ? { name: kafka.topic } : target.stream.startsWith('arn:') ? { arn: target.stream } : { name: target.stream };
+      const sink = new KinesisPublisher({ client: sender ?? new KinesisClient({ region, requestHandler }), stream, onRetry: (n, why) => process.stderr.write(`  retrying ${n} record(s): ${why}\n`) });
       const abort = new AbortController();
       const stop = () => {
         if (abort.signal.aborted) process.exit(130);
@@ -119,6 +129,7 @@ export function registerReplay(program: Command): void {
         throw err;
       } finally {
         process.off('SIGINT', stop).off('SIGTERM', stop);
+        await sender?.close().catch(() => undefined);
       }
     });
 }

@@ -1,15 +1,19 @@
 /**
- * How closely replay holds its rate limit, and how fast it reads the archive without one: a
- * generated archive in a scratch directory is replayed into a sink that only counts, so the
- * figures are the replay's own (reader, limiter, checkpoints), not a stream's.
+ * How closely replay holds its rate limit, and how fast it goes without one: a generated archive
+ * in a scratch directory is replayed into a sink that only counts (the replay's own figures:
+ * reader, limiter, checkpoints), or with `target: 'kafka'` into a topic of a local Kafka broker
+ * through the same publisher and Kafka producer `sluice replay --target kafka://...` uses.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { KinesisPublisher } from '../../functions/ingest/publisher';
 import { directoryArchive } from '../../ops/archive';
 import { replay, type ReplaySink } from '../../ops/replay';
 import { generate } from '../generator';
+import { startKafkaBroker, type KafkaBroker } from '../kafka-broker';
+import { kafkaSender } from '../kafka-sender';
 import { describeMachine, machine, type Machine } from './machine';
 
 export interface ReplayBenchRun {
@@ -22,8 +26,12 @@ export interface ReplayBenchRun {
   deviationPercent: number | null;
 }
 
+/** Where the bench replays into: a counting sink, or a local Kafka broker's topic. */
+export type ReplayBenchTarget = 'count' | 'kafka';
+
 export interface ReplayBenchReport {
   machine: Machine;
+  target: ReplayBenchTarget;
   archiveObjects: number;
   runs: ReplayBenchRun[];
 }
@@ -36,9 +44,17 @@ const countingSink = (): ReplaySink & { count: number } => ({
   async flush() {},
 });
 
-export async function benchReplay(opts: { events: number; rates: number[]; log?: (line: string) => void }): Promise<ReplayBenchReport> {
+const KAFKA_TOPIC = 'bench-replay';
+
+export async function benchReplay(opts: { events: number; rates: number[]; target?: ReplayBenchTarget; log?: (line: string) => void }): Promise<ReplayBenchReport> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-replay-'));
+  const target = opts.target ?? 'count';
+  let broker: KafkaBroker | undefined;
   try {
+    if (target === 'kafka') {
+      opts.log?.('starting a local Kafka broker');
+      broker = await startKafkaBroker({ dir: join(dir, 'kafka'), topics: [{ name: KAFKA_TOPIC, partitions: 3 }], log: opts.log });
+    }
     // The archive's lines are enriched events; one object per hour, as Firehose would write them.
     const hours = ['09', '10', '11', '12'];
     const lines = [...generate({ events: opts.events, seed: 1 }).lines].map((line, i) => {
@@ -52,25 +68,34 @@ export async function benchReplay(opts: { events: number; rates: number[]; log?:
     }
     const runs: ReplayBenchRun[] = [];
     for (const rate of [...opts.rates, null]) {
-      const sink = countingSink();
-      const summary = await replay({
-        store: directoryArchive(dir),
-        request: { from: '2026-03-17T09', to: '2026-03-17T12', eventTypes: [], target: 'bench' },
-        sink,
-        ...(rate === null ? {} : { rate }),
-        checkpointFile: join(dir, `checkpoint-${rate ?? 'unlimited'}.json`),
-      });
-      const eventsPerSecond = Math.round(sink.count / summary.seconds);
-      runs.push({ rate, events: sink.count, seconds: Math.round(summary.seconds * 1000) / 1000, eventsPerSecond, deviationPercent: rate === null ? null : Math.round(((eventsPerSecond - rate) / rate) * 1000) / 10 });
-      opts.log?.(`replay at ${rate ?? 'unlimited'} events/s: ${eventsPerSecond} events/s over ${summary.seconds.toFixed(1)} s`);
+      const sender = broker ? kafkaSender(broker.bootstrap, 'sluice-bench-replay') : undefined;
+      const counting = countingSink();
+      const publisher = sender ? new KinesisPublisher({ client: sender, stream: { name: KAFKA_TOPIC } }) : undefined;
+      try {
+        const summary = await replay({
+          store: directoryArchive(dir),
+          request: { from: '2026-03-17T09', to: '2026-03-17T12', eventTypes: [], target: broker ? `kafka://${broker.bootstrap}/${KAFKA_TOPIC}` : 'bench' },
+          sink: publisher ?? counting,
+          ...(rate === null ? {} : { rate }),
+          checkpointFile: join(dir, `checkpoint-${rate ?? 'unlimited'}.json`),
+        });
+        const events = publisher ? publisher.stats.published : counting.count;
+        const eventsPerSecond = Math.round(events / summary.seconds);
+        runs.push({ rate, events, seconds: Math.round(summary.seconds * 1000) / 1000, eventsPerSecond, deviationPercent: rate === null ? null : Math.round(((eventsPerSecond - rate) / rate) * 1000) / 10 });
+        opts.log?.(`replay at ${rate ?? 'unlimited'} events/s into ${target === 'kafka' ? `Kafka topic ${KAFKA_TOPIC}` : 'a counting sink'}: ${eventsPerSecond} events/s over ${summary.seconds.toFixed(1)} s`);
+      } finally {
+        await sender?.close();
+      }
     }
-    return { machine: machine(), archiveObjects: hours.length, runs };
+    return { machine: machine(), target, archiveObjects: hours.length, runs };
   } finally {
+    await broker?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 export function formatReplayBench(report: ReplayBenchReport): string {
   const rows = report.runs.map((r) => `  ${String(r.rate ?? 'unlimited').padStart(9)}  ${String(r.eventsPerSecond).padStart(9)}  ${r.deviationPercent === null ? '' : `${r.deviationPercent > 0 ? '+' : ''}${r.deviationPercent}%`}`);
-  return [`replay (${report.runs[0]?.events ?? 0} events, ${report.archiveObjects} archive objects) on ${describeMachine(report.machine)}`, '  requested  achieved  deviation', ...rows, ''].join('\n');
+  const into = report.target === 'kafka' ? `into a local Kafka topic (3 partitions) through the ingestion publisher` : 'into a counting sink';
+  return [`replay (${report.runs[0]?.events ?? 0} events, ${report.archiveObjects} archive objects) ${into} on ${describeMachine(report.machine)}`, '  requested  achieved  deviation', ...rows, ''].join('\n');
 }

@@ -3,6 +3,8 @@ import {
   archiveHourPrefix,
   checkReplayTarget,
   etaSeconds,
+  kafkaTargetStackStream,
+  parseKafkaTarget,
   parseRangeBound,
   RateLimiter,
   replayHours,
@@ -105,6 +107,34 @@ describe('replay: ranges, resume, rate and target rules', () => {
       }
       checkReplayTarget({ stack: 'prod', stackStream: 'processed', target: 'processed', confirmed: false, dedupTtlHours: 24 });
       checkReplayTarget({ stack: 'prod', target: 'partner-backfill', confirmed: false, dedupTtlHours: 24 });
+    });
+
+    it('reads a kafka://host:port/topic target, and leaves stream names to the stream rules', () => {
+      expect(parseKafkaTarget('kafka://127.0.0.1:9092/partner-feed')).to.deep.equal({ bootstrap: '127.0.0.1:9092', topic: 'partner-feed' });
+      expect(parseKafkaTarget('kafka://b-1.msk.eu-west-1.amazonaws.com:9098/orders.v2_raw')).to.deep.equal({ bootstrap: 'b-1.msk.eu-west-1.amazonaws.com:9098', topic: 'orders.v2_raw' });
+      expect(parseKafkaTarget('sluice-dev-events')).to.equal(undefined);
+      expect(parseKafkaTarget('arn:aws:kinesis:eu-west-1:222222222222:stream/x')).to.equal(undefined);
+    });
+
+    for (const bad of ['kafka://127.0.0.1/feed', 'kafka://127.0.0.1:0/feed', 'kafka://127.0.0.1:70000/feed', 'kafka://127.0.0.1:9092/', 'kafka://127.0.0.1:9092/a/b', 'kafka://127.0.0.1:9092/has space', 'kafka://127.0.0.1:9092/..', `kafka://h:1/${'t'.repeat(250)}`]) {
+      it(`refuses the Kafka target ${JSON.stringify(bad.slice(0, 40))} with the form to give`, () => {
+        expect(() => parseKafkaTarget(bad)).to.throw(ReplayInputError, `--target ${bad} is not a Kafka topic; give kafka://<host>:<port>/<topic>`);
+      });
+    }
+
+    it("treats the MSK topic dedup-filter reads (sources.kafka) as prod's events: refused without --i-know", () => {
+      const source = { bootstrapServers: 'b-1.msk.example:9098,b-2.msk.example:9098', topic: 'orders' };
+      const onSource = parseKafkaTarget('kafka://B-2.msk.example:9092/orders')!;
+      expect(kafkaTargetStackStream(onSource, source)).to.equal('events');
+      expect(kafkaTargetStackStream(parseKafkaTarget('kafka://b-1.msk.example:9098/partner-feed')!, source)).to.equal(undefined);
+      expect(kafkaTargetStackStream(parseKafkaTarget('kafka://127.0.0.1:9092/orders')!, source)).to.equal(undefined);
+      expect(kafkaTargetStackStream(onSource, undefined)).to.equal(undefined);
+      const target = 'kafka://B-2.msk.example:9092/orders';
+      expect(() => checkReplayTarget({ stack: 'prod', stackStream: 'events', target, confirmed: false, dedupTtlHours: 24 })).to.throw(
+        ReplayInputError,
+        `--target ${target} is the prod stack's events input (the MSK topic dedup-filter reads beside it): dedup drops every replayed event whose first copy arrived within the last 24 h`,
+      );
+      checkReplayTarget({ stack: 'prod', stackStream: 'events', target, confirmed: true, dedupTtlHours: 24 });
     });
   });
 });

@@ -76,6 +76,44 @@ describe('sluice local --from-archive: rebuild and backfill from the raw archive
     expect(again.stderr).to.include(`table events has no tag ${report.previous_tag}`);
   });
 
+  it('finishes a publication interrupted between the two tables by running the same command again', async () => {
+    const changed = join(dir, 'no-accounts');
+    cpSync(join(dir, 'original', 'lake', 'raw'), join(changed, 'raw'), { recursive: true });
+    filterArchive(changed, (line) => !line.includes('"event_type":"account"'));
+    const live = join(dir, 'original', 'lake');
+    const args = ['local', '--from-archive', changed, '--out', join(dir, 'original')];
+
+    // The JVM stops dead right after the events table's commit, before aggregates'.
+    const crashed = spawnSync(process.execPath, [SLUICE, ...args], { encoding: 'utf8', env: { ...process.env, SLUICE_BACKFILL_CRASH_AFTER: 'events' } });
+    expect(crashed.status).to.equal(1);
+    expect(crashed.stderr).to.match(/the publication of backfill (\d{8}T\d{6}) stopped; run the same command again to finish it, or roll it back with: npx sluice local --restore before-backfill-\1 --out /);
+    const withoutAccounts = original.events.filter((row) => row[3] !== 'account');
+    expect((await queryLocalLake(live, EVENTS_SQL)).rows).to.deep.equal(withoutAccounts);
+    expect((await queryLocalLake(live, AGGREGATES_SQL)).rows, 'aggregates is not published yet').to.deep.equal(original.aggregates);
+
+    // Another archive waits until this publication is finished or rolled back.
+    const other = spawnSync(process.execPath, [SLUICE, 'local', '--from-archive', join(dir, 'changed'), '--out', join(dir, 'original')], { encoding: 'utf8' });
+    expect(other.status).to.equal(1);
+    expect(other.stderr).to.include(`the publication of backfill`);
+    expect(other.stderr).to.include(`finish it first with --from-archive ${changed}`);
+
+    const finished = JSON.parse(sluice(...args).stdout);
+    expect(finished.mode).to.equal('backfill');
+    expect(finished.finished_interrupted).to.match(/^\d{8}T\d{6}$/);
+    expect(finished.previous_tag).to.equal(`before-backfill-${finished.finished_interrupted}`);
+    expect(finished.commands.restore).to.equal(`npx sluice local --restore ${finished.previous_tag} --out ${join(dir, 'original')}`);
+    expect(finished.published.events.records).to.equal(withoutAccounts.length);
+    expect((await queryLocalLake(live, EVENTS_SQL)).rows).to.deep.equal(withoutAccounts);
+    const aggregates = (await queryLocalLake(live, AGGREGATES_SQL)).rows;
+    expect(aggregates).to.have.length(finished.tables.aggregates.rebuilt);
+    expect(aggregates.filter((row) => row[2] === 'account')).to.deep.equal([]);
+    expect(original.aggregates.filter((row) => row[2] === 'account')).to.not.deep.equal([]);
+
+    sluice('local', '--restore', finished.previous_tag, '--out', join(dir, 'original'));
+    expect((await queryLocalLake(live, EVENTS_SQL)).rows).to.deep.equal(original.events);
+    expect((await queryLocalLake(live, AGGREGATES_SQL)).rows).to.deep.equal(original.aggregates);
+  });
+
   it('refuses an --out that is neither new nor an earlier run, and an archive without raw/', () => {
     const stray = join(dir, 'stray');
     cpSync(join(dir, 'changed'), stray, { recursive: true });
