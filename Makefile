@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java flink-jar-cloud typecheck lint format-check local deploy deploy-check preview release
+.PHONY: test test-ts test-java flink-jar-cloud flink-jar-msk typecheck lint format-check local deploy deploy-check preview release
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -32,13 +32,22 @@ format-check: $(NODE_STAMP)
 test-ts: $(NODE_STAMP) $(PY_STAMP)
 	SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
-# The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar.
+# The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar;
+# then the MSK part of the deployable jar, built and checked on its own (flink-jar-msk).
 test-java:
 	cd sql/runner && mvn -q -B verify
+	$(MAKE) --no-print-directory flink-jar-msk
 
-# The deployable runner jar (Kinesis connector shaded in): sql/runner/target/sluice-flink-runner-kinesis.jar
+# The MSK source's part of the deployable jar alone (Maven profile msk: the non-shaded Kafka
+# connector and aws-msk-iam-auth), as sql/runner/target/sluice-flink-runner-msk.jar, and MskJarIT
+# run on that jar: the IAM callback handler loads with the jar's Kafka client classes.
+flink-jar-msk:
+	cd sql/runner && mvn -q -B verify -Pmsk
+
+# The deployable runner jar: the Kinesis connector (profile kinesis) and the MSK source's Kafka
+# connector and IAM auth (profile msk) shaded in: sql/runner/target/sluice-flink-runner-kinesis.jar
 flink-jar-cloud:
-	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
+	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis,msk
 
 test: typecheck lint test-ts test-java
 
