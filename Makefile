@@ -7,7 +7,7 @@ NODE_STAMP := node_modules/.package-lock.json
 PY_VENV := .venv
 PY_STAMP := $(PY_VENV)/.installed
 
-.PHONY: test test-ts test-java test-tmp-start test-tmp-check flink-jar-cloud typecheck lint format-check local deploy deploy-check preview release
+.PHONY: test test-ts test-java test-tmp-start test-tmp-check flink-jar-cloud flink-jar-msk typecheck lint format-check local deploy deploy-check preview release
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -39,10 +39,12 @@ test-ts: $(NODE_STAMP) $(PY_STAMP)
 	mkdir -p $(TEST_TMP)
 	TMPDIR=$(TEST_TMP) SLUICE_PYTHON=$(PY_VENV)/bin/python npx mocha
 
-# The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar.
+# The Flink SQL runner: unit tests and the job SQL run in a Flink mini-cluster, then the jar;
+# then the MSK part of the deployable jar, built and checked on its own (flink-jar-msk).
 test-java:
 	mkdir -p $(TEST_TMP)
 	cd sql/runner && TMPDIR=$(TEST_TMP) MAVEN_OPTS="$$MAVEN_OPTS -Djava.io.tmpdir=$(TEST_TMP)" mvn -q -B verify -Dsluice.test.tmpdir=$(TEST_TMP)
+	TMPDIR=$(TEST_TMP) MAVEN_OPTS="$$MAVEN_OPTS -Djava.io.tmpdir=$(TEST_TMP)" $(MAKE) --no-print-directory flink-jar-msk
 
 test-tmp-start:
 	rm -rf $(TEST_TMP)
@@ -59,9 +61,16 @@ test-tmp-check:
 	  if [ -n "$$left" ]; then echo "make test: these were written to /tmp during the run; the code that wrote each must use TMPDIR or java.io.tmpdir:" >&2; echo "$$left" >&2; exit 1; fi
 	rm -rf $(TEST_TMP) $(TEST_TMP_STAMP)
 
-# The deployable runner jar (Kinesis connector shaded in): sql/runner/target/sluice-flink-runner-kinesis.jar
+# The MSK source's part of the deployable jar alone (Maven profile msk: the non-shaded Kafka
+# connector and aws-msk-iam-auth), as sql/runner/target/sluice-flink-runner-msk.jar, and MskJarIT
+# run on that jar: the IAM callback handler loads with the jar's Kafka client classes.
+flink-jar-msk:
+	cd sql/runner && mvn -q -B verify -Pmsk
+
+# The deployable runner jar: the Kinesis connector (profile kinesis) and the MSK source's Kafka
+# connector and IAM auth (profile msk) shaded in: sql/runner/target/sluice-flink-runner-kinesis.jar
 flink-jar-cloud:
-	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis
+	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis,msk
 
 test: typecheck lint test-tmp-start test-ts test-java test-tmp-check
 

@@ -5,7 +5,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import { FlinkAppConfig, KafkaSourceConfig, SluiceConfig } from '../stacks/types';
-import { kafkaSourceMonitoring, mskReadStatements, vpcAccessStatements } from './kafka-source';
+import { KafkaSource, mskReadStatements, vpcAccessStatements, type KafkaSourceMonitoring, type KafkaSourceNetwork } from './kafka-source';
+import { MSK_TABLES, mskSqlParameters } from '../core/msk';
 import { glueDatabaseName, physicalName, tagsFor } from '../core/naming';
 import { LAKE_AGGREGATES, LAKE_EVENTS, type IcebergTableDefinition } from '../core/lake/schema';
 import { icebergWriterStatements, type IcebergWriterScope } from '../core/lake/access';
@@ -72,8 +73,10 @@ export const LAKE_WAREHOUSE_PREFIX = 'curated';
 
 /**
  * The runtime properties of a job's application (property group `sluice`): the job name, its
- * streams, its lake table's catalog location and key, and its SQL parameters. Values are plain text; the runner validates each against its
- * declared type before it reaches SQL.
+ * streams, its lake table's catalog location and key, and its SQL parameters; with an MSK source
+ * (dedup-filter only), `tables` names the runner's table environment with the topic beside the
+ * stream (`cloud-msk`), and the topic's parameters. Values are plain text; the runner validates
+ * each against its declared type before it reaches SQL.
  */
 export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, streams: FlinkJobStreams, lake: FlinkJobLake): Record<string, string> {
   const app = appConfig(job, config);
@@ -89,7 +92,9 @@ export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, strea
     job === 'dedup-filter'
       ? { events_stream_arn: streams.events, processed_stream_arn: streams.processed }
       : { processed_stream_arn: streams.processed, aggregates_stream_arn: streams.aggregates };
-  return { ...common, ...io, ...jobSqlParameters(job, config) };
+  const kafka = jobKafkaSource(job, config);
+  const msk: Record<string, string> = kafka ? { tables: MSK_TABLES, ...mskSqlParameters(kafka) } : {};
+  return { ...common, ...io, ...msk, ...jobSqlParameters(job, config) };
 }
 
 export function appConfig(job: FlinkJobName, config: SluiceConfig): FlinkAppConfig {
@@ -165,6 +170,8 @@ export interface FlinkApplicationArgs {
   streams: { events: pulumi.Input<string>; processed: pulumi.Input<string>; aggregates: pulumi.Input<string> };
   /** The lake bucket holding the job's Iceberg table. */
   lakeBucketArn: pulumi.Input<string>;
+  /** The job's MSK source (its network), for the job that reads one. */
+  kafkaSource?: KafkaSource;
 }
 
 /**
@@ -200,13 +207,18 @@ export class FlinkApplication extends pulumi.ComponentResource {
     );
     const streams = pulumi.output(args.streams);
     const kafka = jobKafkaSource(job, config);
+    if (kafka !== undefined && args.kafkaSource === undefined) {
+      throw new Error(`FlinkApplication ${name}: job ${job} reads the MSK source of sluice:sources.kafka and needs its KafkaSource (kafkaSource)`);
+    }
+    // Without an MSK source the application has no network of its own.
+    const network: pulumi.Output<KafkaSourceNetwork> = args.kafkaSource?.network ?? pulumi.output({ subnetIds: [], securityGroupIds: [] });
     const policy = new aws.iam.RolePolicy(
       `${name}-policy`,
       {
         role: this.role.id,
         policy: pulumi
-          .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn, args.lakeBucketArn])
-          .apply(([s, keyArn, bucketArn, logGroupArn, lakeBucketArn]) =>
+          .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn, args.lakeBucketArn, network])
+          .apply(([s, keyArn, bucketArn, logGroupArn, lakeBucketArn, net]) =>
             JSON.stringify(
               flinkRolePolicy({
                 ...jobStreamArns(job, s),
@@ -214,7 +226,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
                 codeObjectArn: `${bucketArn}/${args.codeKey}`,
                 logGroupArn,
                 lake: { account: config.account.id, region: config.account.region, databaseName: glueDatabaseName(config), bucketArn: lakeBucketArn, table: jobLakeTable(job) },
-                extraStatements: kafka ? [...mskReadStatements(kafka), ...vpcAccessStatements(config, kafka.network)] : [],
+                extraStatements: kafka ? [...mskReadStatements(kafka), ...vpcAccessStatements(config, net)] : [],
               }),
             ),
           ),
@@ -249,7 +261,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
           // The key policy lets Managed Flink use the key for these applications only (infra/kms.ts).
           applicationEncryptionConfiguration: { keyType: 'CUSTOMER_MANAGED_KEY', keyId: args.keyArn },
           // In the subnets that reach the MSK cluster; without a Kafka source the application stays outside any VPC.
-          vpcConfiguration: kafka ? { subnetIds: [...kafka.network.subnetIds], securityGroupIds: [...kafka.network.securityGroupIds] } : undefined,
+          vpcConfiguration: kafka ? network.apply((n) => ({ subnetIds: [...n.subnetIds], securityGroupIds: [...n.securityGroupIds] })) : undefined,
           runConfiguration: {
             applicationRestoreConfiguration: {
               applicationRestoreType: config.processing.snapshots && app.restoreFromSnapshot ? 'RESTORE_FROM_LATEST_SNAPSHOT' : 'SKIP_RESTORE_FROM_SNAPSHOT',
@@ -275,7 +287,8 @@ export class FlinkApplication extends pulumi.ComponentResource {
         cloudwatchLoggingOptions: { logStreamArn: pulumi.interpolate`${this.logGroup.arn}:log-stream:${logStream.name}` },
         tags,
       },
-      { parent: this, dependsOn: [policy] },
+      // Started on creation: a new VPC (subnets, routes, NAT gateways) is complete first.
+      { parent: this, dependsOn: args.kafkaSource ? [policy, args.kafkaSource] : [policy] },
     );
     this.registerOutputs({ applicationArn: this.application.arn, roleArn: this.role.arn, logGroupName: this.logGroup.name });
   }
@@ -283,7 +296,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
 
 export interface ProcessingArgs {
   config: SluiceConfig;
-  /** The deployable runner jar (Kinesis connector shaded in). */
+  /** The deployable runner jar (the Kinesis connector and the MSK source's Kafka connector and IAM auth in it: make flink-jar-cloud). */
   runnerJarPath: string;
   /** The job SQL folder, hashed into the code key. */
   sqlDir: string;
@@ -295,11 +308,23 @@ export interface ProcessingArgs {
   lakeBucketArn: pulumi.Input<string>;
 }
 
-/** The runner jar as a content-addressed S3 object, and one Flink application per job. */
+/** What the stack output `kafkaSource` says of the MSK source: the lag alarms' dimensions and the application's network. */
+export interface KafkaSourceOutput extends KafkaSourceMonitoring {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  /** The VPC created for the application (`network.newVpc`), or null when the network was given. */
+  readonly vpcId: string | null;
+}
+
+/**
+ * The runner jar as a content-addressed S3 object, one Flink application per job, and the MSK
+ * source's network (KafkaSource) when the stack has one.
+ */
 export class Processing extends pulumi.ComponentResource {
   readonly code: aws.s3.BucketObjectv2;
   readonly applications: Record<FlinkJobName, FlinkApplication>;
-  readonly kafkaSource: ReturnType<typeof kafkaSourceMonitoring> | undefined;
+  readonly kafka: KafkaSource | undefined;
+  readonly kafkaSource: pulumi.Output<KafkaSourceOutput> | undefined;
 
   constructor(name: string, args: ProcessingArgs, opts?: pulumi.ComponentResourceOptions) {
     super('sluice:processing:Processing', name, {}, opts);
@@ -317,6 +342,8 @@ export class Processing extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    const kafka = args.config.sources.kafka;
+    this.kafka = kafka ? new KafkaSource(`${name}-kafka`, { config: args.config, source: kafka }, { parent: this }) : undefined;
     const appArgs = {
       config: args.config,
       codeBucketArn: args.codeBucket.arn,
@@ -327,11 +354,21 @@ export class Processing extends pulumi.ComponentResource {
       lakeBucketArn: args.lakeBucketArn,
     };
     this.applications = Object.fromEntries(
-      FLINK_JOBS.map((job) => [job, new FlinkApplication(`${name}-${job}`, { ...appArgs, job }, { parent: this, dependsOn: [this.code] })]),
+      FLINK_JOBS.map((job) => [
+        job,
+        new FlinkApplication(
+          `${name}-${job}`,
+          { ...appArgs, job, kafkaSource: jobKafkaSource(job, args.config) ? this.kafka : undefined },
+          { parent: this, dependsOn: [this.code] },
+        ),
+      ]),
     ) as Record<FlinkJobName, FlinkApplication>;
-    const kafka = args.config.sources.kafka;
-    /** The MSK source's names for the consumer-lag alarms (infra/monitoring.ts), when there is one. */
-    this.kafkaSource = kafka ? kafkaSourceMonitoring(kafka) : undefined;
+    const source = this.kafka;
+    this.kafkaSource = source
+      ? pulumi
+          .all([source.network, source.vpc?.vpcId ?? null])
+          .apply(([net, vpcId]) => ({ ...source.monitoring, subnetIds: net.subnetIds, securityGroupIds: net.securityGroupIds, vpcId }))
+      : undefined;
     this.registerOutputs({
       kafkaSource: this.kafkaSource,
       codeKey: artifact.key,

@@ -1,7 +1,9 @@
 import * as aws from '@pulumi/aws';
+import * as awsx from '@pulumi/awsx';
 import { join } from 'node:path';
 import { SluiceConfig } from '../stacks/types';
 import { physicalName } from '../core/naming';
+import { createsVpc } from './kafka-source';
 import { Platform, type DeployArtifacts } from './platform';
 import { releaseArtifacts, releasesDir, verifyRelease } from './release';
 
@@ -18,8 +20,19 @@ export function stackProvider(config: SluiceConfig): aws.Provider {
 }
 
 /**
- * Build outputs the program deploys: the Flink runner jar with the Kinesis connector
- * (`make flink-jar-cloud`; SLUICE_FLINK_JAR overrides its path) and the job SQL it packages.
+ * The provider of the awsx components (awsx.ec2.Vpc), for a stack whose MSK source asks for a VPC
+ * of its own: default providers are disabled for every package, awsx included, and a packaged
+ * component takes its own provider (the AWS resources it creates take the stack's AWS provider,
+ * from the parent's providers). A stack without one has no awsx resource and no awsx provider.
+ */
+export function awsxProvider(config: SluiceConfig): awsx.Provider | undefined {
+  return createsVpc(config) ? new awsx.Provider(physicalName(config, 'awsx'), {}) : undefined;
+}
+
+/**
+ * Build outputs the program deploys: the Flink runner jar with the Kinesis connector and the MSK
+ * source's Kafka connector and IAM auth (`make flink-jar-cloud`, Maven profiles kinesis and msk;
+ * SLUICE_FLINK_JAR overrides its path) and the job SQL it packages.
  */
 export function artifactPaths(root = join(__dirname, '..')): { flinkRunnerJar: string; flinkSqlDir: string } {
   return {
@@ -44,7 +57,8 @@ export function deployArtifacts(config: SluiceConfig, root = join(__dirname, '..
 export function sluiceProgram(config: SluiceConfig) {
   const artifacts = deployArtifacts(config);
   const provider = stackProvider(config);
-  const platform = new Platform(physicalName(config), { config, artifacts }, { providers: [provider] });
+  const awsxStackProvider = awsxProvider(config);
+  const platform = new Platform(physicalName(config), { config, artifacts }, { providers: awsxStackProvider ? [provider, awsxStackProvider] : [provider] });
   return {
     keyArn: platform.keyArn,
     streamArns: platform.streamArns,

@@ -3,7 +3,7 @@ import { closest } from 'fastest-levenshtein';
 import { UserError } from '../core/user-error';
 import { CONFIG_SCHEMA } from './schema';
 import { nameLimitProblems } from './limits';
-import { STREAM_NAMES, SluiceConfig, type ProcessingConfig } from './types';
+import { STREAM_NAMES, SluiceConfig, type KafkaSourceNetworkConfig, type ProcessingConfig } from './types';
 import { FAILURE_QUEUE_RETENTION_DAYS, MIN_POINTED_AT_RETENTION_DAYS } from '../core/delivery';
 
 export const NAMESPACE = 'sluice';
@@ -210,6 +210,7 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
           'the Flink application reaches the cluster through network interfaces in its own region: use a cluster of that region',
       );
     }
+    problems.push(...kafkaNetworkProblems(kafka.network, cfg.account.region));
   }
   const lc = cfg.lake.lifecycle;
   if (lc.rawExpireDays <= lc.rawGlacierDays) {
@@ -231,6 +232,73 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
   const whole = { stack, ...cfg } as SluiceConfig;
   problems.push(...accessProblems(whole), ...nameLimitProblems(whole));
   return problems;
+}
+
+/** An IPv4 CIDR block whose address has no bits set past its prefix. */
+function cidrHostBitsProblem(cidr: string): string | undefined {
+  const [address, prefixText] = cidr.split('/');
+  const prefix = Number(prefixText);
+  const value = address.split('.').reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  if (value % size === 0) return undefined;
+  const network = Math.floor(value / size) * size;
+  const octets = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join('.');
+  return `${octets}/${prefix}`;
+}
+
+/**
+ * The network of an MSK source: either an existing one (subnets and security groups, both) or a
+ * new VPC, never both and never neither; a new VPC's block is a network address and its zones are
+ * in the stack's region.
+ */
+function kafkaNetworkProblems(network: KafkaSourceNetworkConfig, region: string): string[] {
+  const key = 'sluice:sources.kafka.network';
+  const given = (['subnetIds', 'securityGroupIds'] as const).filter((k) => network[k] !== undefined);
+  const vpc = network.newVpc;
+  if (vpc !== undefined && given.length > 0) {
+    return [
+      `${key}.newVpc cannot be combined with ${given.map((k) => `${key}.${k}`).join(' and ')}: the application goes into a VPC created for it or into given subnets, not both; ` +
+        'remove newVpc to use the given subnets, or remove subnetIds and securityGroupIds to create the VPC',
+    ];
+  }
+  if (vpc === undefined && given.length === 0) {
+    return [
+      `${key} needs either subnetIds and securityGroupIds (subnets of an existing VPC that reaches the cluster, and security groups it accepts on port 9098) ` +
+        'or newVpc (cidrBlock, availabilityZones: a VPC created for the application); add one of them',
+    ];
+  }
+  if (vpc === undefined && given.length === 1) {
+    const missing = given[0] === 'subnetIds' ? 'securityGroupIds' : 'subnetIds';
+    return [`${key}.${missing} is required with ${key}.${given[0]}; add it, or replace both with newVpc to create a VPC`];
+  }
+  const problems: string[] = [];
+  if (vpc !== undefined) {
+    const network = cidrHostBitsProblem(vpc.cidrBlock);
+    if (network !== undefined) {
+      problems.push(`${key}.newVpc.cidrBlock ${show(vpc.cidrBlock)} has bits set past its prefix; use the network address ${show(network)}`);
+    }
+    vpc.availabilityZones.forEach((zone, i) => {
+      if (!zone.startsWith(region) || zone.length !== region.length + 1) {
+        problems.push(`${key}.newVpc.availabilityZones[${i}] ${show(zone)} is not a zone of the stack's region ${region}; use zones such as "${region}a", "${region}b"`);
+      }
+    });
+  }
+  return problems;
+}
+
+/**
+ * Keys that were moved: a stack file still using one gets a message saying where it went, instead of
+ * "not a known key". Each is removed from `data` so that it is reported once.
+ */
+function movedKeyProblems(data: Record<string, unknown>): string[] {
+  const alerts = data.alerts as Record<string, unknown> | undefined;
+  if (alerts === null || typeof alerts !== 'object' || !('kafka' in alerts)) return [];
+  delete alerts.kafka;
+  return [
+    'sluice:alerts.kafka is no longer read: the consumer-lag alarms take the cluster name, topic and consumer group from sluice:sources.kafka, ' +
+      'the MSK source dedup-filter reads; move the source to sluice:sources.kafka (clusterArn, bootstrapServers, topic, consumerGroup, network) ' +
+      'and remove sluice:alerts.kafka (the threshold stays sluice:alerts.kafkaOffsetLag)',
+  ];
 }
 
 /** Each account at most once per side, never the stack's own account, and each role name once. */
@@ -271,7 +339,7 @@ function deepFreeze<T>(value: T): T {
  */
 export function loadStackConfig(stack: string, values: Readonly<Record<string, unknown>>): SluiceConfig {
   const data: Record<string, unknown> = structuredClone({ ...values });
-  const problems: string[] = [];
+  const problems: string[] = movedKeyProblems(data);
   if (!validate(data)) {
     for (const err of validate.errors ?? []) {
       const message = propertyNameError(err) ?? describeError(err);

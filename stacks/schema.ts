@@ -230,8 +230,29 @@ export const CONFIG_SCHEMA = {
             network: {
               type: 'object',
               additionalProperties: false,
-              required: ['subnetIds', 'securityGroupIds'],
+              // Either an existing network (subnetIds and securityGroupIds) or newVpc: stacks/load.ts says which is missing or too much.
               properties: {
+                newVpc: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['cidrBlock', 'availabilityZones'],
+                  properties: {
+                    cidrBlock: {
+                      type: 'string',
+                      pattern: '^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])/(1[6-9]|2[0-4])$',
+                      description: 'an IPv4 CIDR block from /16 to /24',
+                      fix: 'use a private range that does not overlap the network of the MSK cluster it is peered with, e.g. "10.20.0.0/16"',
+                    },
+                    availabilityZones: {
+                      type: 'array',
+                      minItems: 2,
+                      maxItems: 4,
+                      uniqueItems: true,
+                      items: { type: 'string', pattern: '^[a-z]{2}(-gov)?-[a-z]+-[0-9][a-z]$', description: 'an availability zone name', fix: 'use zone names of the stack\'s region, e.g. "eu-west-1a"' },
+                    },
+                    natGateways: { type: 'string', enum: ['Single', 'OnePerAz'], default: 'Single', fix: 'Single (one NAT gateway, cheaper) or OnePerAz (one per zone, survives a zone outage)' },
+                  },
+                },
                 subnetIds: { type: 'array', minItems: 1, maxItems: 16, uniqueItems: true, items: { type: 'string', pattern: '^subnet-[0-9a-f]{8,17}$', description: 'a subnet id', fix: 'use subnet ids of the VPC that reaches the cluster, e.g. "subnet-0abc1234"' } },
                 securityGroupIds: { type: 'array', minItems: 1, maxItems: 5, uniqueItems: true, items: { type: 'string', pattern: '^sg-[0-9a-f]{8,17}$', description: 'a security group id', fix: 'use a security group the cluster accepts on port 9098, e.g. "sg-0abc1234"' } },
               },
@@ -294,16 +315,6 @@ export const CONFIG_SCHEMA = {
         lambdaThrottles: { type: 'integer', minimum: 1, default: 1 },
         durationTimeoutPercent: { type: 'integer', minimum: 10, maximum: 100, default: 80 },
         writeThrottles: { type: 'integer', minimum: 1, default: 1 },
-        kafka: {
-          type: 'object',
-          additionalProperties: false,
-          required: ['clusterName', 'consumerGroup', 'topic'],
-          properties: {
-            clusterName: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$', description: 'an MSK cluster name', fix: 'use the cluster name as the MSK console shows it' },
-            consumerGroup: { type: 'string', minLength: 1, maxLength: 255 },
-            topic: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,249}$', description: 'a Kafka topic name', fix: 'use letters, digits, ".", "_" and "-"' },
-          },
-        },
         budget: {
           type: 'object',
           additionalProperties: false,

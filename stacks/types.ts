@@ -159,8 +159,27 @@ export interface KafkaSourceConfig {
   readonly auth: 'iam';
   /** Where the source starts without restored state. */
   readonly startingOffsets: 'earliest' | 'latest';
-  /** The application's network interfaces: subnets that reach the cluster, security groups it accepts. */
-  readonly network: { readonly subnetIds: readonly string[]; readonly securityGroupIds: readonly string[] };
+  /**
+   * Where the application's network interfaces go: subnets of an existing VPC that reach the
+   * cluster and security groups the cluster accepts (`subnetIds` with `securityGroupIds`), or a
+   * VPC created for the application (`newVpc`); exactly one of the two (stacks/load.ts).
+   */
+  readonly network: KafkaSourceNetworkConfig;
+}
+
+export interface KafkaSourceNetworkConfig {
+  readonly subnetIds?: readonly string[];
+  readonly securityGroupIds?: readonly string[];
+  readonly newVpc?: NewVpcConfig;
+}
+
+/** A VPC created for the dedup-filter application's network interfaces (infra/kafka-source.ts). */
+export interface NewVpcConfig {
+  readonly cidrBlock: string;
+  /** One private subnet (the application's) and one public subnet (its NAT gateway) per zone. */
+  readonly availabilityZones: readonly string[];
+  /** One NAT gateway for the VPC, or one per zone. */
+  readonly natGateways: 'Single' | 'OnePerAz';
 }
 
 export interface DeliveryConfig {
@@ -175,13 +194,6 @@ export interface AnalyticsConfig {
 
 export interface LogsConfig {
   readonly retentionDays: number;
-}
-
-/** An MSK source whose consumer-group lag is alarmed on (AWS/Kafka `MaxOffsetLag`, `SumOffsetLag`). */
-export interface KafkaLagSource {
-  readonly clusterName: string;
-  readonly consumerGroup: string;
-  readonly topic: string;
 }
 
 export interface BudgetConfig {
@@ -211,7 +223,7 @@ export interface AlertsConfig {
   readonly iteratorAgeSeconds: number;
   /** Flink source lag (`millisBehindLatest`) in seconds. */
   readonly flinkLagSeconds: number;
-  /** Kafka consumer-group lag in messages (only with `kafka`). */
+  /** Kafka consumer-group lag in messages (only with `sluice:sources.kafka`). */
   readonly kafkaOffsetLag: number;
   /** Share of invalid events of a source, in percent. */
   readonly invalidPercent: number;
@@ -235,8 +247,6 @@ export interface AlertsConfig {
   readonly durationTimeoutPercent: number;
   /** Throttled writes on a stream within one period. */
   readonly writeThrottles: number;
-  /** The Kafka source to watch, when there is one. */
-  readonly kafka?: KafkaLagSource;
   readonly budget: BudgetConfig;
 }
 

@@ -7,7 +7,8 @@ import { STREAM_SOURCE } from '../error-zone';
 import { FLINK_JOBS, type FlinkJobName } from '../jobs';
 import { AGGREGATES, CURATED_EVENTS } from '../lake/schema';
 import { glueDatabaseName, physicalName, workgroupName } from '../naming';
-import type { KafkaLagSource, SluiceConfig, StreamName } from '../../stacks/types';
+import type { SluiceConfig, StreamName } from '../../stacks/types';
+import { kafkaLagDimensions, type KafkaLagDimensions } from '../msk';
 import { STREAM_NAMES } from '../config-values';
 
 /** The Lambda functions of a stack, by what they do. */
@@ -51,7 +52,8 @@ export interface MonitoredStack {
   /** The Iceberg tables whose commit age is published and alarmed on. */
   readonly lakeTables: readonly string[];
   readonly workgroup: string;
-  readonly kafka?: KafkaLagSource;
+  /** The MSK source of dedup-filter (`sluice:sources.kafka`), whose consumer-group lag is alarmed on. */
+  readonly kafka?: KafkaLagDimensions;
 }
 
 /** Timeout of the lake-freshness publisher: a few Glue calls. */
@@ -91,6 +93,6 @@ export function monitoredStack(config: SluiceConfig): MonitoredStack {
     database: glueDatabaseName(config),
     lakeTables: [CURATED_EVENTS.name, AGGREGATES.name],
     workgroup: workgroupName(config),
-    ...(config.alerts.kafka ? { kafka: config.alerts.kafka } : {}),
+    ...(config.sources.kafka ? { kafka: kafkaLagDimensions(config.sources.kafka) } : {}),
   };
 }

@@ -236,7 +236,12 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
     for (const action of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) add(who, principal, DOCS.mskIam, action, arn('group', kafka.consumerGroup));
     for (const action of ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces']) add(who, principal, DOCS.flinkVpc, action, '*');
     const ec2 = (type: string, id: string) => `arn:aws:ec2:${region}:${account}:${type}/${id}`;
-    for (const resource of [...kafka.network.subnetIds.map((s) => ec2('subnet', s)), ...kafka.network.securityGroupIds.map((g) => ec2('security-group', g)), ec2('network-interface', 'eni-0123456789abcdef0')]) {
+    // Managed Flink places the interfaces in the subnets and security groups of the application's VPC configuration: given, or of the VPC the program created.
+    const vpc = run.one('aws:kinesisanalyticsv2/application:Application', '-processing-dedup-filter-app').inputs.applicationConfiguration.vpcConfiguration as {
+      subnetIds: string[];
+      securityGroupIds: string[];
+    };
+    for (const resource of [...vpc.subnetIds.map((s) => ec2('subnet', s)), ...vpc.securityGroupIds.map((g) => ec2('security-group', g)), ec2('network-interface', 'eni-0123456789abcdef0')]) {
       add(who, principal, DOCS.flinkVpc, 'ec2:CreateNetworkInterface', resource);
     }
     for (const action of ['ec2:CreateNetworkInterfacePermission', 'ec2:DeleteNetworkInterface']) add(who, principal, DOCS.flinkVpc, action, ec2('network-interface', 'eni-0123456789abcdef0'));

@@ -14,6 +14,17 @@ import { monitoredStack } from '../../core/monitoring/inventory';
 import { loadStackConfig } from '../../stacks/load';
 import { TEST_ACCOUNT } from '../support/config';
 
+/** An MSK source of dedup-filter: cluster `events-msk`, its topic and consumer group. */
+const KAFKA_SOURCE = {
+  kafka: {
+    clusterArn: 'arn:aws:kafka:eu-west-1:111111111111:cluster/events-msk/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2',
+    bootstrapServers: 'b-1.events-msk.abc123.c2.kafka.eu-west-1.amazonaws.com:9098',
+    topic: 'orders',
+    consumerGroup: 'sluice-dev',
+    network: { subnetIds: ['subnet-0aaa1111'], securityGroupIds: ['sg-0ccc3333'] },
+  },
+};
+
 const config = (alerts: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
   loadStackConfig('test', { account: TEST_ACCOUNT, ingestion: { sources: [{ name: 'orders', prefix: 'orders/' }] }, alerts, ...extra });
 
@@ -108,7 +119,7 @@ describe('monitoring: alarm specs from config', () => {
 
   it('adds the Kafka lag alarm only when a Kafka source is configured', () => {
     expect(Object.keys(byKey())).to.not.include('kafka-offset-lag');
-    const s = byKey({ kafkaOffsetLag: 5000, kafka: { clusterName: 'events-msk', consumerGroup: 'sluice-dev', topic: 'orders' } })['kafka-offset-lag']!;
+    const s = byKey({ kafkaOffsetLag: 5000 }, { sources: KAFKA_SOURCE })['kafka-offset-lag']!;
     expect(s.metric).to.deep.equal({
       namespace: 'AWS/Kafka',
       metricName: 'SumOffsetLag',
@@ -200,7 +211,11 @@ describe('monitoring: dashboard body', () => {
   it('shows Kafka lag only when a Kafka source is configured', () => {
     const lagLines = (b: ReturnType<typeof dashboardBody>) => (b.widgets[3]!.properties.metrics as unknown[][]).map((m) => m[0]);
     expect(lagLines(body)).to.not.include('AWS/Kafka');
-    const withKafka = dashboardBody(monitoredStack(config({ kafka: { clusterName: 'msk', consumerGroup: 'g', topic: 't' } })));
+    const withKafka = dashboardBody(monitoredStack(config({}, { sources: KAFKA_SOURCE })));
     expect(lagLines(withKafka).filter((n) => n === 'AWS/Kafka')).to.have.length(2);
+    const lines = (withKafka.widgets[3]!.properties.metrics as unknown[][]).filter((m) => m[0] === 'AWS/Kafka');
+    expect(lines.map((m) => m.slice(0, 8))).to.deep.equal(
+      ['SumOffsetLag', 'MaxOffsetLag'].map((metric) => ['AWS/Kafka', metric, 'Cluster Name', 'events-msk', 'Consumer Group', 'sluice-dev', 'Topic', 'orders']),
+    );
   });
 });

@@ -38,7 +38,13 @@ describe('stack configuration: sluice:alerts', () => {
     ['no-data window too short', { alerts: { noDataMinutes: 2 } }, 'sluice:alerts.noDataMinutes must be between 5 and 1440 (got 2); the no-data alarm needs at least 5 minutes to tell a quiet stream from a broken one or remove it to use 15'],
     ['archive freshness under the buffering', { alerts: { archiveFreshnessSeconds: 200 }, delivery: { bufferingSeconds: 300 } }, 'sluice:alerts.archiveFreshnessSeconds must be greater than sluice:delivery.bufferingSeconds (200 <= 300); Firehose holds records that long on purpose: raise archiveFreshnessSeconds or lower bufferingSeconds'],
     ['forecast below actual', { alerts: { budget: { actualPercent: 90, forecastPercent: 50 } } }, 'sluice:alerts.budget.forecastPercent must be at least actualPercent (50 < 90); a forecast alert below the actual one fires before it and says nothing more: raise forecastPercent or lower actualPercent'],
-    ['kafka without topic', { alerts: { kafka: { clusterName: 'msk', consumerGroup: 'g' } } }, "sluice:alerts.kafka.topic is required but missing; add it to the stack's config file"],
+    [
+      'the Kafka source under alerts, where it was before',
+      { alerts: { kafka: { clusterName: 'msk', consumerGroup: 'g', topic: 't' } } },
+      'sluice:alerts.kafka is no longer read: the consumer-lag alarms take the cluster name, topic and consumer group from sluice:sources.kafka, ' +
+        'the MSK source dedup-filter reads; move the source to sluice:sources.kafka (clusterArn, bootstrapServers, topic, consumerGroup, network) ' +
+        'and remove sluice:alerts.kafka (the threshold stays sluice:alerts.kafkaOffsetLag)',
+    ],
     ['read-only role elsewhere', { account: { ...ACCOUNT, readOnlyRoleArn: 'arn:aws:iam::222222222222:role/ro' } }, "sluice:account.readOnlyRoleArn must be a role in the stack's account 111111111111 (got a role in 222222222222); use a read-only role of account 111111111111, or remove it so sluice status assumes the deploy role"],
   ];
   for (const [what, values, message] of cases) {

@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -74,6 +75,26 @@ export function awsArn(type: string, name: string, account: string, region = 'eu
 /** When the mocked engine registers a stream consumer: the creation time in its ARN. */
 export const CONSUMER_CREATED = 1767225600;
 
+/** An EC2 id (`vpc-…`, `subnet-…`, `sg-…`) that the mocked engine derives from a name, 17 hex digits like AWS's. */
+export function mockEc2Id(prefix: string, name: string): string {
+  return `${prefix}-${createHash('sha256').update(name).digest('hex').slice(0, 17)}`;
+}
+
+/**
+ * What the awsx provider's Vpc component returns for its inputs: a VPC, and one subnet of each
+ * spec per zone, private first (subnetStrategy Auto keeps the specs' order). Under mocks the
+ * component's own children (subnets, route tables, NAT gateways) are the provider's business and
+ * are not registered; its outputs are what the program reads.
+ */
+function mockAwsxVpc(name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const zones = (inputs.availabilityZoneNames as string[] | undefined) ?? [];
+  const specs = (inputs.subnetSpecs as { type: string; name?: string }[] | undefined) ?? [];
+  const subnetIds = (type: string) =>
+    specs.filter((spec) => spec.type === type).flatMap((spec) => zones.map((zone) => mockEc2Id('subnet', `${name}-${spec.name ?? type}-${zone}`)));
+  const vpcId = mockEc2Id('vpc', name);
+  return { ...inputs, vpcId, privateSubnetIds: subnetIds('Private'), publicSubnetIds: subnetIds('Public'), isolatedSubnetIds: subnetIds('Isolated') };
+}
+
 /** Physical ids and ARNs the mocked engine hands back, shaped like AWS's so that policies built from them read true. */
 function mockState(args: pulumi.runtime.MockResourceArgs, account: string, region: string): Record<string, unknown> {
   const inputs = args.inputs as Record<string, unknown>;
@@ -90,6 +111,18 @@ function mockState(args: pulumi.runtime.MockResourceArgs, account: string, regio
     case 'aws:iam/role:Role':
       // A role's id is its name, which is what RolePolicy.role takes.
       return { ...inputs, arn: awsArn(args.type, name, account), name, id: name };
+    case 'awsx:ec2:Vpc':
+      return mockAwsxVpc(args.name, inputs);
+    case 'aws:ec2/securityGroup:SecurityGroup': {
+      const id = mockEc2Id('sg', args.name);
+      return { ...inputs, id, arn: `arn:aws:ec2:${region}:${account}:security-group/${id}` };
+    }
+    case 'awsx:ec2:Vpc':
+      return mockAwsxVpc(args.name, inputs);
+    case 'aws:ec2/securityGroup:SecurityGroup': {
+      const id = mockEc2Id('sg', args.name);
+      return { ...inputs, id, arn: `arn:aws:ec2:${region}:${account}:security-group/${id}` };
+    }
     case 'aws:sqs/queue:Queue':
       return { ...inputs, arn: awsArn(args.type, name, account, region), name, id: `https://sqs.${region}.amazonaws.com/${account}/${name}`, url: `https://sqs.${region}.amazonaws.com/${account}/${name}` };
     default:
@@ -179,6 +212,7 @@ async function resolveOutput(value: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(value)) {
     return new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => resolve(v)));
   }
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutput));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = await resolveOutput(v);

@@ -17,9 +17,11 @@ SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
 -- pass over the record instead of one parse per field.
 CREATE TEMPORARY FUNCTION lake_event AS 'dev.sluice.flink.LakeEventFunction' LANGUAGE JAVA;
 
-CREATE TEMPORARY TABLE events_arriving (
-  arrival_time AS PROCTIME()
-) LIKE events;
+-- A view, not a table LIKE events: in the cloud with an MSK source, events is itself a view (the
+-- union of both sources, tables.cloud-msk.sql).
+CREATE TEMPORARY VIEW events_arriving AS
+SELECT record_text, PROCTIME() AS arrival_time
+FROM events;
 
 CREATE TEMPORARY VIEW events_parsed AS
 SELECT

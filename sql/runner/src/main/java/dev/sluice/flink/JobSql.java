@@ -17,7 +17,14 @@ import java.util.regex.Pattern;
  */
 public final class JobSql {
     public static final List<String> JOBS = List.of("dedup-filter", "aggregate");
-    public static final List<String> ENVIRONMENTS = List.of("cloud", "local", "follow", "kafka");
+    public static final List<String> ENVIRONMENTS = List.of("cloud", "cloud-msk", "local", "follow", "kafka");
+    /**
+     * The environments a Managed Flink application runs: cloud (Kinesis), or cloud-msk (Kinesis and
+     * an Amazon MSK topic, when the stack has sluice:sources.kafka).
+     */
+    public static final List<String> CLOUD_ENVIRONMENTS = List.of("cloud", "cloud-msk");
+    /** The jobs that read an MSK topic when the stack has one: tables.cloud-msk.sql exists for these only. */
+    public static final List<String> MSK_JOBS = List.of("dedup-filter");
 
     private static final Pattern SET = Pattern.compile(
             "SET\\s+'((?:[^']|'')+)'\\s*=\\s*'((?:[^']|'')*)'", Pattern.CASE_INSENSITIVE | Pattern.DOTALL);
@@ -55,6 +62,11 @@ public final class JobSql {
         if (!ENVIRONMENTS.contains(environment)) {
             throw new IllegalArgumentException(
                     "unknown table environment '" + environment + "'; choose one of: " + String.join(", ", ENVIRONMENTS));
+        }
+        if (environment.equals("cloud-msk") && !MSK_JOBS.contains(job)) {
+            throw new IllegalArgumentException(
+                    "job '" + job + "' has no table environment 'cloud-msk': only " + String.join(", ", MSK_JOBS)
+                            + " reads an MSK topic; use 'cloud'");
         }
         List<String> statements = new ArrayList<>();
         Set<String> parameters = new TreeSet<>();

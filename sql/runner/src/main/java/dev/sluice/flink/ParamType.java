@@ -131,6 +131,24 @@ public enum ParamType {
             return literal(value);
         }
     },
+    /** A Kafka consumer group id (1 to 255 of [A-Za-z0-9._-]); renders as a string literal. */
+    CONSUMER_GROUP("a Kafka consumer group id: 1 to 255 letters, digits, '.', '_' or '-'") {
+        private final Pattern group = Pattern.compile("[A-Za-z0-9._-]{1,255}");
+
+        @Override
+        String render(String value) {
+            require(group.matcher(value).matches());
+            return literal(value);
+        }
+    },
+    /** Where a Kafka source starts without state (scan.startup.mode); renders as a string literal. */
+    KAFKA_STARTUP_MODE("earliest-offset or latest-offset") {
+        @Override
+        String render(String value) {
+            require(value.equals("earliest-offset") || value.equals("latest-offset"));
+            return literal(value);
+        }
+    },
     /** A local file or directory path (local runs only); renders as a string literal. */
     LOCAL_PATH("an absolute local path without control characters") {
         @Override

@@ -41,6 +41,10 @@ public final class Parameters {
         declare("events_topic", ParamType.TOPIC, "the events topic (dedup-filter input, streaming runs)");
         declare("processed_topic", ParamType.TOPIC, "the processed topic (dedup-filter output, aggregate input, streaming runs)");
         declare("aggregates_topic", ParamType.TOPIC, "the aggregates topic (aggregate output, streaming runs)");
+        declare("msk_bootstrap_servers", ParamType.BOOTSTRAP_SERVERS, "the MSK cluster's IAM brokers (dedup-filter's second source, tables cloud-msk)");
+        declare("msk_topic", ParamType.TOPIC, "the MSK topic dedup-filter reads beside the events stream (tables cloud-msk)");
+        declare("msk_consumer_group", ParamType.CONSUMER_GROUP, "the consumer group dedup-filter reads the MSK topic as (tables cloud-msk)");
+        declare("msk_startup_mode", ParamType.KAFKA_STARTUP_MODE, "where the MSK source starts when the job has no state (tables cloud-msk)");
         declare("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
         declare("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
         declare("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");

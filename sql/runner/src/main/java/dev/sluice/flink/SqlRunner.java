@@ -70,18 +70,36 @@ public final class SqlRunner {
             throw new IllegalArgumentException(
                     "runtime property group '" + PROPERTY_GROUP + "' is missing; add it with a 'job' property");
         }
-        Map<String, String> params = new LinkedHashMap<>();
-        group.stringPropertyNames().forEach(key -> params.put(key, group.getProperty(key)));
+        Map<String, String> properties = new LinkedHashMap<>();
+        group.stringPropertyNames().forEach(key -> properties.put(key, group.getProperty(key)));
+        List<JobSql.Statement> statements = managedFlinkStatements(properties);
+        StreamTableEnvironment tableEnv = StreamTableEnvironment.create(
+                StreamExecutionEnvironment.getExecutionEnvironment(), EnvironmentSettings.inStreamingMode());
+        submit(tableEnv, statements);
+    }
+
+    /**
+     * The statements of the job named by the runtime properties: {@code job} names it, {@code tables}
+     * its table environment ({@code cloud} when absent, {@code cloud-msk} with an MSK source), and
+     * every other property is a parameter of its SQL.
+     */
+    static List<JobSql.Statement> managedFlinkStatements(Map<String, String> properties) {
+        Map<String, String> params = new LinkedHashMap<>(properties);
         String job = params.remove("job");
         if (job == null) {
             throw new IllegalArgumentException(
                     "property 'job' is missing from runtime property group '" + PROPERTY_GROUP
                             + "'; set it to one of: " + String.join(", ", JobSql.JOBS));
         }
-        List<JobSql.Statement> statements = JobSql.load(job, "cloud").render(params);
-        StreamTableEnvironment tableEnv = StreamTableEnvironment.create(
-                StreamExecutionEnvironment.getExecutionEnvironment(), EnvironmentSettings.inStreamingMode());
-        submit(tableEnv, statements);
+        String tables = params.remove("tables");
+        String environment = tables == null ? "cloud" : tables;
+        if (!JobSql.CLOUD_ENVIRONMENTS.contains(environment)) {
+            throw new IllegalArgumentException(
+                    "property 'tables' of runtime property group '" + PROPERTY_GROUP + "' is '" + environment
+                            + "'; in Managed Flink it is one of: " + String.join(", ", JobSql.CLOUD_ENVIRONMENTS)
+                            + " (cloud-msk when the stack has sluice:sources.kafka), or absent for cloud");
+        }
+        return JobSql.load(job, environment).render(params);
     }
 
     /**

@@ -22,6 +22,69 @@ class JobSqlTest {
     }
 
     @Test
+    void dedupFilterWithAnMskSourceTakesTheTopicBesideTheStreams() {
+        Set<String> cloud = JobSql.load("dedup-filter", "cloud").parameters();
+        Set<String> msk = new java.util.TreeSet<>(JobSql.load("dedup-filter", "cloud-msk").parameters());
+        msk.removeAll(cloud);
+        assertEquals(Set.of("msk_bootstrap_servers", "msk_consumer_group", "msk_startup_mode", "msk_topic"), msk);
+        assertTrue(JobSql.load("dedup-filter", "cloud-msk").parameters().containsAll(cloud));
+    }
+
+    @Test
+    void onlyDedupFilterReadsAnMskTopic() {
+        assertEquals("job 'aggregate' has no table environment 'cloud-msk': only dedup-filter reads an MSK topic; use 'cloud'",
+                assertThrows(IllegalArgumentException.class, () -> JobSql.load("aggregate", "cloud-msk")).getMessage());
+    }
+
+    private static Map<String, String> managedFlinkProperties(String job) {
+        Map<String, String> p = new java.util.HashMap<>(TestValues.forJob(job, "cloud", CloudTablesTest.params(job)));
+        p.put("job", job);
+        return p;
+    }
+
+    @Test
+    void managedFlinkRunsTheCloudTablesUnlessThePropertiesNameTheMskOnes() {
+        List<JobSql.Statement> kinesisOnly = SqlRunner.managedFlinkStatements(managedFlinkProperties("dedup-filter"));
+        assertTrue(kinesisOnly.stream().noneMatch(s -> s instanceof JobSql.Create c && c.sql().contains("'connector' = 'kafka'")));
+
+        Map<String, String> withMsk = managedFlinkProperties("dedup-filter");
+        withMsk.put("tables", "cloud-msk");
+        withMsk.putAll(CloudTablesTest.MSK);
+        List<JobSql.Statement> both = SqlRunner.managedFlinkStatements(withMsk);
+        assertEquals(1, both.stream().filter(s -> s instanceof JobSql.Create c && c.sql().contains("'connector' = 'kafka'")).count());
+        assertEquals(1, both.stream().filter(s -> s instanceof JobSql.Create c && c.sql().contains("'connector' = 'kinesis'")
+                && c.sql().contains("'source.init.position'")).count());
+    }
+
+    @Test
+    void managedFlinkRefusesMskParametersWithoutTheMskTablesAndATableEnvironmentOfALaptop() {
+        Map<String, String> stray = managedFlinkProperties("dedup-filter");
+        stray.putAll(CloudTablesTest.MSK);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> SqlRunner.managedFlinkStatements(stray)).getMessage()
+                .startsWith("parameter 'msk_bootstrap_servers' is not used by job 'dedup-filter'"));
+        Map<String, String> local = managedFlinkProperties("aggregate");
+        local.put("tables", "local");
+        assertEquals("property 'tables' of runtime property group 'sluice' is 'local'; in Managed Flink it is one of: cloud, cloud-msk"
+                        + " (cloud-msk when the stack has sluice:sources.kafka), or absent for cloud",
+                assertThrows(IllegalArgumentException.class, () -> SqlRunner.managedFlinkStatements(local)).getMessage());
+    }
+
+    @Test
+    void refusesAConsumerGroupOrStartupModeThatIsNotOne() {
+        JobSql sql = JobSql.load("dedup-filter", "cloud-msk");
+        Map<String, String> good = TestValues.forJob("dedup-filter", "cloud-msk", CloudTablesTest.params("dedup-filter", "cloud-msk"));
+        sql.render(good);
+        Map<String, String> group = new java.util.HashMap<>(good);
+        group.put("msk_consumer_group", "sluice', 'x' = 'y");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> sql.render(group)).getMessage()
+                .startsWith("parameter 'msk_consumer_group' has an invalid value"));
+        Map<String, String> mode = new java.util.HashMap<>(good);
+        mode.put("msk_startup_mode", "group-offsets");
+        assertEquals("parameter 'msk_startup_mode' has an invalid value 'group-offsets': expected earliest-offset or latest-offset. Fix the value.",
+                assertThrows(IllegalArgumentException.class, () -> sql.render(mode)).getMessage());
+    }
+
+    @Test
     void aggregateLocallyTakesFilesAndWindowParameters() {
         assertEquals(
                 Set.of("aggregates_output", "allowed_lateness_seconds", "input_path", "lake_path", "late_events_output", "window_seconds"),
@@ -127,7 +190,7 @@ class JobSqlTest {
                 "unknown job 'dedup'; choose one of: dedup-filter, aggregate",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("dedup", "local")).getMessage());
         assertEquals(
-                "unknown table environment 'prod'; choose one of: cloud, local, follow, kafka",
+                "unknown table environment 'prod'; choose one of: cloud, cloud-msk, local, follow, kafka",
                 assertThrows(IllegalArgumentException.class, () -> JobSql.load("aggregate", "prod")).getMessage());
     }
 }
