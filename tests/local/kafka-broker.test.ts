@@ -85,10 +85,11 @@ describe('local Kafka broker', function () {
       child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
       child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
       const code = await new Promise<number | null>((done) => child.on('exit', done));
+      // The reporter's marks may share the line: find the tag anywhere.
       const line = (tag: string) => {
-        const found = stdout.split('\n').find((l) => l.startsWith(`${tag} `));
+        const found = new RegExp(`${tag} (\\{[^\n]*\\})`).exec(stdout);
         if (!found) throw new Error(`the suite printed no ${tag} line:\n${stdout}\n${stderr}`);
-        return JSON.parse(found.slice(tag.length + 1)) as Record<string, unknown>;
+        return JSON.parse(found[1]) as Record<string, unknown>;
       };
       const broker = line('BROKER') as { pid: number; port: number };
       try {
