@@ -1,12 +1,14 @@
 /**
  * The Flink SQL jobs running unbounded on one machine: each job in its own mini-cluster JVM over
- * the local Kafka broker (sql/flink/<job>/tables.kafka.sql), checkpointing into a local directory,
- * and started again from its latest checkpoint after a crash, as Managed Flink restores an
- * application from its snapshot.
+ * the local Kafka broker (sql/flink/<job>/tables.kafka.sql), checkpointing into a local directory.
+ * A failed task is restored by Flink's restart strategy inside the JVM; a JVM that dies is started
+ * again from its latest retained checkpoint, as Managed Flink restores an application from its
+ * snapshot.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { FlinkJobName } from '../core/jobs';
 import { UserError } from '../core/user-error';
 import { ensureRunnerJar, flinkJvmOptions, runnerPaths } from './flink';
@@ -24,6 +26,14 @@ export interface StreamJobOptions {
   /** The job's SQL parameters (processing values and topics). */
   params: Record<string, string>;
   heap?: string;
+  /**
+   * Inject one task failure: a task of the job throws once its source has passed this many
+   * records, and Flink's restart strategy restores the job from its latest checkpoint in the same
+   * JVM. A marker in `checkpoints` keeps it to once, also across runs started again from there.
+   */
+  failAfter?: number;
+  /** Told each status the job enters after it started (RESTARTING when a task failed, RUNNING once restored). */
+  onJobStatus?: (status: string, atMs: number) => void;
   onStderr?: (chunk: string) => void;
 }
 
@@ -71,6 +81,7 @@ export function streamJobCommand(opts: StreamJobOptions, paths = runnerPaths()):
     '--checkpoint-interval-ms', String(opts.checkpointIntervalMs),
   ];
   if (opts.restore) args.push('--restore', opts.restore);
+  if (opts.failAfter !== undefined) args.push('--fail-after', String(opts.failAfter));
   for (const [name, value] of Object.entries(opts.params)) args.push('--param', `${name}=${value}`);
   return args;
 }
@@ -115,12 +126,14 @@ export async function startStreamJob(opts: StreamJobOptions): Promise<StreamJob>
       done(code ?? signal);
     });
   });
+  // The runner prints one line once the job runs, then one per change of the job's status.
   const started = new Promise<{ job_id: string; restored_from: string | null }>((resolveStart) => {
-    let out = '';
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      out += chunk;
-      const line = out.split('\n').find((l) => l.startsWith('{"job"'));
-      if (line) resolveStart(JSON.parse(line) as { job_id: string; restored_from: string | null });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('{"job"')) resolveStart(JSON.parse(line) as { job_id: string; restored_from: string | null });
+      else if (line.startsWith('{"job_status"')) {
+        const change = JSON.parse(line) as { job_status: string; at_ms: number };
+        opts.onJobStatus?.(change.job_status, change.at_ms);
+      }
     });
   });
   const summary = await Promise.race([

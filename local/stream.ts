@@ -2,7 +2,9 @@
  * The platform streaming on one machine (`sluice local --stream`): a Kafka broker in place of
  * Kinesis, producers putting events on `ingest` at a given rate, the stream validator's own
  * handler from `ingest` to `events`, and both Flink jobs unbounded over Kafka with checkpoints,
- * each restarted from its latest checkpoint when it fails. Counting readers (read_committed) of
+ * committing the lake's Iceberg tables `events` and `aggregates` on each. A failed task is restored
+ * from the latest checkpoint by Flink's restart strategy inside the job's JVM; a JVM that dies is
+ * started again from its latest retained checkpoint. Counting readers (read_committed) of
  * `processed` and `aggregates` see what downstream consumers would see.
  */
 import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
@@ -29,12 +31,32 @@ export interface StreamRunOptions {
   /** Lines per second put on `ingest`; 0 for as fast as possible. */
   ratePerSecond: number;
   checkpointIntervalMs: number;
-  /** Kill the dedup-filter job (SIGKILL of its JVM) once this many records are in `processed`, then restart it from its latest checkpoint. */
-  killAfter?: number;
+  /**
+   * Inject one task failure into the dedup-filter job once its source has read this many records
+   * of `events`: Flink restores the job from its latest checkpoint in the same JVM.
+   */
+  failAfter?: number;
+  /** Kill the dedup-filter job's JVM (SIGKILL) once this many records are in `processed`, then start it again from its latest retained checkpoint. */
+  killProcessAfter?: number;
   /** Heap of each Flink JVM. */
   heap?: string;
   onStatus?: (status: StreamStatus) => void;
+  /** Told the time (performance.now() clock) each line was sent to `ingest`. */
+  onSent?: (line: string, sentAtMs: number) => void;
   log?: (line: string) => void;
+}
+
+/** A job that failed and was restored from a checkpoint. */
+export interface Recovery {
+  job: FlinkJobName;
+  /** `task`: a task failed and Flink restarted the job in its JVM; `process`: the JVM died and was started again. */
+  kind: 'task' | 'process';
+  /** Seconds into the run when the failure was seen. */
+  atSeconds: number;
+  /** Records committed to `processed` by then: what the job had already delivered for good. */
+  processedCommitted: number;
+  /** The completed checkpoint it was restored from, or null when it had none yet (it starts from its input's start). */
+  checkpoint: number | null;
 }
 
 export interface StageStatus {
@@ -52,12 +74,16 @@ export interface StreamStatus {
   lag: { ingest: number; events: number; processed: number };
   /** The latest completed checkpoint of each job: its number and age in seconds. */
   checkpoints: Record<FlinkJobName, { id: number; ageSeconds: number } | null>;
+  /** Restores from a checkpoint per job, after task failures and after process deaths. */
   restarts: Record<FlinkJobName, number>;
+  recoveries: Recovery[];
   producing: boolean;
 }
 
 export interface StreamRun {
   readonly bootstrap: string;
+  /** The local lake the jobs commit to (its Iceberg tables under curated/). */
+  readonly lake: string;
   /** The status now (also sent to onStatus every second). */
   status(): Promise<StreamStatus>;
   /** Settles when every produced line has been put on `ingest`. */
@@ -104,6 +130,16 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
   const jobs = new Map<FlinkJobName, StreamJob>();
   const readers: { close(): Promise<void> }[] = [];
   const restarts: Record<FlinkJobName, number> = { 'dedup-filter': 0, aggregate: 0 };
+  const recoveries: Recovery[] = [];
+  const lake = join(opts.dir, 'lake');
+  let processed = 0;
+  const seconds = () => Math.round(performance.now() - started) / 1000;
+  const recovered = (job: FlinkJobName, kind: Recovery['kind']): Recovery => {
+    restarts[job]++;
+    const recovery = { job, kind, atSeconds: seconds(), processedCommitted: processed, checkpoint: latestCheckpoint(join(opts.dir, 'checkpoints', job))?.id ?? null };
+    recoveries.push(recovery);
+    return recovery;
+  };
   const abort = new AbortController();
   let stopping = false;
   let fail: (err: Error) => void = () => undefined;
@@ -128,34 +164,42 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
       const used = job === 'dedup-filter' ? ['events_topic', 'processed_topic'] : ['processed_topic', 'aggregates_topic'];
       return { ...jobSqlParameters(job, opts.config), kafka_bootstrap_servers: bootstrap, ...Object.fromEntries(used.map((k) => [k, topics[k as keyof typeof topics]])) };
     };
+    const from = (checkpoint: number | null) => (checkpoint !== null ? `checkpoint ${checkpoint}` : 'the start of its input (no checkpoint yet)');
     const launch = async (job: FlinkJobName, restore?: string): Promise<void> => {
-      const run = await startStreamJob({ job, bootstrap, checkpoints: join(opts.dir, 'checkpoints', job), lake: join(opts.dir, 'lake'), checkpointIntervalMs: opts.checkpointIntervalMs, restore, params: paramsOf(job), heap: opts.heap });
+      const run = await startStreamJob({
+        job, bootstrap, checkpoints: join(opts.dir, 'checkpoints', job), lake, checkpointIntervalMs: opts.checkpointIntervalMs, restore, params: paramsOf(job), heap: opts.heap,
+        // Every start of the job gets the probe, so its graph (and the state it restores) stays the same; the marker keeps it to one failure.
+        failAfter: job === 'dedup-filter' ? opts.failAfter : undefined,
+        onJobStatus: (status) => {
+          if (status !== 'RESTARTING' || stopping) return;
+          const recovery = recovered(job, 'task');
+          log(`${job}: a task failed; Flink restarts the job in its JVM from ${from(recovery.checkpoint)} (${recovery.processedCommitted} records committed to processed so far)`);
+        },
+      });
       jobs.set(job, run);
       void run.exited.then(async (code) => {
         if (stopping || jobs.get(job) !== run) return;
-        // A job that ends on its own has failed: start it again from its latest checkpoint.
-        const checkpoint = latestCheckpoint(join(opts.dir, 'checkpoints', job));
-        restarts[job]++;
-        log(`${job} ended (${code}); restarting from ${checkpoint ? `checkpoint ${checkpoint.id}` : 'the start of its input (no checkpoint yet)'}`);
-        if (restarts[job] > 5) return fail(new Error(`${job} failed ${restarts[job]} times; giving up`));
-        await launch(job, checkpoint?.path).catch((err: Error) => fail(err));
+        // A job that ends on its own has failed for good in its JVM: start it again from its latest checkpoint.
+        const recovery = recovered(job, 'process');
+        log(`${job} ended (${code}); starting it again from ${from(recovery.checkpoint)}`);
+        if (recoveries.filter((r) => r.job === job && r.kind === 'process').length > 5) return fail(new Error(`${job} ended ${restarts[job]} times; giving up`));
+        await launch(job, latestCheckpoint(join(opts.dir, 'checkpoints', job))?.path).catch((err: Error) => fail(err));
       });
     };
     log('starting the stream validator and both Flink jobs');
-    validator = await startStreamValidator({ bootstrap, lakeDir: join(opts.dir, 'lake'), registry: loadRegistry(), unknownEventNames: opts.config.validation.unknownEventNames });
+    validator = await startStreamValidator({ bootstrap, lakeDir: lake, registry: loadRegistry(), unknownEventNames: opts.config.validation.unknownEventNames });
     void validator.done.catch((err: Error) => !stopping && fail(err));
     await Promise.all([launch('dedup-filter'), launch('aggregate')]);
 
-    let processed = 0;
     let aggregateRows = 0;
     let aggregateEvents = 0;
     let killed = false;
     readers.push(
       await countTopic(bootstrap, 'processed', () => {
         processed++;
-        if (opts.killAfter !== undefined && !killed && processed >= opts.killAfter) {
+        if (opts.killProcessAfter !== undefined && !killed && processed >= opts.killProcessAfter) {
           killed = true;
-          log(`killing dedup-filter after ${processed} processed records (--kill-after ${opts.killAfter})`);
+          log(`killing the dedup-filter JVM after ${processed} processed records (--kill-process-after ${opts.killProcessAfter})`);
           void jobs.get('dedup-filter')?.kill();
         }
       }),
@@ -167,7 +211,7 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
 
     let sent = 0;
     let producing = true;
-    const produced = produceLines({ bootstrap, lines: opts.lines, ratePerSecond: opts.ratePerSecond, signal: abort.signal, onProgress: (n) => (sent = n) }).finally(() => (producing = false));
+    const produced = produceLines({ bootstrap, lines: opts.lines, ratePerSecond: opts.ratePerSecond, signal: abort.signal, onProgress: (n) => (sent = n), onSent: opts.onSent }).finally(() => (producing = false));
     produced.catch((err: Error) => !stopping && fail(err));
 
     const admin = new Admin({ clientId: 'sluice-local-status', bootstrapBrokers: [bootstrap] });
@@ -192,7 +236,7 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
         return c ? { id: c.id, ageSeconds: Math.round((Date.now() - c.completedAt.getTime()) / 100) / 10 } : null;
       };
       return {
-        seconds: Math.round(performance.now() - started) / 1000,
+        seconds: seconds(),
         produced: { records: sent, perSecond: rates.produced.of(sent) },
         validated: { records: totals.records, perSecond: rates.validated.of(totals.records), valid: totals.valid, invalid: totals.invalid },
         processed: { records: processed, perSecond: rates.processed.of(processed) },
@@ -201,6 +245,7 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
         lag: { ingest: Math.max(0, ingestEnd - validatorAt), events: Math.max(0, eventsEnd - dedupAt), processed: Math.max(0, processedEnd - aggregateAt) },
         checkpoints: { 'dedup-filter': checkpoint('dedup-filter'), aggregate: checkpoint('aggregate') },
         restarts: { ...restarts },
+        recoveries: recoveries.map((r) => ({ ...r })),
         producing,
       };
     };
@@ -210,6 +255,7 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
 
     return {
       bootstrap,
+      lake,
       status,
       produced,
       failed,

@@ -21,7 +21,10 @@ export interface StreamCommandOptions {
   heap: string;
   rate: number;
   checkpointInterval: number;
+  /** Fail a task of dedup-filter once its source has read this many events. */
   killAfter?: number;
+  /** Kill dedup-filter's JVM once this many events are processed. */
+  killProcessAfter?: number;
   stopWhenDone: boolean;
 }
 
@@ -62,7 +65,18 @@ export function formatStreamReport(s: StreamStatus, reportPath: string): string 
     ['seconds', s.seconds.toFixed(1)],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
-  return ['Summary', ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(12)}`), '', `report: ${reportPath}`, ''].join('\n');
+  const recoveries = s.recoveries.map(
+    (r) =>
+      `  ${r.job} at ${r.atSeconds.toFixed(1)} s: ${r.kind === 'task' ? 'a task failed, restored in its JVM' : 'its JVM died, started again'} from ${r.checkpoint === null ? 'the start of its input' : `checkpoint ${r.checkpoint}`} (${n(r.processedCommitted)} processed committed before)`,
+  );
+  return [
+    'Summary',
+    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(12)}`),
+    ...(recoveries.length > 0 ? ['', 'Recoveries', ...recoveries] : []),
+    '',
+    `report: ${reportPath}`,
+    '',
+  ].join('\n');
 }
 
 async function* fileLines(path: string): AsyncIterable<string> {
@@ -94,7 +108,8 @@ export async function runStreamCommand(opts: StreamCommandOptions): Promise<void
     lines,
     ratePerSecond: opts.rate,
     checkpointIntervalMs: opts.checkpointInterval * 1000,
-    killAfter: opts.killAfter,
+    failAfter: opts.killAfter,
+    killProcessAfter: opts.killProcessAfter,
     heap: opts.heap,
     log: (line) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}${line}\n`),
     onStatus: (s) => {

@@ -125,6 +125,7 @@ interface LocalCommandOptions {
   rate: number;
   checkpointInterval: number;
   killAfter?: string;
+  killProcessAfter?: string;
   stopWhenDone?: boolean;
   fromArchive?: string;
   dropPrevious?: string;
@@ -152,7 +153,8 @@ export function registerLocal(program: Command): void {
     .option('--stream', 'stream instead: a local Kafka broker, events produced to ingest at --rate, the stream validator, both Flink jobs unbounded with checkpoints; runs until Ctrl-C')
     .option('--rate <n>', 'with --stream: events per second produced to ingest (0: as fast as possible)', nonNegative, 1000)
     .option('--checkpoint-interval <seconds>', 'with --stream: checkpoint (and commit) interval of both jobs', count, 5)
-    .option('--kill-after <n>', 'with --stream: kill the dedup-filter job once n events are processed, to watch it recover from its checkpoint')
+    .option('--kill-after <n>', "with --stream: fail a task of the dedup-filter job once its source has read n events, to watch Flink's restart strategy restore it from its last checkpoint")
+    .option('--kill-process-after <n>', "with --stream: kill the dedup-filter job's JVM once n events are processed, to watch it start again from its last retained checkpoint")
     .option('--stop-when-done', 'with --stream: stop once every produced event is through, instead of waiting for Ctrl-C')
     .addHelpText(
       'after',
@@ -161,7 +163,8 @@ export function registerLocal(program: Command): void {
         'Nothing is left in --out when a run fails.\n\n' +
         'With --stream the same code runs unbounded over a Kafka broker on 127.0.0.1 (--out defaults to out/stream and\n' +
         'holds the broker data, checkpoints, the lake and the error zone); a status line shows per-stage rates, lag and each\n' +
-        "job's last checkpoint (its commit); Ctrl-C stops everything and prints the report (also stream-report.json).\n\n" +
+        "job's last checkpoint (its commit) and restarts; Ctrl-C stops everything and prints the report (also stream-report.json).\n" +
+        'Both jobs also commit the Iceberg tables lake/curated/events and lake/curated/aggregates on each checkpoint.\n\n' +
         'Examples:\n  npx sluice local\n  npx sluice local --events 1000000 --seed 7 --out /tmp/run\n  npx sluice local --input drops/day.jsonl.gz\n' +
         '  npx sluice local --stream --events 50000 --rate 500\n  npx sluice local --stream --events 20000 --rate 500 --kill-after 5000 --stop-when-done\n' +
         '  npx sluice local --from-archive out/local/lake --out out/rebuilt          # rebuild from the archive alone\n' +
@@ -170,7 +173,8 @@ export function registerLocal(program: Command): void {
     .action(async (opts: LocalCommandOptions) => {
       if (opts.stream) {
         const { runStreamCommand } = require('./local-stream') as typeof import('./local-stream');
-        await runStreamCommand({ ...opts, out: opts.out === 'out/local' ? 'out/stream' : opts.out, killAfter: opts.killAfter === undefined ? undefined : count(opts.killAfter), stopWhenDone: opts.stopWhenDone === true });
+        const records = (value: string | undefined) => (value === undefined ? undefined : count(value));
+        await runStreamCommand({ ...opts, out: opts.out === 'out/local' ? 'out/stream' : opts.out, killAfter: records(opts.killAfter), killProcessAfter: records(opts.killProcessAfter), stopWhenDone: opts.stopWhenDone === true });
         return;
       }
       if (opts.dropPrevious !== undefined || opts.restore !== undefined) {

@@ -75,6 +75,36 @@ describe('local Kafka broker', function () {
     });
   });
 
+  describe('after a failing test', () => {
+    it('the harness has stopped the broker and freed its port while the test process still runs', async () => {
+      const suite = join(__dirname, '..', 'support', 'kafka-failing-suite.ts');
+      const mocha = require.resolve('mocha/bin/mocha.js');
+      const child = spawn(process.execPath, [mocha, '--no-config', '-r', 'tsx/cjs', '--extension', 'ts', '--timeout', '120000', '--reporter', 'dot', suite], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      const code = await new Promise<number | null>((done) => child.on('exit', done));
+      // The reporter's marks may share the line: find the tag anywhere.
+      const line = (tag: string) => {
+        const found = new RegExp(`${tag} (\\{[^\n]*\\})`).exec(stdout);
+        if (!found) throw new Error(`the suite printed no ${tag} line:\n${stdout}\n${stderr}`);
+        return JSON.parse(found[1]) as Record<string, unknown>;
+      };
+      const broker = line('BROKER') as { pid: number; port: number };
+      try {
+        // One failure (the failing test), and the suite after it passed.
+        expect(code, stdout + stderr).to.equal(1);
+        expect(stdout).to.match(/1 passing/).and.match(/1 failing/);
+        expect(line('AFTER')).to.deep.equal({ alive: false, portFree: true });
+        expect(processIsAlive(broker.pid)).to.equal(false);
+        expect(await portIsFree(broker.port)).to.equal(true);
+      } finally {
+        if (processIsAlive(broker.pid)) process.kill(broker.pid, 'SIGKILL');
+      }
+    });
+  });
+
   describe('stopping', () => {
     let dir: string;
     beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'sluice-kafka-stop-'))));

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.CoreOptions;
@@ -25,6 +26,7 @@ import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
@@ -305,17 +307,25 @@ public final class SqlRunner {
     /**
      * An unbounded run of one job in a local mini-cluster over Kafka (tables.kafka.sql), with
      * checkpoints in a local directory: {@code --job <name> --stream --checkpoints <dir>
-     * [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--param k=v]...}. It prints one JSON line
-     * when the job is running and then runs until the process is stopped. {@code --restore} starts
-     * from a retained checkpoint, as Managed Flink restores an application from its snapshot.
+     * [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--fail-after <n>] [--param k=v]...}. It
+     * prints one JSON line when the job is running, then one line each time the job's status
+     * changes (RESTARTING when a task failed and Flink's restart strategy restores the job from
+     * its latest checkpoint, RUNNING again after), and runs until the process is stopped.
+     * {@code --restore} starts from a retained checkpoint, as Managed Flink restores an application
+     * from its snapshot; {@code --fail-after} injects one task failure ({@link InjectedFailure}).
      */
-    public record StreamRun(String job, Path checkpoints, long checkpointIntervalMillis, Path restore, Path lake, Map<String, String> params) {
+    public record StreamRun(String job, Path checkpoints, long checkpointIntervalMillis, Path restore, Path lake, long failAfter,
+            Map<String, String> params) {
+        /** How often the job's status is read for the status lines; a restart waits 1 s, so none is missed. */
+        private static final long STATUS_POLL_MILLIS = 100;
+
         public static StreamRun parse(String[] args) {
             String job = null;
             Path checkpoints = null;
             long interval = 5_000;
             Path restore = null;
             Path lake = null;
+            long failAfter = 0;
             Map<String, String> params = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 String flag = args[i];
@@ -340,6 +350,12 @@ public final class SqlRunner {
                         }
                     }
                     case "--restore" -> restore = Path.of(value).toAbsolutePath().normalize();
+                    case "--fail-after" -> {
+                        if (!value.matches("[0-9]{1,18}") || Long.parseLong(value) < 1) {
+                            throw new IllegalArgumentException("--fail-after '" + value + "' is not a whole number of records of at least 1");
+                        }
+                        failAfter = Long.parseLong(value);
+                    }
                     case "--lake" -> lake = Path.of(value).toAbsolutePath().normalize();
                     case "--param" -> {
                         int eq = value.indexOf('=');
@@ -358,17 +374,35 @@ public final class SqlRunner {
             if (restore != null && !Files.isRegularFile(restore.resolve("_metadata"))) {
                 throw new IllegalArgumentException("--restore " + restore + " is not a completed checkpoint (it has no _metadata file)");
             }
-            return new StreamRun(job, checkpoints, interval, restore, lake, params);
+            return new StreamRun(job, checkpoints, interval, restore, lake, failAfter, params);
         }
 
         static String usage() {
-            return "--job <" + String.join("|", JobSql.JOBS) + "> --stream --checkpoints <dir> --lake <dir> [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--param name=value]...";
+            return "--job <" + String.join("|", JobSql.JOBS) + "> --stream --checkpoints <dir> --lake <dir> [--checkpoint-interval-ms <n>]"
+                    + " [--restore <chk-dir>] [--fail-after <records>] [--param name=value]...";
+        }
+
+        /** The job's statements, with the failure probe when {@code --fail-after} is given. */
+        List<JobSql.Statement> statements() {
+            Map<String, String> given = new LinkedHashMap<>(params);
+            given.put("lake_path", lake.toString());
+            List<JobSql.Statement> statements = new ArrayList<>(JobSql.load(job, "kafka").render(given));
+            if (failAfter > 0) {
+                statements.addAll(InjectedFailure.probe(job));
+            }
+            return statements;
+        }
+
+        /** Declares the lake tables (and the probe's function) once the job's tables are declared. */
+        void beforeInserts(TableEnvironment tableEnv) {
+            new LocalLake(lake).ensureTables(tableEnv);
+            if (failAfter > 0) {
+                InjectedFailure.register(tableEnv, failAfter, checkpoints);
+            }
         }
 
         public void execute() throws Exception {
-            Map<String, String> given = new LinkedHashMap<>(params);
-            given.put("lake_path", lake.toString());
-            List<JobSql.Statement> statements = JobSql.load(job, "kafka").render(given);
+            List<JobSql.Statement> statements = statements();
             exitWhenStdinCloses();
             Configuration conf = localConfiguration();
             conf.setString("execution.checkpointing.interval", checkpointIntervalMillis + " ms");
@@ -385,13 +419,42 @@ public final class SqlRunner {
             TableEnvironment tableEnv = TableEnvironment.create(
                     EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
             Files.createDirectories(lake);
-            TableResult result = submit(tableEnv, statements, new LocalLake(lake)::ensureTables);
-            String jobId = result.getJobClient().map(c -> c.getJobID().toHexString()).orElse("");
+            Files.createDirectories(checkpoints);
+            TableResult result = submit(tableEnv, statements, this::beforeInserts);
+            JobClient client = result.getJobClient().orElseThrow();
+            String jobId = client.getJobID().toHexString();
             System.out.println("{\"job\":" + jsonString(job) + ",\"job_id\":" + jsonString(jobId)
                     + ",\"checkpoints\":" + jsonString(checkpoints.resolve(jobId).toString())
-                    + ",\"restored_from\":" + (restore == null ? "null" : jsonString(restore.toString())) + "}");
+                    + ",\"restored_from\":" + (restore == null ? "null" : jsonString(restore.toString()))
+                    + ",\"fail_after\":" + (failAfter > 0 ? String.valueOf(failAfter) : "null") + "}");
             System.out.flush();
+            reportStatusChanges(client);
             result.await();
+        }
+
+        /** Prints {"job_status": ..., "at_ms": ...} each time the job's status changes, from a daemon thread. */
+        private static void reportStatusChanges(JobClient client) {
+            Thread reporter = new Thread(() -> {
+                JobStatus last = null;
+                while (last == null || !last.isGloballyTerminalState()) {
+                    try {
+                        JobStatus now = client.getJobStatus().get();
+                        if (now != last) {
+                            System.out.println("{\"job_status\":" + jsonString(now.name()) + ",\"at_ms\":" + System.currentTimeMillis() + "}");
+                            System.out.flush();
+                            last = now;
+                        }
+                        Thread.sleep(STATUS_POLL_MILLIS);
+                    } catch (InterruptedException e) {
+                        return;
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        // The job is gone (the run is ending); result.await() reports why.
+                        return;
+                    }
+                }
+            }, "status-reporter");
+            reporter.setDaemon(true);
+            reporter.start();
         }
     }
 
