@@ -148,9 +148,7 @@ export class KafkaSource extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.network = pulumi
-        .all([this.vpc.privateSubnetIds, this.securityGroup.id])
-        .apply(([subnetIds, securityGroupId]) => ({ subnetIds, securityGroupIds: [securityGroupId] }));
+      this.network = pulumi.all([this.vpc.privateSubnetIds, this.securityGroup.id]).apply(([subnetIds, securityGroupId]) => ({ subnetIds, securityGroupIds: [securityGroupId] }));
     } else {
       this.vpc = undefined;
       this.securityGroup = undefined;

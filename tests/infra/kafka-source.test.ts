@@ -117,9 +117,7 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
       [
         'no NAT gateway',
         { newVpc: { ...NEW_VPC, natGateways: 'None' } },
-        [
-          'sluice:sources.kafka.network.newVpc.natGateways must be one of "Single", "OnePerAz" (got "None"); pick one of those or remove it to use "Single"',
-        ],
+        ['sluice:sources.kafka.network.newVpc.natGateways must be one of "Single", "OnePerAz" (got "None"); pick one of those or remove it to use "Single"'],
       ],
     ];
     for (const [what, value, expected] of cases) {
@@ -247,7 +245,9 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
 
     it('adds nothing without a Kafka source', () => {
       expect(app(without, 'dedup-filter').applicationConfiguration.vpcConfiguration).to.equal(undefined);
-      expect(JSON.stringify(policy(without, 'dedup-filter'))).to.not.contain('kafka-cluster:').and.not.contain('ec2:');
+      expect(JSON.stringify(policy(without, 'dedup-filter')))
+        .to.not.contain('kafka-cluster:')
+        .and.not.contain('ec2:');
     });
   });
 
