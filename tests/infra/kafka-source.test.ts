@@ -297,6 +297,8 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
       expect(awsx.name).to.equal('sluice-dev-awsx');
       const vpc = run.one('awsx:ec2:Vpc', '-processing-kafka-vpc');
       expect(vpc.provider).to.match(/^urn:pulumi:dev::sluice::(pulumi:pulumi:Stack\$)?pulumi:providers:awsx::sluice-dev-awsx::/);
+      // The AWS resources the awsx provider creates for it use the providers the component is given.
+      expect(vpc.providers).to.deep.equal(['sluice-dev-aws']);
       expect(run.one('aws:ec2/securityGroup:SecurityGroup', '-processing-kafka-flink-sg').provider).to.match(/^urn:pulumi:dev::sluice::(pulumi:pulumi:Stack\$)?pulumi:providers:aws::sluice-dev-aws::/);
     });
 
