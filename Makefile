@@ -69,9 +69,10 @@ flink-jar-msk:
 	cd sql/runner && mvn -q -B verify -Pmsk
 
 # The deployable runner jar: the Kinesis connector (profile kinesis) and the MSK source's Kafka
-# connector and IAM auth (profile msk) shaded in: sql/runner/target/sluice-flink-runner-kinesis.jar
+# connector and IAM auth (profile msk) shaded in: sql/runner/target/sluice-flink-runner-kinesis.jar.
+# verify runs MskJarIT on that jar (the msk profile skips the unit tests, which make test runs).
 flink-jar-cloud:
-	cd sql/runner && mvn -q -B package -DskipTests -Pkinesis,msk
+	cd sql/runner && mvn -q -B verify -Pkinesis,msk
 
 test: typecheck lint test-tmp-start test-ts test-java test-tmp-check
 
@@ -92,7 +93,7 @@ deploy-check:
 	@pulumi whoami >/dev/null 2>&1 || { echo 'make deploy: the Pulumi CLI is not logged in to a state backend; run pulumi login (Pulumi Cloud) or pulumi login s3://<bucket> (your own), then retry' >&2; exit 1; }
 
 deploy: $(NODE_STAMP) deploy-check
-	@$(MAKE) --no-print-directory flink-jar-cloud || { echo 'make deploy: building the cloud jar failed; make flink-jar-cloud needs Maven Central (flink-sql-connector-aws-kinesis-streams); fix access to it and retry' >&2; exit 1; }
+	@$(MAKE) --no-print-directory flink-jar-cloud || { echo 'make deploy: building or checking the cloud jar failed; make flink-jar-cloud needs Maven Central (flink-sql-connector-aws-kinesis-streams, aws-msk-iam-auth) and MskJarIT must pass on the jar: read its output above, fix it and retry' >&2; exit 1; }
 	@test -f $(CLOUD_JAR) || { echo 'make deploy: $(CLOUD_JAR) is missing after make flink-jar-cloud; run it and read its output' >&2; exit 1; }
 	pulumi up --stack $(STACK) --policy-pack policy
 

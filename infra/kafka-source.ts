@@ -131,7 +131,10 @@ export class KafkaSource extends pulumi.ComponentResource {
     const network = source.network;
     this.monitoring = kafkaSourceMonitoring(source);
     if (network.newVpc !== undefined) {
-      this.vpc = new awsx.ec2.Vpc(`${name}-vpc`, newVpcArgs(config, network.newVpc), { parent: this });
+      // A packaged component is handed only the providers its options name, not those its parent
+      // inherits: name the stack's AWS provider (the awsx provider is inherited as its own).
+      const awsProvider = this.getProvider('aws::');
+      this.vpc = new awsx.ec2.Vpc(`${name}-vpc`, newVpcArgs(config, network.newVpc), { parent: this, providers: awsProvider ? [awsProvider] : [] });
       this.securityGroup = new aws.ec2.SecurityGroup(
         `${name}-flink-sg`,
         {
@@ -148,9 +151,7 @@ export class KafkaSource extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-      this.network = pulumi
-        .all([this.vpc.privateSubnetIds, this.securityGroup.id])
-        .apply(([subnetIds, securityGroupId]) => ({ subnetIds, securityGroupIds: [securityGroupId] }));
+      this.network = pulumi.all([this.vpc.privateSubnetIds, this.securityGroup.id]).apply(([subnetIds, securityGroupId]) => ({ subnetIds, securityGroupIds: [securityGroupId] }));
     } else {
       this.vpc = undefined;
       this.securityGroup = undefined;

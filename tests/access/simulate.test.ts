@@ -73,24 +73,33 @@ const KAFKA = {
   network: { subnetIds: ['subnet-0aaa1111', 'subnet-0bbb2222'], securityGroupIds: ['sg-0ccc3333'] },
 };
 
-describe('access paths of the dev stack with an MSK source, simulated', function () {
-  let policies: StackPolicies;
-  let tables: ReturnType<typeof accessTables>;
-  const edit = (c: Record<string, any>) => {
-    c['sluice:sources'] = { kafka: KAFKA };
-  };
-  before(async () => {
-    const run = await runStackProgram('dev', edit);
-    policies = policiesOf(run, 'dev');
-    tables = accessTables(run, configOf('dev', edit));
-  });
+/** The same source with a VPC created for the application instead of given subnets. */
+const KAFKA_NEW_VPC = { ...KAFKA, network: { newVpc: { cidrBlock: '10.20.0.0/16', availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'] } } };
 
-  it('allows the MSK and network paths, and the dedup-filter role needs every action it grants', async function () {
-    this.timeout(600000);
-    const msk = tables.allow.filter((p) => p.action.startsWith('kafka-cluster:') || p.action.startsWith('ec2:'));
-    expect(msk.length).to.equal(16);
-    const refused = (await decideAll(policies, tables.allow)).filter((r) => r.decision !== 'Allowed');
-    expect(refused.map((r) => `${r.path.who}: ${show(r.path)} -> ${r.decision}`)).to.deep.equal([]);
-    expect(await unneededActions(policies, tables.allow, (doc) => doc.source.endsWith('-processing-dedup-filter-policy')), 'actions no needed path uses').to.deep.equal([]);
+for (const [what, source] of [
+  ['given subnets', KAFKA],
+  ['a VPC created for it', KAFKA_NEW_VPC],
+] as const)
+  describe(`access paths of the dev stack with an MSK source in ${what}, simulated`, function () {
+    let policies: StackPolicies;
+    let tables: ReturnType<typeof accessTables>;
+    const edit = (c: Record<string, any>) => {
+      c['sluice:sources'] = { kafka: source };
+    };
+    before(async () => {
+      const run = await runStackProgram('dev', edit);
+      policies = policiesOf(run, 'dev');
+      tables = accessTables(run, configOf('dev', edit));
+    });
+
+    it('allows the MSK and network paths, and the dedup-filter role needs every action it grants', async function () {
+      this.timeout(600000);
+      const msk = tables.allow.filter((p) => p.action.startsWith('kafka-cluster:') || p.action.startsWith('ec2:'));
+      // 5 on the cluster, 5 EC2 describes, 2 on the interface; one CreateNetworkInterface per subnet, security group and the interface.
+      const subnets = source === KAFKA ? 2 : 3;
+      expect(msk.length).to.equal(5 + 5 + 2 + subnets + 1 + 1);
+      const refused = (await decideAll(policies, tables.allow)).filter((r) => r.decision !== 'Allowed');
+      expect(refused.map((r) => `${r.path.who}: ${show(r.path)} -> ${r.decision}`)).to.deep.equal([]);
+      expect(await unneededActions(policies, tables.allow, (doc) => doc.source.endsWith('-processing-dedup-filter-policy')), 'actions no needed path uses').to.deep.equal([]);
+    });
   });
-});

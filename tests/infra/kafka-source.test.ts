@@ -117,9 +117,7 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
       [
         'no NAT gateway',
         { newVpc: { ...NEW_VPC, natGateways: 'None' } },
-        [
-          'sluice:sources.kafka.network.newVpc.natGateways must be one of "Single", "OnePerAz" (got "None"); pick one of those or remove it to use "Single"',
-        ],
+        ['sluice:sources.kafka.network.newVpc.natGateways must be one of "Single", "OnePerAz" (got "None"); pick one of those or remove it to use "Single"'],
       ],
     ];
     for (const [what, value, expected] of cases) {
@@ -247,7 +245,9 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
 
     it('adds nothing without a Kafka source', () => {
       expect(app(without, 'dedup-filter').applicationConfiguration.vpcConfiguration).to.equal(undefined);
-      expect(JSON.stringify(policy(without, 'dedup-filter'))).to.not.contain('kafka-cluster:').and.not.contain('ec2:');
+      expect(JSON.stringify(policy(without, 'dedup-filter')))
+        .to.not.contain('kafka-cluster:')
+        .and.not.contain('ec2:');
     });
   });
 
@@ -297,6 +297,8 @@ describe('Kafka / MSK as a source of dedup-filter', () => {
       expect(awsx.name).to.equal('sluice-dev-awsx');
       const vpc = run.one('awsx:ec2:Vpc', '-processing-kafka-vpc');
       expect(vpc.provider).to.match(/^urn:pulumi:dev::sluice::(pulumi:pulumi:Stack\$)?pulumi:providers:awsx::sluice-dev-awsx::/);
+      // The AWS resources the awsx provider creates for it use the providers the component is given.
+      expect(vpc.providers).to.deep.equal(['sluice-dev-aws']);
       expect(run.one('aws:ec2/securityGroup:SecurityGroup', '-processing-kafka-flink-sg').provider).to.match(/^urn:pulumi:dev::sluice::(pulumi:pulumi:Stack\$)?pulumi:providers:aws::sluice-dev-aws::/);
     });
 

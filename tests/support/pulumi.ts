@@ -17,6 +17,8 @@ export interface RecordedResource {
   parentName?: string;
   /** Names of the resources it was told to wait for (`dependsOn`). */
   dependsOn?: string[];
+  /** Names of the providers its options name (`providers`), for the children of a component. */
+  providers?: string[];
 }
 
 export interface MockRun {
@@ -143,7 +145,7 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
   const region = JSON.parse(configMap['sluice:account']).region as string;
   pulumi.runtime.setAllConfig(configMap);
   const byUrnName = new Map<string, RecordedResource>();
-  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; parentName?: string; dependsOn: string[] }>();
+  const options = new Map<string, { protect: boolean; retainOnDelete: boolean; deleteBeforeReplace: boolean; parentName?: string; dependsOn: string[]; providers: string[] }>();
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
@@ -177,6 +179,7 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
         deleteBeforeReplace: (t.opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
         parentName: (t.opts.parent as any)?.__name,
         dependsOn,
+        providers: providerNames((t.opts as pulumi.ComponentResourceOptions).providers),
       });
       return undefined;
     });
@@ -206,6 +209,10 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
       return found[0];
     },
   };
+}
+
+function providerNames(providers: pulumi.ComponentResourceOptions['providers']): string[] {
+  return (Array.isArray(providers) ? providers : Object.values(providers ?? {})).map((p) => (p as any)?.__name as string);
 }
 
 async function resolveOutput(value: unknown): Promise<unknown> {
