@@ -192,7 +192,10 @@ class CloudTablesTest {
     void everyCloudDedupIsTheProcessingTimeKeepFirstRowDedup() {
         for (String environment : List.of("cloud", "cloud-msk")) {
             String plan = explain("dedup-filter", environment, UnaryOperator.identity());
-            assertTrue(plan.contains("Deduplicate(keep=[FirstRow], key=[event_uuid, created_at], order=[PROCTIME]"), environment + "\n" + plan);
+            assertTrue(plan.contains("Deduplicate(keep=[FirstRow], key=[dedup_uuid, dedup_created_at], order=[PROCTIME]"), environment + "\n" + plan);
+            // One dedup operator for both sinks: the job's views are planned once and the plan is shared.
+            String execution = plan.substring(plan.indexOf("== Optimized Execution Plan =="));
+            assertEquals(1, execution.split("Deduplicate\\(", -1).length - 1, environment + "\n" + plan);
         }
     }
 
