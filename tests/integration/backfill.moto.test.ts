@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { glueBackfill, glueLakeOf } from '../../local/cloud-backfill';
 import { openLocalLake, queryLocalLake } from '../../local/lake';
+import { loadStackFile } from '../../stacks/file';
 import { motoClientConfig, useMoto } from '../support/moto';
 
 const REPO = join(__dirname, '..', '..');
@@ -34,8 +36,6 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
 
   /** The rows of the Glue tables now: their live data files (as Iceberg lists them) fetched from S3 and read with DuckDB. */
   async function glueRows(): Promise<{ events: Rows; aggregates: Rows; files: Record<string, string[]> }> {
-    const { glueBackfill, glueLakeOf } = await import('../../local/cloud-backfill');
-    const { loadStackFile } = await import('../../stacks/file');
     const lake = glueLakeOf(loadStackFile('dev', REPO), { endpoint: moto().endpoint });
     const previous = { ...process.env };
     Object.assign(process.env, env());
