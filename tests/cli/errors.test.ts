@@ -53,6 +53,13 @@ describe('sluice: errors a user can cause', () => {
     ['archive verify: neither --stack nor --local', () => ['archive', 'verify', '--from', '2026-03-17', '--to', '2026-03-17'], 1, () => 'sluice archive verify: give exactly one of --stack <name> (S3 and CloudWatch) or --local <lake dir>\n'],
     ['archive verify: a local lake that does not exist', () => ['archive', 'verify', '--local', missing, '--from', '2026-03-17', '--to', '2026-03-17'], 1, () => `sluice archive verify: --local ${missing} does not exist; give the lake directory sluice local wrote (its report names it)\n`],
     ['archive verify: --to before --from', () => ['archive', 'verify', '--local', lake, '--from', '2026-03-18', '--to', '2026-03-17'], 1, () => 'sluice archive verify: --to 2026-03-17 is before --from 2026-03-18; give the earlier bound as --from\n'],
+    [
+      'backfill: the prod stack without --i-know',
+      () => ['backfill', '--stack', 'prod'],
+      1,
+      () =>
+        "sluice backfill: --stack prod: a backfill replaces the prod tables events and aggregates that analysts and consumers read; stop the stack's Flink applications (with a snapshot) first, then add --i-know to go ahead (README, \"Backfill and rebuild of a stack\")\n",
+    ],
     ['replay: a rate that is not positive', () => ['replay', '--stack', 'dev', '--from', '2026-03-17', '--to', '2026-03-17', '--target', 'x', '--rate', '0', '--archive', lake], 1, () => 'sluice replay: --rate 0 is not a positive number of events per second; give e.g. --rate 1000\n'],
     ['bench: a directory as --json', () => ['bench', '--json', dir], 1, () => `sluice bench: --json ${dir} is a directory; give the path of a file to write\n`],
     ['bench ingest: --json in a missing directory', () => ['bench', 'ingest', '--json', join(missing, 'b.json')], 1, () => `sluice bench ingest: --json ${join(missing, 'b.json')}: directory ${missing} does not exist; create it first (mkdir -p ${missing}) or choose another path\n`],
