@@ -187,3 +187,16 @@ export function checkReplayTarget(opts: { stack: string; stackStream?: string; t
       'Replay into a stream of its own for a new integration, or backfill for a logic change (README, "Replay and backfill"); add --i-know to replay into it anyway',
   );
 }
+
+/**
+ * Refuses a backfill (or a restore) of the prod stack's tables unless the operator confirmed it:
+ * it replaces what analysts and downstream jobs read, and the stack's Flink applications must be
+ * stopped first, or the publication is refused half-way.
+ */
+export function checkBackfillTarget(opts: { stack: string; confirmed: boolean; action: 'backfill' | 'restore' }): void {
+  if (opts.stack !== 'prod' || opts.confirmed) return;
+  throw new ReplayInputError(
+    `--stack prod: a ${opts.action} replaces the prod tables events and aggregates that analysts and consumers read; ` +
+      "stop the stack's Flink applications (with a snapshot) first, then add --i-know to go ahead (README, \"Backfill and rebuild of a stack\")",
+  );
+}

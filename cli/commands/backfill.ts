@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { bucketName } from '../../core/naming';
 import { projectRoot } from '../../core/project';
+import { checkBackfillTarget } from '../../core/replay';
 import { UserError } from '../../core/user-error';
 
 // Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
@@ -16,6 +17,7 @@ interface BackfillCliOptions {
   createMissingTables?: boolean;
   restore?: string;
   dropPrevious?: string;
+  iKnow?: boolean;
   heap: string;
   dir: string;
 }
@@ -43,6 +45,7 @@ export function registerBackfill(program: Command): void {
     .option('--create-missing-tables', 'create events or aggregates when the Glue database lacks them (a catalog lost with its tables), instead of refusing')
     .option('--restore <tag>', 'make the state a backfill replaced (its before-backfill-<id> tag) current again, in both tables')
     .option('--drop-previous <tag>', 'forget the state a backfill replaced: drop its tag, so snapshot expiry may reclaim its files')
+    .option('--i-know', "allow a backfill or a restore of the prod stack's tables")
     .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '2g')
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .addHelpText(
@@ -60,6 +63,7 @@ export function registerBackfill(program: Command): void {
         '  sluice backfill --stack dev --drop-previous before-backfill-20261202T011500',
     )
     .action(async (opts: BackfillCliOptions) => {
+      if (opts.dropPrevious === undefined) checkBackfillTarget({ stack: opts.stack, confirmed: opts.iKnow === true, action: opts.restore !== undefined ? 'restore' : 'backfill' });
       const config = stackFile().loadStackFile(opts.stack, opts.dir);
       // An emulator (moto in the tests) stands in for Glue and S3 when AWS_ENDPOINT_URL is set, as for the SDK clients.
       const lake = cloudBackfill().glueLakeOf(config, { kmsKey: opts.kmsKey, endpoint: process.env.AWS_ENDPOINT_URL });

@@ -147,9 +147,12 @@ export function registerLocal(program: Command): void {
     .option('--stack <name>', 'stack whose validation and processing config to use', 'dev')
     .option('--source <name>', 'source name written into events and error lines', 'local')
     .option('--heap <size>', 'maximum heap of each Flink mini-cluster', '1g')
-    .option('--from-archive <lake>', "rebuild the tables from this lake's raw/ archive alone: into a new --out (disaster rebuild), or into an earlier run's --out (backfill: checked, then published in one commit per table)")
+    .option(
+      '--from-archive <lake>',
+      "rebuild the tables from this lake's raw/ archive alone: into a new --out (disaster rebuild), or into an earlier run's --out (backfill: checked, then published in one commit per table after a publish record; an interrupted publication is finished by running the same command again)",
+    )
     .option('--drop-previous <tag>', 'forget the state a backfill of --out replaced (the tag its report names)')
-    .option('--restore <tag>', 'make the state a backfill of --out replaced current again')
+    .option('--restore <tag>', 'make the state a backfill of --out replaced current again (also rolls back an interrupted publication)')
     .option('--stream', 'stream instead: a local Kafka broker, events produced to ingest at --rate, the stream validator, both Flink jobs unbounded with checkpoints; runs until Ctrl-C')
     .option('--rate <n>', 'with --stream: events per second produced to ingest (0: as fast as possible)', nonNegative, 1000)
     .option('--checkpoint-interval <seconds>', 'with --stream: checkpoint (and commit) interval of both jobs', count, 5)

@@ -58,6 +58,13 @@ describe('sluice: errors a user can cause', () => {
     ['promote: a target stack without a file', () => ['promote', '--from', 'dev', '--to', 'nope'], 1, () => /^sluice promote: .*Pulumi\.nope\.yaml does not exist; --to must name a stack with a Pulumi\.<stack>\.yaml\n$/],
     ['archive verify: --to before --from', () => ['archive', 'verify', '--local', lake, '--from', '2026-03-18', '--to', '2026-03-17'], 2, () => 'sluice archive verify: --to 2026-03-17 is before --from 2026-03-18; give the earlier bound as --from\n'],
     ['replay: a rate that is not positive', () => ['replay', '--stack', 'dev', '--from', '2026-03-17', '--to', '2026-03-17', '--target', 'x', '--rate', '0', '--archive', lake], 2, () => 'sluice replay: --rate 0 is not a positive number of events per second; give e.g. --rate 1000\n'],
+    [
+      'backfill: the prod stack without --i-know',
+      () => ['backfill', '--stack', 'prod'],
+      1,
+      () =>
+        "sluice backfill: --stack prod: a backfill replaces the prod tables events and aggregates that analysts and consumers read; stop the stack's Flink applications (with a snapshot) first, then add --i-know to go ahead (README, \"Backfill and rebuild of a stack\")\n",
+    ],
     ['bench: a directory as --json', () => ['bench', '--json', dir], 1, () => `sluice bench: --json ${dir} is a directory; give the path of a file to write\n`],
     ['bench ingest: --json in a missing directory', () => ['bench', 'ingest', '--json', join(missing, 'b.json')], 1, () => `sluice bench ingest: --json ${join(missing, 'b.json')}: directory ${missing} does not exist; create it first (mkdir -p ${missing}) or choose another path\n`],
     ['bench flink: a directory as --json', () => ['bench', 'flink', '--json', dir], 1, () => `sluice bench flink: --json ${dir} is a directory; give the path of a file to write\n`],

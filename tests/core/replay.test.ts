@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import {
   archiveHourPrefix,
+  checkBackfillTarget,
   checkReplayTarget,
   etaSeconds,
   kafkaTargetStackStream,
@@ -85,6 +86,16 @@ describe('replay: ranges, resume, rate and target rules', () => {
   it('estimates the time left from the bytes read', () => {
     expect(etaSeconds(0, 100, 5)).to.equal(undefined);
     expect(etaSeconds(25, 100, 10)).to.equal(30);
+  });
+
+  it("refuses a backfill or restore of prod's tables without --i-know, and says why", () => {
+    expect(() => checkBackfillTarget({ stack: 'prod', confirmed: false, action: 'backfill' })).to.throw(
+      ReplayInputError,
+      "--stack prod: a backfill replaces the prod tables events and aggregates that analysts and consumers read; stop the stack's Flink applications (with a snapshot) first, then add --i-know",
+    );
+    expect(() => checkBackfillTarget({ stack: 'prod', confirmed: false, action: 'restore' })).to.throw(ReplayInputError, '--stack prod: a restore replaces');
+    checkBackfillTarget({ stack: 'prod', confirmed: true, action: 'backfill' });
+    checkBackfillTarget({ stack: 'dev', confirmed: false, action: 'backfill' });
   });
 
   describe('targets', () => {

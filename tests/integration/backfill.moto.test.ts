@@ -1,4 +1,4 @@
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateDatabaseCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Readable } from 'node:stream';
+import { glueBackfill, glueLakeOf } from '../../local/cloud-backfill';
 import { openLocalLake, queryLocalLake } from '../../local/lake';
+import { loadStackFile } from '../../stacks/file';
 import { motoClientConfig, useMoto } from '../support/moto';
 
 const REPO = join(__dirname, '..', '..');
@@ -34,8 +36,6 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
 
   /** The rows of the Glue tables now: their live data files (as Iceberg lists them) fetched from S3 and read with DuckDB. */
   async function glueRows(): Promise<{ events: Rows; aggregates: Rows; files: Record<string, string[]> }> {
-    const { glueBackfill, glueLakeOf } = await import('../../local/cloud-backfill');
-    const { loadStackFile } = await import('../../stacks/file');
     const lake = glueLakeOf(loadStackFile('dev', REPO), { endpoint: moto().endpoint });
     const previous = { ...process.env };
     Object.assign(process.env, env());
@@ -113,7 +113,10 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
     expect(table.Table?.Parameters?.metadata_location).to.match(new RegExp(`^s3://${LAKE_BUCKET}/curated/events/metadata/`));
 
     const rows = await glueRows();
-    for (const file of rows.files.events) expect(file).to.match(new RegExp(`^s3://${LAKE_BUCKET}/curated/events/data/`));
+    for (const file of rows.files.events) expect(file).to.match(new RegExp(`^s3://${LAKE_BUCKET}/curated/events/data/.*/backfill-\\d{8}T\\d{6}-[^/]+\\.parquet$`));
+    // Copied with SSE-KMS under the stack key (its alias), as tables.cloud.sql has the jobs write.
+    const head = await s3.send(new HeadObjectCommand({ Bucket: LAKE_BUCKET, Key: rows.files.events[0].slice(`s3://${LAKE_BUCKET}/`.length) }));
+    expect({ sse: head.ServerSideEncryption, key: head.SSEKMSKeyId }).to.deep.equal({ sse: 'aws:kms', key: 'arn:aws:kms:eu-west-1:111111111111:alias/sluice-dev' });
     expect(rows.events).to.deep.equal(original.events);
     expect(rows.aggregates).to.deep.equal(original.aggregates);
   });
