@@ -156,6 +156,7 @@ export function parseKafkaTarget(target: string): KafkaTarget | undefined {
   if (!match || port < 1 || port > 65535 || match[3] === '.' || match[3] === '..') {
     throw new ReplayInputError(
       `--target ${target} is not a Kafka topic; give kafka://<host>:<port>/<topic>, e.g. kafka://127.0.0.1:9092/partner-feed (topic: 1 to 249 letters, digits, '.', '_', '-')`,
+      2,
     );
   }
   return { bootstrap: `${match[1]}:${port}`, topic: match[3] };

@@ -97,7 +97,7 @@ describe('sluice replay into a Kafka topic (the local Kafka broker)', function (
     expect(missing.stderr).to.include(`sluice replay: --target: the Kafka broker ${kafka.broker.bootstrap} has no topic no-such-topic; create it first`);
     expect(existsSync(join(work, 'missing.json'))).to.equal(false);
     const malformed = spawnSync(process.execPath, [SLUICE, 'replay', '--stack', 'dev', '--archive', archive, '--from', '2026-03-17', '--to', '2026-03-17', '--target', 'kafka://127.0.0.1/feed'], { encoding: 'utf8' });
-    expect(malformed.status).to.equal(1);
+    expect(malformed.status).to.equal(2);
     expect(malformed.stderr).to.include('sluice replay: --target kafka://127.0.0.1/feed is not a Kafka topic; give kafka://<host>:<port>/<topic>');
   });
 });
