@@ -146,11 +146,14 @@ describe('the platform streaming on one machine', function () {
     expect(truth.windows.reduce((sum, w) => sum + Number(w.split('|').pop()), 0)).to.equal(expected.aggregated);
   });
 
+  // Once a quarter of the events are committed to processed: after some commits, with events still
+  // arriving (at 40 per second the input takes 15 s; the first commits with data take a few seconds
+  // on a busy machine), so the task fails mid-run.
+  const failAt = Math.floor(expected.processed / 4);
   const scenarios = [
     { name: 'without failures', recovery: undefined },
-    // Half of what dedup-filter reads: mid-run, a few checkpoints (and commits) after the first records.
-    { name: 'with one injected task failure in dedup-filter', recovery: 'task', failAfter: Math.floor(stats.valid / 2) },
-    { name: "with dedup-filter's JVM killed", recovery: 'process', killProcessAfter: Math.floor(expected.processed / 2) },
+    { name: 'with one injected task failure in dedup-filter', recovery: 'task', failAfter: failAt },
+    { name: "with dedup-filter's JVM killed", recovery: 'process', killProcessAfter: failAt },
   ] as const;
 
   for (const scenario of scenarios) {
@@ -162,7 +165,7 @@ describe('the platform streaming on one machine', function () {
       before(async () => {
         dir = mkdtempSync(join(tmpdir(), 'sluice-stream-'));
         const run = await startStreamRun({
-          dir, config, lines, ratePerSecond: 100, checkpointIntervalMs: 1000, heap: '384m',
+          dir, config, lines, ratePerSecond: 40, checkpointIntervalMs: 1000, heap: '384m',
           failAfter: 'failAfter' in scenario ? scenario.failAfter : undefined,
           killProcessAfter: 'killProcessAfter' in scenario ? scenario.killProcessAfter : undefined,
         });
