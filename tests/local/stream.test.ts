@@ -146,10 +146,20 @@ describe('the platform streaming on one machine', function () {
     expect(truth.windows.reduce((sum, w) => sum + Number(w.split('|').pop()), 0)).to.equal(expected.aggregated);
   });
 
-  // Once a quarter of the events are committed to processed: after some commits, with events still
-  // arriving (at 40 per second the input takes 15 s; the first commits with data take a few seconds
-  // on a busy machine), so the task fails mid-run.
+  // The failure comes once a quarter of the events are committed to processed: after some commits.
+  // The second half of the input waits for that moment, so events still arrive after it (a task
+  // fails at its next record) however long the first commits take on a busy machine.
   const failAt = Math.floor(expected.processed / 4);
+  const half = Math.floor(lines.length / 2);
+  async function* gated(run: () => StreamRun | undefined): AsyncGenerator<string> {
+    yield* lines.slice(0, half);
+    for (;;) {
+      const current = run();
+      if (current && (await current.status()).processed.records >= failAt) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    yield* lines.slice(half);
+  }
   const scenarios = [
     { name: 'without failures', recovery: undefined },
     { name: 'with one injected task failure in dedup-filter', recovery: 'task', failAfter: failAt },
@@ -164,11 +174,13 @@ describe('the platform streaming on one machine', function () {
 
       before(async () => {
         dir = mkdtempSync(join(tmpdir(), 'sluice-stream-'));
+        let started: StreamRun | undefined;
         const run = await startStreamRun({
-          dir, config, lines, ratePerSecond: 40, checkpointIntervalMs: 1000, heap: '384m',
+          dir, config, lines: gated(() => started), ratePerSecond: 100, checkpointIntervalMs: 1000, heap: '384m',
           failAfter: 'failAfter' in scenario ? scenario.failAfter : undefined,
           killProcessAfter: 'killProcessAfter' in scenario ? scenario.killProcessAfter : undefined,
         });
+        started = run;
         brokerPort = Number(run.bootstrap.split(':')[1]);
         try {
           await until(run, (s) => s.processed.records >= expected.processed + 1 && s.aggregates.events >= expected.aggregated, 400_000);
