@@ -127,7 +127,7 @@ async function lakeHolds(lake: string, events: number, windows: number, timeoutM
       });
     });
   } finally {
-    watcher?.kill();
+    watcher?.kill('SIGKILL');
   }
 }
 
