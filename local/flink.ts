@@ -64,14 +64,10 @@ export interface FlinkRunOptions {
   job: FlinkJobName;
   /** A JSON-lines file: enriched events for dedup-filter, processed events for aggregate. */
   input: string;
-  /** Output directory; receives one <sink>.jsonl file per sink of the job (a <sink>/ directory when following). */
+  /** Output directory; receives one <sink>.jsonl file per sink of the job. */
   output: string;
   /** The local lake whose Iceberg tables the job writes (default `<output>/lake`). */
   lake?: string;
-  /** Follow `input` as a directory for new files until stopped, instead of reading one file to its end. */
-  follow?: boolean;
-  /** Checkpoint (and commit the lake tables) this often; needed with `follow`. */
-  checkpointIntervalMs?: number;
   /** Every parameter the job uses (name -> value), validated by the runner, which has no defaults. */
   params: Record<string, string>;
   /** Maximum JVM heap, e.g. "1g". Default 1g. */
@@ -119,29 +115,10 @@ export function localJavaCommand(mainClass: string, args: string[], heap = '1g',
 
 /** The java arguments for a local run (without `java` itself). */
 export function flinkCommand(opts: FlinkRunOptions, paths = runnerPaths()): string[] {
-  const args = ['--job', opts.job, opts.follow ? '--input-dir' : '--input', resolve(opts.input), '--output', resolve(opts.output)];
+  const args = ['--job', opts.job, '--input', resolve(opts.input), '--output', resolve(opts.output)];
   if (opts.lake !== undefined) args.push('--lake', resolve(opts.lake));
-  if (opts.checkpointIntervalMs !== undefined) args.push('--checkpoint-interval-ms', String(opts.checkpointIntervalMs));
   for (const [name, value] of Object.entries(opts.params)) args.push('--param', `${name}=${value}`);
   return localJavaCommand('dev.sluice.flink.SqlRunner', args, opts.heap, paths).slice(1);
-}
-
-/**
- * Starts one job that follows `input` (a directory) until stopped: new files are read as they
- * appear, outputs and lake tables are committed on each checkpoint. Stop it with `stop()`.
- */
-export function startFollowingJob(opts: FlinkRunOptions & { follow: true; checkpointIntervalMs: number }): { stop: () => Promise<void>; exited: Promise<number | null> } {
-  ensureRunnerJar();
-  const child = spawn('java', flinkCommand(opts), { stdio: ['ignore', 'ignore', 'pipe'] });
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => opts.onStderr?.(chunk));
-  const exited = new Promise<number | null>((done) => child.on('close', done));
-  return {
-    exited,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 /** Runs one job locally in a Flink mini-cluster with the packaged SQL; resolves with its summary. */

@@ -172,6 +172,17 @@ function jvmArgs(heap: string, logConfig: string, classpath: string): string[] {
   return [`-Xmx${heap}`, '-Xms64m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1', `-Dlog4j.configurationFile=${logConfig}`, `-Djava.io.tmpdir=${tmpdir()}`, '-cp', classpath];
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes in URL-safe base64, as Kafka's own `Uuid.randomUuid()` makes
+ * them, and like it never one that starts with `-`, which the storage tool would read as an option.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 /** Starts a broker, waits until it answers, creates the topics; rejects (with nothing left running) when it cannot. */
 export async function startKafkaBroker(opts: StartBrokerOptions): Promise<KafkaBroker> {
   const classpath = ensureBrokerClasspath(opts.log);
@@ -184,7 +195,7 @@ export async function startKafkaBroker(opts: StartBrokerOptions): Promise<KafkaB
   writeFileSync(config, brokerProperties(ports, join(opts.dir, 'data')));
   writeFileSync(logConfig, BROKER_LOG_CONFIG);
 
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   const format = spawnSync('java', [...jvmArgs('256m', logConfig, classpath), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', config], { encoding: 'utf8' });
   if (format.error) throw new KafkaBrokerError(`cannot run java (${format.error.message}); install Java 17 and retry`);
   if (format.status !== 0) throw new KafkaBrokerError(`formatting the Kafka storage in ${opts.dir} failed: ${(format.stdout + format.stderr).trim()}`);

@@ -27,11 +27,11 @@ export interface StreamJobOptions {
   params: Record<string, string>;
   heap?: string;
   /**
-   * Inject one task failure: a task of the job throws once its source has passed this many
-   * records, and Flink's restart strategy restores the job from its latest checkpoint in the same
-   * JVM. A marker in `checkpoints` keeps it to once, also across runs started again from there.
+   * A file whose creation injects one task failure: the job's source task throws at its next
+   * record, and Flink's restart strategy restores the job from its latest checkpoint in the same
+   * JVM. The runner moves the file aside when it fails, so it happens once.
    */
-  failAfter?: number;
+  failTrigger?: string;
   /** Told each status the job enters after it started (RESTARTING when a task failed, RUNNING once restored). */
   onJobStatus?: (status: string, atMs: number) => void;
   onStderr?: (chunk: string) => void;
@@ -81,7 +81,7 @@ export function streamJobCommand(opts: StreamJobOptions, paths = runnerPaths()):
     '--checkpoint-interval-ms', String(opts.checkpointIntervalMs),
   ];
   if (opts.restore) args.push('--restore', opts.restore);
-  if (opts.failAfter !== undefined) args.push('--fail-after', String(opts.failAfter));
+  if (opts.failTrigger !== undefined) args.push('--fail-trigger', opts.failTrigger);
   for (const [name, value] of Object.entries(opts.params)) args.push('--param', `${name}=${value}`);
   return args;
 }

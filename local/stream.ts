@@ -8,15 +8,18 @@
  * `processed` and `aggregates` see what downstream consumers would see.
  */
 import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, stringDeserializers } from '@platformatic/kafka';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '../core/events/registry';
-import { jobSqlParameters, type FlinkJobName } from '../core/jobs';
+import { FLINK_JOBS, jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import type { SluiceConfig } from '../stacks/types';
 import { produceLines } from './ingest-producer';
 import { startKafkaBroker, type KafkaBroker } from './kafka-broker';
 import { latestCheckpoint, startStreamJob, type StreamJob } from './stream-jobs';
 import { startStreamValidator, VALIDATOR_GROUP, type StreamValidator } from './stream-validator';
+
+/** How long both jobs may take from their start to their first completed checkpoint. */
+const JOBS_READY_TIMEOUT_MS = 300_000;
 
 /** The consumer group of each job's Kafka source (tables.kafka.sql). */
 export const JOB_GROUPS: Record<FlinkJobName, string> = { 'dedup-filter': 'sluice-dedup-filter', aggregate: 'sluice-aggregate' };
@@ -32,8 +35,9 @@ export interface StreamRunOptions {
   ratePerSecond: number;
   checkpointIntervalMs: number;
   /**
-   * Inject one task failure into the dedup-filter job once its source has read this many records
-   * of `events`: Flink restores the job from its latest checkpoint in the same JVM.
+   * Inject one task failure into the dedup-filter job once this many records are in `processed`
+   * (so after some commits): its source task fails at its next record, and Flink restores the job
+   * from its latest checkpoint in the same JVM.
    */
   failAfter?: number;
   /** Kill the dedup-filter job's JVM (SIGKILL) once this many records are in `processed`, then start it again from its latest retained checkpoint. */
@@ -120,7 +124,7 @@ class Rate {
   }
 }
 
-/** Starts the whole streaming platform; resolves once every part runs and the producer has started. */
+/** Starts the whole streaming platform; resolves once every part runs (each job has taken a checkpoint) and the producer has started. */
 export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun> {
   const log = opts.log ?? (() => undefined);
   mkdirSync(opts.dir, { recursive: true });
@@ -132,6 +136,7 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
   const restarts: Record<FlinkJobName, number> = { 'dedup-filter': 0, aggregate: 0 };
   const recoveries: Recovery[] = [];
   const lake = join(opts.dir, 'lake');
+  const failTrigger = join(opts.dir, 'checkpoints', 'dedup-filter', 'fail-now');
   let processed = 0;
   const seconds = () => Math.round(performance.now() - started) / 1000;
   const recovered = (job: FlinkJobName, kind: Recovery['kind']): Recovery => {
@@ -166,10 +171,11 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
     };
     const from = (checkpoint: number | null) => (checkpoint !== null ? `checkpoint ${checkpoint}` : 'the start of its input (no checkpoint yet)');
     const launch = async (job: FlinkJobName, restore?: string): Promise<void> => {
+      mkdirSync(join(opts.dir, 'checkpoints', job), { recursive: true });
       const run = await startStreamJob({
         job, bootstrap, checkpoints: join(opts.dir, 'checkpoints', job), lake, checkpointIntervalMs: opts.checkpointIntervalMs, restore, params: paramsOf(job), heap: opts.heap,
-        // Every start of the job gets the probe, so its graph (and the state it restores) stays the same; the marker keeps it to one failure.
-        failAfter: job === 'dedup-filter' ? opts.failAfter : undefined,
+        // Every start of the job gets the probe, so its graph (and the state it restores) stays the same; the trigger is created once.
+        failTrigger: job === 'dedup-filter' && opts.failAfter !== undefined ? failTrigger : undefined,
         onJobStatus: (status) => {
           if (status !== 'RESTARTING' || stopping) return;
           const recovery = recovered(job, 'task');
@@ -182,7 +188,7 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
         // A job that ends on its own has failed for good in its JVM: start it again from its latest checkpoint.
         const recovery = recovered(job, 'process');
         log(`${job} ended (${code}); starting it again from ${from(recovery.checkpoint)}`);
-        if (recoveries.filter((r) => r.job === job && r.kind === 'process').length > 5) return fail(new Error(`${job} ended ${restarts[job]} times; giving up`));
+        if (recoveries.filter((r) => r.job === job && r.kind === 'process').length > 5) return fail(new Error(`${job} ended more than 5 times; giving up`));
         await launch(job, latestCheckpoint(join(opts.dir, 'checkpoints', job))?.path).catch((err: Error) => fail(err));
       });
     };
@@ -194,9 +200,15 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
     let aggregateRows = 0;
     let aggregateEvents = 0;
     let killed = false;
+    let triggered = false;
     readers.push(
       await countTopic(bootstrap, 'processed', () => {
         processed++;
+        if (opts.failAfter !== undefined && !triggered && processed >= opts.failAfter) {
+          triggered = true;
+          log(`failing a task of dedup-filter at its next record, after ${processed} processed records (--kill-after ${opts.failAfter})`);
+          writeFileSync(failTrigger, '');
+        }
         if (opts.killProcessAfter !== undefined && !killed && processed >= opts.killProcessAfter) {
           killed = true;
           log(`killing the dedup-filter JVM after ${processed} processed records (--kill-process-after ${opts.killProcessAfter})`);
@@ -208,6 +220,15 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
         aggregateEvents += Number((JSON.parse(value) as { event_count: number }).event_count);
       }),
     );
+
+    // Flink takes a checkpoint only once every task of a job runs: the first completed one of each
+    // job says the platform is up, so events do not pile up behind jobs that are still starting.
+    const ready = Date.now() + JOBS_READY_TIMEOUT_MS;
+    while (!FLINK_JOBS.every((job) => latestCheckpoint(join(opts.dir, 'checkpoints', job)) !== null)) {
+      if (Date.now() > ready) throw new Error(`the Flink jobs took no checkpoint within ${JOBS_READY_TIMEOUT_MS / 1000} s of starting; see their log above`);
+      await Promise.race([new Promise((r) => setTimeout(r, 200)), failed]);
+    }
+    log('both jobs run (first checkpoints taken); producing');
 
     let sent = 0;
     let producing = true;

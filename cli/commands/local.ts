@@ -156,7 +156,7 @@ export function registerLocal(program: Command): void {
     .option('--stream', 'stream instead: a local Kafka broker, events produced to ingest at --rate, the stream validator, both Flink jobs unbounded with checkpoints; runs until Ctrl-C')
     .option('--rate <n>', 'with --stream: events per second produced to ingest (0: as fast as possible)', nonNegative, 1000)
     .option('--checkpoint-interval <seconds>', 'with --stream: checkpoint (and commit) interval of both jobs', count, 5)
-    .option('--kill-after <n>', "with --stream: fail a task of the dedup-filter job once its source has read n events, to watch Flink's restart strategy restore it from its last checkpoint")
+    .option('--kill-after <n>', "with --stream: once n events are processed, fail a task of the dedup-filter job (at its next record), to watch Flink's restart strategy restore it from its last checkpoint")
     .option('--kill-process-after <n>', "with --stream: kill the dedup-filter job's JVM once n events are processed, to watch it start again from its last retained checkpoint")
     .option('--stop-when-done', 'with --stream: stop once every produced event is through, instead of waiting for Ctrl-C')
     .addHelpText(

@@ -9,8 +9,8 @@ describe('sluice bench latency: its arithmetic', () => {
     expect(quantile([], 0.5)).to.be.NaN;
   });
 
-  it('summarises latencies in any order', () => {
-    expect(latencyFigures([300, 100, 200, 400])).to.deep.equal({ count: 4, p50_ms: 200, p95_ms: 400, p99_ms: 400, max_ms: 400 });
+  it('summarises latencies in any order, in whole milliseconds', () => {
+    expect(latencyFigures([300.4, 100, 199.6, 400])).to.deep.equal({ count: 4, p50_ms: 200, p95_ms: 400, p99_ms: 400, max_ms: 400 });
   });
 
   it("puts an event in Flink's tumbling window of its created_at, on whole milliseconds", () => {
@@ -33,6 +33,7 @@ describe('sluice bench latency: its arithmetic', () => {
       events: 3000,
       events_table: figures,
       windows: 2,
+      window_ends: 1,
       aggregates_from_window_end: { count: 2, p50_ms: 35000, p95_ms: 36000, p99_ms: 36000, max_ms: 36000 },
       aggregates_from_close: { count: 2, p50_ms: 5000, p95_ms: 6000, p99_ms: 6000, max_ms: 6000 },
       commits: { events: 7, aggregates: 2 },
@@ -41,7 +42,7 @@ describe('sluice bench latency: its arithmetic', () => {
       'machine: AMD EPYC, 2 cores, 24 GB, Node v20.20.2; load average 2.1 2 2.5 at the start, 3 2.2 2.6 at the end',
       'streaming over Kafka (ingest -> stream validator -> events -> dedup-filter -> aggregate), checkpoints every 5 s, 100 events/s:',
       '  produce -> visible in the events table: p50 4.20 s, p95 6.10 s, p99 7.05 s, max 8.00 s (3000 of 3000 events seen; goal: p99 < 15 s at 5 s checkpoints)',
-      '  window end -> visible in the aggregates table: p50 35.00 s, p95 36.00 s, p99 36.00 s, max 36.00 s (2 of 2 windows of 60 s seen)',
+      '  window end -> visible in the aggregates table: p50 35.00 s, p95 36.00 s, p99 36.00 s, max 36.00 s (2 of 2 windows of 60 s seen, 1 distinct end time(s))',
       '  window end + allowed lateness (30 s) -> visible in aggregates: p50 5.00 s, p95 6.00 s, p99 6.00 s, max 6.00 s',
       '  lake commits while measuring: events 7, aggregates 2',
       '',

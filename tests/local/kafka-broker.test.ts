@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin, Consumer, FetchIsolationLevels, MessagesStreamModes, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
-import { brokerProperties, startKafkaBroker, STREAM_TOPICS } from '../../local/kafka-broker';
+import { brokerProperties, newClusterId, startKafkaBroker, STREAM_TOPICS } from '../../local/kafka-broker';
 import { portIsFree, processEnds, processIsAlive, useKafkaBroker } from '../support/kafka';
 
 describe('local Kafka broker', function () {
@@ -31,6 +31,15 @@ describe('local Kafka broker', function () {
         expect(props[key], key).to.equal('1');
       }
       expect(props['auto.create.topics.enable']).to.equal('false');
+    });
+  });
+
+  describe('newClusterId', () => {
+    it('never starts with "-", which the storage tool would take for an option', () => {
+      // 0xf8 encodes as "-" first in URL-safe base64; the next draw is taken instead.
+      const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+      expect(newClusterId(() => draws.shift()!)).to.equal('AQEBAQEBAQEBAQEBAQEBAQ');
+      expect(draws).to.deep.equal([]);
     });
   });
 

@@ -2,16 +2,18 @@ package dev.sluice.flink;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
- * One injected task failure for an unbounded local run ({@code --fail-after <n>} of
+ * One injected task failure for an unbounded local run ({@code --fail-trigger <file>} of
  * {@link SqlRunner.StreamRun}), so that a user or a test can watch Flink's own restart strategy
  * restore the running job from its latest completed checkpoint, in the same JVM, as it does after
  * any task failure.
@@ -20,12 +22,16 @@ import org.apache.flink.table.functions.ScalarFunction;
  * query reads its source through and passes every record to this function, into a blackhole. The
  * planner reuses the one Kafka source for every INSERT that scans that table, so the probe runs in
  * the source's own task: when the function throws, that task fails and the whole job (one pipelined
- * region) restarts from its checkpoint. The function throws once, at the {@code n}-th record the
- * task passes, and only if it can create the marker file first; a restarted job, or a job started
- * again in a new process with the same checkpoints, finds the marker and never fails again.
+ * region) restarts from its checkpoint.
+ *
+ * <p>The owner of the run asks for the failure by creating the trigger file, whenever it likes (the
+ * local mode does once enough records are committed downstream). The function looks for it at most
+ * every {@value #CHECK_MILLIS} ms and, at the first record after it appeared, moves it aside
+ * (to {@code <file>.injected}, atomically, so only one task attempt can claim it) and throws. A
+ * restarted job, or a job started again in a new process, finds no trigger and runs on.
  *
  * <p>Nothing in the job SQL or in a Managed Flink application refers to it: only the runner's
- * {@code --fail-after} option adds the probe.
+ * {@code --fail-trigger} option adds the probe.
  */
 public final class InjectedFailure extends ScalarFunction {
     static final String FUNCTION = "sluice_injected_failure";
@@ -38,46 +44,51 @@ public final class InjectedFailure extends ScalarFunction {
      */
     static final Map<String, String> SCANNED = Map.of("dedup-filter", "events_arriving", "aggregate", "processed_timed");
 
-    /** The marker's name in the job's checkpoint directory. */
-    static final String MARKER = "injected-failure";
+    /** How often, at most, the trigger file is looked for: a file system call per record would cost more than the record. */
+    static final long CHECK_MILLIS = 50;
 
-    private final long afterRecords;
-    private final String marker;
-    private transient long passed;
+    private final String trigger;
+    private transient long nextCheckNanos;
+    private transient boolean checked;
 
-    public InjectedFailure(long afterRecords, Path marker) {
-        if (afterRecords < 1) {
-            throw new IllegalArgumentException("--fail-after " + afterRecords + " must be at least 1");
-        }
-        this.afterRecords = afterRecords;
-        this.marker = marker.toString();
+    public InjectedFailure(Path trigger) {
+        this.trigger = trigger.toAbsolutePath().toString();
     }
 
-    /** Called once per record the task passes; throws at the n-th if no failure was injected yet. The value goes to the blackhole. */
+    /** Where a claimed trigger is moved: its presence says the failure was injected. */
+    static Path injected(Path trigger) {
+        return trigger.resolveSibling(trigger.getFileName() + ".injected");
+    }
+
+    /** Called once per record the task passes (the value goes to the blackhole); throws at the first one after the trigger appeared. */
     public boolean eval(String record) {
-        passed++;
-        if (passed == afterRecords && claimMarker()) {
-            throw new InjectedTaskFailure("injected task failure at record " + passed + " of this task (--fail-after "
-                    + afterRecords + "); Flink restarts the job from its latest completed checkpoint");
+        long now = System.nanoTime();
+        if (checked && now - nextCheckNanos < 0) {
+            return false;
+        }
+        checked = true;
+        nextCheckNanos = now + CHECK_MILLIS * 1_000_000;
+        if (claimTrigger()) {
+            throw new InjectedTaskFailure("injected task failure (" + trigger + " appeared); Flink restarts the job from its latest completed checkpoint");
         }
         return false;
     }
 
-    /** Creates the marker; false when it exists already (the failure was injected before). */
-    private boolean claimMarker() {
+    private boolean claimTrigger() {
+        Path path = Path.of(trigger);
         try {
-            Files.createFile(Path.of(marker));
+            Files.move(path, injected(path), StandardCopyOption.ATOMIC_MOVE);
             return true;
-        } catch (FileAlreadyExistsException e) {
+        } catch (NoSuchFileException e) {
             return false;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot create the failure marker " + marker, e);
+            throw new UncheckedIOException("cannot claim the failure trigger " + trigger, e);
         }
     }
 
     @Override
     public boolean isDeterministic() {
-        // The result depends on how many records came before: never fold or reorder the call.
+        // The result depends on a file and the clock: never fold or reorder the call.
         return false;
     }
 
@@ -95,7 +106,7 @@ public final class InjectedFailure extends ScalarFunction {
     static List<JobSql.Statement> probe(String job) {
         String scanned = SCANNED.get(job);
         if (scanned == null) {
-            throw new IllegalArgumentException("--fail-after: no failure probe for job '" + job + "'; choose one of: "
+            throw new IllegalArgumentException("--fail-trigger: no failure probe for job '" + job + "'; choose one of: "
                     + String.join(", ", SCANNED.keySet()));
         }
         List<JobSql.Statement> statements = new ArrayList<>();
@@ -104,8 +115,8 @@ public final class InjectedFailure extends ScalarFunction {
         return statements;
     }
 
-    /** Registers the function the probe calls: throws at record {@code afterRecords}, marker in {@code checkpoints}. */
-    static void register(org.apache.flink.table.api.TableEnvironment tableEnv, long afterRecords, Path checkpoints) {
-        tableEnv.createTemporarySystemFunction(FUNCTION, new InjectedFailure(afterRecords, checkpoints.resolve(MARKER)));
+    /** Registers the function the probe calls, watching {@code trigger}. */
+    static void register(TableEnvironment tableEnv, Path trigger) {
+        tableEnv.createTemporarySystemFunction(FUNCTION, new InjectedFailure(trigger));
     }
 }

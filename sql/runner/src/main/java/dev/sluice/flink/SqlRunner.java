@@ -307,14 +307,15 @@ public final class SqlRunner {
     /**
      * An unbounded run of one job in a local mini-cluster over Kafka (tables.kafka.sql), with
      * checkpoints in a local directory: {@code --job <name> --stream --checkpoints <dir>
-     * [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--fail-after <n>] [--param k=v]...}. It
+     * [--checkpoint-interval-ms <n>] [--restore <chk-dir>] [--fail-trigger <file>] [--param k=v]...}. It
      * prints one JSON line when the job is running, then one line each time the job's status
      * changes (RESTARTING when a task failed and Flink's restart strategy restores the job from
      * its latest checkpoint, RUNNING again after), and runs until the process is stopped.
      * {@code --restore} starts from a retained checkpoint, as Managed Flink restores an application
-     * from its snapshot; {@code --fail-after} injects one task failure ({@link InjectedFailure}).
+     * from its snapshot; {@code --fail-trigger} lets its owner inject one task failure by creating
+     * the file ({@link InjectedFailure}).
      */
-    public record StreamRun(String job, Path checkpoints, long checkpointIntervalMillis, Path restore, Path lake, long failAfter,
+    public record StreamRun(String job, Path checkpoints, long checkpointIntervalMillis, Path restore, Path lake, Path failTrigger,
             Map<String, String> params) {
         /** How often the job's status is read for the status lines; a restart waits 1 s, so none is missed. */
         private static final long STATUS_POLL_MILLIS = 100;
@@ -325,7 +326,7 @@ public final class SqlRunner {
             long interval = 5_000;
             Path restore = null;
             Path lake = null;
-            long failAfter = 0;
+            Path failTrigger = null;
             Map<String, String> params = new LinkedHashMap<>();
             for (int i = 0; i < args.length; i++) {
                 String flag = args[i];
@@ -350,11 +351,11 @@ public final class SqlRunner {
                         }
                     }
                     case "--restore" -> restore = Path.of(value).toAbsolutePath().normalize();
-                    case "--fail-after" -> {
-                        if (!value.matches("[0-9]{1,18}") || Long.parseLong(value) < 1) {
-                            throw new IllegalArgumentException("--fail-after '" + value + "' is not a whole number of records of at least 1");
+                    case "--fail-trigger" -> {
+                        if (value.isBlank()) {
+                            throw new IllegalArgumentException("--fail-trigger needs a file path: the file whose creation fails a task once");
                         }
-                        failAfter = Long.parseLong(value);
+                        failTrigger = Path.of(value).toAbsolutePath().normalize();
                     }
                     case "--lake" -> lake = Path.of(value).toAbsolutePath().normalize();
                     case "--param" -> {
@@ -374,20 +375,23 @@ public final class SqlRunner {
             if (restore != null && !Files.isRegularFile(restore.resolve("_metadata"))) {
                 throw new IllegalArgumentException("--restore " + restore + " is not a completed checkpoint (it has no _metadata file)");
             }
-            return new StreamRun(job, checkpoints, interval, restore, lake, failAfter, params);
+            if (failTrigger != null && !Files.isDirectory(failTrigger.getParent())) {
+                throw new IllegalArgumentException("--fail-trigger " + failTrigger + ": its directory does not exist; create it first");
+            }
+            return new StreamRun(job, checkpoints, interval, restore, lake, failTrigger, params);
         }
 
         static String usage() {
             return "--job <" + String.join("|", JobSql.JOBS) + "> --stream --checkpoints <dir> --lake <dir> [--checkpoint-interval-ms <n>]"
-                    + " [--restore <chk-dir>] [--fail-after <records>] [--param name=value]...";
+                    + " [--restore <chk-dir>] [--fail-trigger <file>] [--param name=value]...";
         }
 
-        /** The job's statements, with the failure probe when {@code --fail-after} is given. */
+        /** The job's statements, with the failure probe when {@code --fail-trigger} is given. */
         List<JobSql.Statement> statements() {
             Map<String, String> given = new LinkedHashMap<>(params);
             given.put("lake_path", lake.toString());
             List<JobSql.Statement> statements = new ArrayList<>(JobSql.load(job, "kafka").render(given));
-            if (failAfter > 0) {
+            if (failTrigger != null) {
                 statements.addAll(InjectedFailure.probe(job));
             }
             return statements;
@@ -396,8 +400,8 @@ public final class SqlRunner {
         /** Declares the lake tables (and the probe's function) once the job's tables are declared. */
         void beforeInserts(TableEnvironment tableEnv) {
             new LocalLake(lake).ensureTables(tableEnv);
-            if (failAfter > 0) {
-                InjectedFailure.register(tableEnv, failAfter, checkpoints);
+            if (failTrigger != null) {
+                InjectedFailure.register(tableEnv, failTrigger);
             }
         }
 
@@ -426,7 +430,7 @@ public final class SqlRunner {
             System.out.println("{\"job\":" + jsonString(job) + ",\"job_id\":" + jsonString(jobId)
                     + ",\"checkpoints\":" + jsonString(checkpoints.resolve(jobId).toString())
                     + ",\"restored_from\":" + (restore == null ? "null" : jsonString(restore.toString()))
-                    + ",\"fail_after\":" + (failAfter > 0 ? String.valueOf(failAfter) : "null") + "}");
+                    + ",\"fail_trigger\":" + (failTrigger == null ? "null" : jsonString(failTrigger.toString())) + "}");
             System.out.flush();
             reportStatusChanges(client);
             result.await();

@@ -2,6 +2,7 @@ package dev.sluice.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,9 +22,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The runner's injected task failure ({@code --fail-after}): the function fails exactly once, at
- * the n-th record, and the probe that calls it shares the job's one Kafka source, so the failure
- * is a failure of the job's own source task. The streaming end-to-end test
+ * The runner's injected task failure ({@code --fail-trigger}): the function fails exactly once, at
+ * the first record after the trigger file appears, and the probe that calls it shares the job's
+ * one Kafka source, so the failure is a failure of the job's own source task. The streaming end-to-end test
  * (tests/local/stream.test.ts) watches the restart recover with nothing lost or doubled.
  */
 class InjectedFailureTest {
@@ -31,24 +32,32 @@ class InjectedFailureTest {
     Path dir;
 
     @Test
-    void failsOnceAtTheNthRecordAndLeavesTheMarker() {
-        InjectedFailure function = new InjectedFailure(3, dir.resolve(InjectedFailure.MARKER));
-        assertFalse(function.eval("a"));
-        assertFalse(function.eval("b"));
-        InjectedFailure.InjectedTaskFailure failure = assertThrows(InjectedFailure.InjectedTaskFailure.class, () -> function.eval("c"));
-        assertTrue(failure.getMessage().startsWith("injected task failure at record 3 of this task (--fail-after 3)"), failure.getMessage());
-        assertTrue(Files.exists(dir.resolve(InjectedFailure.MARKER)));
-        assertFalse(function.eval("d"));
+    void runsOnUntilTheTriggerAppearsThenFailsOnceAtTheNextRecord() throws Exception {
+        Path trigger = dir.resolve("fail-now");
+        InjectedFailure function = new InjectedFailure(trigger);
+        for (int i = 0; i < 1000; i++) {
+            assertFalse(function.eval("record " + i));
+        }
+        Files.createFile(trigger);
+        Thread.sleep(2 * InjectedFailure.CHECK_MILLIS);
+        InjectedFailure.InjectedTaskFailure failure = assertThrows(InjectedFailure.InjectedTaskFailure.class, () -> function.eval("next"));
+        assertTrue(failure.getMessage().startsWith("injected task failure (" + trigger + " appeared)"), failure.getMessage());
+        assertFalse(Files.exists(trigger));
+        assertTrue(Files.exists(InjectedFailure.injected(trigger)));
+        Thread.sleep(2 * InjectedFailure.CHECK_MILLIS);
+        assertFalse(function.eval("after"));
     }
 
     @Test
-    void aRestartedTaskFindsTheMarkerAndNeverFails() {
-        InjectedFailure first = new InjectedFailure(1, dir.resolve(InjectedFailure.MARKER));
-        assertThrows(InjectedFailure.InjectedTaskFailure.class, () -> first.eval("a"));
-        // A restarted task gets a fresh copy of the function, counting from zero again.
-        InjectedFailure restarted = new InjectedFailure(1, dir.resolve(InjectedFailure.MARKER));
+    void aRestartedTaskFindsNoTriggerAndNeverFails() throws Exception {
+        Path trigger = dir.resolve("fail-now");
+        Files.createFile(trigger);
+        assertThrows(InjectedFailure.InjectedTaskFailure.class, () -> new InjectedFailure(trigger).eval("first record"));
+        // A restarted task gets a fresh copy of the function, which looks at once.
+        InjectedFailure restarted = new InjectedFailure(trigger);
         for (int i = 0; i < 5; i++) {
             assertFalse(restarted.eval("record " + i));
+            Thread.sleep(InjectedFailure.CHECK_MILLIS);
         }
     }
 
@@ -112,7 +121,7 @@ class InjectedFailureTest {
     @ParameterizedTest
     @ValueSource(strings = {"dedup-filter", "aggregate"})
     void theProbeSharesTheJobsOneSource(String job) throws Exception {
-        String plan = executionPlan(SqlRunner.StreamRun.parse(args(job).with("--fail-after", "100").toArray(String[]::new)));
+        String plan = executionPlan(SqlRunner.StreamRun.parse(args(job).with("--fail-trigger", dir.resolve("fail-now").toString()).toArray(String[]::new)));
         assertTrue(plan.contains("Sink(table=[default_catalog.default_database." + InjectedFailure.SINK + "]"), plan);
         assertTrue(plan.contains(InjectedFailure.FUNCTION + "(record_text)"), plan);
         assertEquals(1, count(plan, "TableSourceScan\\("), plan);
@@ -122,18 +131,17 @@ class InjectedFailureTest {
     @ValueSource(strings = {"dedup-filter", "aggregate"})
     void withoutTheOptionTheJobHasNoProbe(String job) throws Exception {
         SqlRunner.StreamRun run = SqlRunner.StreamRun.parse(args(job).with().toArray(String[]::new));
-        assertEquals(0, run.failAfter());
+        assertNull(run.failTrigger());
         String plan = executionPlan(run);
         assertFalse(plan.contains(InjectedFailure.SINK), plan);
         assertFalse(plan.contains(InjectedFailure.FUNCTION), plan);
     }
 
     @Test
-    void refusesAFailAfterThatIsNotAPositiveCount() {
-        for (String value : List.of("0", "-3", "ten", "")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> SqlRunner.StreamRun.parse(args("dedup-filter").with("--fail-after", value).toArray(String[]::new)));
-            assertEquals("--fail-after '" + value + "' is not a whole number of records of at least 1", e.getMessage());
-        }
+    void refusesATriggerInADirectoryThatDoesNotExist() {
+        String trigger = dir.resolve("missing").resolve("fail-now").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SqlRunner.StreamRun.parse(args("dedup-filter").with("--fail-trigger", trigger).toArray(String[]::new)));
+        assertEquals("--fail-trigger " + trigger + ": its directory does not exist; create it first", e.getMessage());
     }
 }
