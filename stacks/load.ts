@@ -1,4 +1,4 @@
-import Ajv, { ErrorObject } from 'ajv';
+import Ajv, { ErrorObject, type ValidateFunction } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import { UserError } from '../core/user-error';
 import { CONFIG_SCHEMA } from './schema';
@@ -21,7 +21,14 @@ export class ConfigError extends UserError {
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: true });
 ajv.addKeyword({ keyword: 'fix', schemaType: 'string' });
-const validate = ajv.compile(CONFIG_SCHEMA);
+
+let compiled: ValidateFunction | undefined;
+
+/** The stack schema's validator, compiled on first use: compiling costs more than a `--help` may take. */
+function validator(): ValidateFunction {
+  compiled ??= ajv.compile(CONFIG_SCHEMA);
+  return compiled;
+}
 
 let processingDefaults: ProcessingConfig | undefined;
 
@@ -340,6 +347,7 @@ function deepFreeze<T>(value: T): T {
 export function loadStackConfig(stack: string, values: Readonly<Record<string, unknown>>): SluiceConfig {
   const data: Record<string, unknown> = structuredClone({ ...values });
   const problems: string[] = movedKeyProblems(data);
+  const validate = validator();
   if (!validate(data)) {
     for (const err of validate.errors ?? []) {
       const message = propertyNameError(err) ?? describeError(err);
