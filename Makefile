@@ -25,7 +25,7 @@ typecheck: $(NODE_STAMP)
 lint: $(NODE_STAMP)
 	npx eslint --max-warnings 0 .
 
-# Formatting against .prettierrc.json; not yet part of make test.
+# Formatting against .prettierrc.json (npx prettier --write . fixes it).
 format-check: $(NODE_STAMP)
 	npx prettier --check .
 
@@ -74,7 +74,7 @@ flink-jar-msk:
 flink-jar-cloud:
 	cd sql/runner && mvn -q -B verify -Pkinesis,msk
 
-test: typecheck lint test-tmp-start test-ts test-java test-tmp-check
+test: typecheck lint format-check test-tmp-start test-ts test-java test-tmp-check
 
 # The whole platform on this machine: generated events through validation, Flink and the lake.
 # Extra options go in ARGS, e.g. make local ARGS="--events 1000000 --seed 7".

@@ -253,7 +253,11 @@ export function estimateCost(config: SluiceConfig, w: Workload, prices: PriceFil
   const secondsPerInvocation = ASSUMPTIONS.lambdaOverheadMs / 1000 + eventsPerInvocation / (ASSUMPTIONS.validateEventsPerCpuSecond * vcpu);
   const invocations = invocationsPerHour * hours;
   lambda.add('stream-validate: requests', invocations, 'lambda.requestsMillion', 1e6);
-  lambda.add(`stream-validate: GB-seconds (${ing.functionMemoryMb} MB, ${Math.round(secondsPerInvocation * 1000)} ms per batch of ${Math.round(eventsPerInvocation)})`, invocations * secondsPerInvocation * (ing.functionMemoryMb / 1024), 'lambda.arm.gbSecond');
+  lambda.add(
+    `stream-validate: GB-seconds (${ing.functionMemoryMb} MB, ${Math.round(secondsPerInvocation * 1000)} ms per batch of ${Math.round(eventsPerInvocation)})`,
+    invocations * secondsPerInvocation * (ing.functionMemoryMb / 1024),
+    'lambda.arm.gbSecond',
+  );
   const freshnessInvocations = (hours * 60) / 5;
   lambda.add('lake-freshness: requests', freshnessInvocations, 'lambda.requestsMillion', 1e6);
   lambda.add('lake-freshness: GB-seconds (128 MB, 0.5 s)', freshnessInvocations * 0.5 * (128 / 1024), 'lambda.arm.gbSecond');
@@ -267,7 +271,9 @@ export function estimateCost(config: SluiceConfig, w: Workload, prices: PriceFil
   for (const job of FLINK_JOBS) {
     const k = flinkKpus(job, config, w);
     if (k.required > k.configured && !k.autoScaling) {
-      notes.push(`${job} has ${k.configured} KPU(s) without autoscaling but this workload needs about ${k.required} (priced at that): it would fall behind; raise its parallelism or enable autoScaling`);
+      notes.push(
+        `${job} has ${k.configured} KPU(s) without autoscaling but this workload needs about ${k.required} (priced at that): it would fall behind; raise its parallelism or enable autoScaling`,
+      );
     }
     flink.add(`${job}: ${k.processing} KPU(s) + 1 for the application`, k.billed * hours, 'flink.kpuHour');
     flink.add(`${job}: running application storage (50 GB per KPU)`, k.processing * 50, 'flink.runningStorageGbMonth');
@@ -323,7 +329,11 @@ export function estimateCost(config: SluiceConfig, w: Workload, prices: PriceFil
   // Each metric of an alarm is billed, and a Metrics Insights query as one.
   const alarmMetrics = alarmSpecs(inv, config.alerts).reduce((n, a) => n + (a.metric ? 1 : (a.queries ?? []).filter((q) => q.metric || q.expression?.startsWith('SELECT')).length), 0);
   cloudwatch.add('alarm metrics', alarmMetrics, 'cloudwatch.alarmMetricMonth');
-  cloudwatch.add('custom metrics (ingestion EMF, lake commit age, events per type)', inv.sources.length * (ASSUMPTIONS.metricsPerSource + ASSUMPTIONS.reasonCodes) + inv.lakeTables.length + ASSUMPTIONS.eventTypes, 'cloudwatch.customMetricMonth');
+  cloudwatch.add(
+    'custom metrics (ingestion EMF, lake commit age, events per type)',
+    inv.sources.length * (ASSUMPTIONS.metricsPerSource + ASSUMPTIONS.reasonCodes) + inv.lakeTables.length + ASSUMPTIONS.eventTypes,
+    'cloudwatch.customMetricMonth',
+  );
   cloudwatch.add('dashboard', 1, 'cloudwatch.dashboardMonth');
   const logGbMonth = ((invocations + freshnessInvocations + typesInvocations) * ASSUMPTIONS.lambdaLogBytesPerInvocation) / GB + FLINK_JOBS.length * ASSUMPTIONS.flinkLogGbPerAppDay * 30;
   cloudwatch.add('logs ingested', logGbMonth, 'cloudwatch.logsIngestGb');
@@ -368,11 +378,22 @@ function candidates(config: SluiceConfig, w: Workload): Candidate[] {
         edit: (c) => Object.assign(c.streams[stream], { capacityMode: 'PROVISIONED', shardCount: shards }),
       });
     } else {
-      out.push({ key: `sluice:streams.${stream}.capacityMode`, from: 'PROVISIONED', to: 'ON_DEMAND', edit: (c) => { c.streams[stream].capacityMode = 'ON_DEMAND'; delete c.streams[stream].shardCount; } });
+      out.push({
+        key: `sluice:streams.${stream}.capacityMode`,
+        from: 'PROVISIONED',
+        to: 'ON_DEMAND',
+        edit: (c) => {
+          c.streams[stream].capacityMode = 'ON_DEMAND';
+          delete c.streams[stream].shardCount;
+        },
+      });
     }
     if (s.retentionHours > 24) out.push({ key: `sluice:streams.${stream}.retentionHours`, from: s.retentionHours, to: 24, edit: (c) => (c.streams[stream].retentionHours = 24) });
   }
-  for (const [job, key] of [['dedup-filter', 'dedupFilter'], ['aggregate', 'aggregate']] as const) {
+  for (const [job, key] of [
+    ['dedup-filter', 'dedupFilter'],
+    ['aggregate', 'aggregate'],
+  ] as const) {
     const app = config.processing[key];
     if (app.parallelismPerKpu < 8 && app.parallelism > app.parallelismPerKpu) {
       const to = Math.min(8, app.parallelismPerKpu * 2);
@@ -390,7 +411,8 @@ function candidates(config: SluiceConfig, w: Workload): Candidate[] {
   }
   const lc = config.lake.lifecycle;
   if (lc.rawGlacierDays > 30) out.push({ key: 'sluice:lake.lifecycle.rawGlacierDays', from: lc.rawGlacierDays, to: 30, edit: (c) => (c.lake.lifecycle.rawGlacierDays = 30) });
-  if (lc.curatedInfrequentAccessDays > 30) out.push({ key: 'sluice:lake.lifecycle.curatedInfrequentAccessDays', from: lc.curatedInfrequentAccessDays, to: 30, edit: (c) => (c.lake.lifecycle.curatedInfrequentAccessDays = 30) });
+  if (lc.curatedInfrequentAccessDays > 30)
+    out.push({ key: 'sluice:lake.lifecycle.curatedInfrequentAccessDays', from: lc.curatedInfrequentAccessDays, to: 30, edit: (c) => (c.lake.lifecycle.curatedInfrequentAccessDays = 30) });
   const halfExpire = Math.ceil(lc.rawExpireDays / 2);
   if (halfExpire > lc.rawGlacierDays) out.push({ key: 'sluice:lake.lifecycle.rawExpireDays', from: lc.rawExpireDays, to: halfExpire, edit: (c) => (c.lake.lifecycle.rawExpireDays = halfExpire) });
   if (config.processing.checkpointIntervalSeconds < 3600) {
@@ -398,7 +420,8 @@ function candidates(config: SluiceConfig, w: Workload): Candidate[] {
     out.push({ key: 'sluice:processing.checkpointIntervalSeconds', from: config.processing.checkpointIntervalSeconds, to, edit: (c) => (c.processing.checkpointIntervalSeconds = to) });
   }
   const cutoff = config.analytics.bytesScannedCutoffPerQuery;
-  if (cutoff / 2 >= 10485760) out.push({ key: 'sluice:analytics.bytesScannedCutoffPerQuery', from: cutoff, to: Math.floor(cutoff / 2), edit: (c) => (c.analytics.bytesScannedCutoffPerQuery = Math.floor(cutoff / 2)) });
+  if (cutoff / 2 >= 10485760)
+    out.push({ key: 'sluice:analytics.bytesScannedCutoffPerQuery', from: cutoff, to: Math.floor(cutoff / 2), edit: (c) => (c.analytics.bytesScannedCutoffPerQuery = Math.floor(cutoff / 2)) });
   const shorter = [...LOG_RETENTION_DAYS].reverse().find((d) => d < config.logs.retentionDays);
   if (shorter !== undefined) out.push({ key: 'sluice:logs.retentionDays', from: config.logs.retentionDays, to: shorter, edit: (c) => (c.logs.retentionDays = shorter) });
   return out;

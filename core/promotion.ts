@@ -119,7 +119,11 @@ function sourceRanRelease(e: PromotionEvidence): GateResult {
   if (earlier === undefined) {
     return { gate, passed: false, evidence: `${e.source} never ran release ${e.release} successfully (its last is ${describeUpdate(latest)}); deploy it to ${e.source} first` };
   }
-  return { gate, passed: true, evidence: `rollback: ${e.source} now runs ${releaseOf(latest) ?? 'no release'} (${describeUpdate(latest)}); release ${e.release} succeeded there in ${describeUpdate(earlier)}` };
+  return {
+    gate,
+    passed: true,
+    evidence: `rollback: ${e.source} now runs ${releaseOf(latest) ?? 'no release'} (${describeUpdate(latest)}); release ${e.release} succeeded there in ${describeUpdate(earlier)}`,
+  };
 }
 
 function minutes(ms: number): string {
@@ -138,7 +142,10 @@ function soakTime(e: PromotionEvidence): GateResult {
   if (lastOnRelease < 0) return { gate, passed: false, evidence: `${e.source} never ran release ${e.release} successfully` };
   let first = lastOnRelease;
   while (first + 1 < updates.length && releaseOf(updates[first + 1]!) === e.release) first += 1;
-  const started = updates.slice(lastOnRelease, first + 1).reverse().find((u) => u.result === 'succeeded' && u.endTime !== undefined);
+  const started = updates
+    .slice(lastOnRelease, first + 1)
+    .reverse()
+    .find((u) => u.result === 'succeeded' && u.endTime !== undefined);
   if (started === undefined) return { gate, passed: false, evidence: `${e.source}'s updates on release ${e.release} record no end time` };
   const next = updates[lastOnRelease - 1];
   const until = next === undefined ? e.now.getTime() : Date.parse(next.startTime);
@@ -245,7 +252,11 @@ function targetIdle(e: PromotionEvidence): GateResult {
   const latest = [...e.targetHistory].sort((a, b) => Date.parse(b.startTime) - Date.parse(a.startTime))[0];
   if (latest === undefined) return { gate, passed: true, evidence: `${e.target} has no history yet (first deploy)` };
   if (latest.result === 'in-progress' || latest.result === 'not-started') {
-    return { gate, passed: false, evidence: `${e.target} is mid-${latest.kind}: ${describeUpdate(latest)}; wait for it, or if it was interrupted run \`pulumi cancel\` / \`pulumi stack export | import\` to clear pending operations` };
+    return {
+      gate,
+      passed: false,
+      evidence: `${e.target} is mid-${latest.kind}: ${describeUpdate(latest)}; wait for it, or if it was interrupted run \`pulumi cancel\` / \`pulumi stack export | import\` to clear pending operations`,
+    };
   }
   return { gate, passed: true, evidence: `${e.target}'s last operation is a finished ${latest.kind} (${latest.result}, ${latest.startTime})` };
 }

@@ -198,6 +198,6 @@ export function checkBackfillTarget(opts: { stack: string; confirmed: boolean; a
   if (opts.stack !== 'prod' || opts.confirmed) return;
   throw new ReplayInputError(
     `--stack prod: a ${opts.action} replaces the prod tables events and aggregates that analysts and consumers read; ` +
-      "stop the stack's Flink applications (with a snapshot) first, then add --i-know to go ahead (README, \"Backfill and rebuild of a stack\")",
+      'stop the stack\'s Flink applications (with a snapshot) first, then add --i-know to go ahead (README, "Backfill and rebuild of a stack")',
   );
 }

@@ -158,11 +158,7 @@ export class Catalog extends pulumi.ComponentResource {
     const { id: account, region } = config.account;
     const tags = tagsFor(config, 'catalog');
     this.databaseName = glueDatabaseName(config);
-    this.database = new aws.glue.CatalogDatabase(
-      `${name}-database`,
-      { name: this.databaseName, description: `Sluice ${config.stack}: the lake's tables`, tags },
-      statefulOptions(config, this),
-    );
+    this.database = new aws.glue.CatalogDatabase(`${name}-database`, { name: this.databaseName, description: `Sluice ${config.stack}: the lake's tables`, tags }, statefulOptions(config, this));
     const projection = projections(config);
     const resourceName = (table: { name: string }) => `${name}-${table.name.replace(/_/g, '-')}`;
     this.tables = {};
@@ -205,11 +201,7 @@ export class Catalog extends pulumi.ComponentResource {
     }
 
     for (const group of OPTIMIZER_LOG_GROUPS) {
-      new aws.cloudwatch.LogGroup(
-        `${name}-${group.split('/')[2]}-logs`,
-        { name: group, retentionInDays: config.logs.retentionDays, kmsKeyId: args.keyArn, tags },
-        { parent: this },
-      );
+      new aws.cloudwatch.LogGroup(`${name}-${group.split('/')[2]}-logs`, { name: group, retentionInDays: config.logs.retentionDays, kmsKeyId: args.keyArn, tags }, { parent: this });
     }
     this.optimizerRole = new aws.iam.Role(
       `${name}-optimizer-role`,
@@ -229,9 +221,7 @@ export class Catalog extends pulumi.ComponentResource {
         role: this.optimizerRole.id,
         policy: pulumi
           .all([args.lakeBucketArn, args.keyArn])
-          .apply(([bucketArn, keyArn]) =>
-            JSON.stringify(tableOptimizerPolicy({ account, region, databaseName: this.databaseName, bucketArn, keyArn, tables: ICEBERG_TABLES })),
-          ),
+          .apply(([bucketArn, keyArn]) => JSON.stringify(tableOptimizerPolicy({ account, region, databaseName: this.databaseName, bucketArn, keyArn, tables: ICEBERG_TABLES }))),
       },
       { parent: this },
     );

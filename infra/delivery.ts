@@ -86,17 +86,9 @@ export class Delivery extends pulumi.ComponentResource {
     const streams = {} as Record<DeliveryName, aws.kinesis.FirehoseDeliveryStream>;
     for (const delivery of DELIVERY_NAMES) {
       const streamName = physicalName(config, delivery);
-      const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${delivery}-logs`,
-        { name: `/aws/kinesisfirehose/${streamName}`, retentionInDays, kmsKeyId: args.keyArn, tags },
-        child,
-      );
+      const logGroup = new aws.cloudwatch.LogGroup(`${name}-${delivery}-logs`, { name: `/aws/kinesisfirehose/${streamName}`, retentionInDays, kmsKeyId: args.keyArn, tags }, child);
       const logStream = new aws.cloudwatch.LogStream(`${name}-${delivery}-log-stream`, { name: 'DestinationDelivery', logGroupName: logGroup.name }, child);
-      const role = new aws.iam.Role(
-        `${name}-${delivery}-role`,
-        { name: physicalName(config, 'delivery', delivery), assumeRolePolicy: JSON.stringify(firehoseTrustPolicy(account)), tags },
-        child,
-      );
+      const role = new aws.iam.Role(`${name}-${delivery}-role`, { name: physicalName(config, 'delivery', delivery), assumeRolePolicy: JSON.stringify(firehoseTrustPolicy(account)), tags }, child);
       const policy = new aws.iam.RolePolicy(
         `${name}-${delivery}-policy`,
         {

@@ -40,7 +40,10 @@ export function functionCodeSha256(files: Readonly<Record<string, string>>): str
   const code = files['index.js'];
   if (code === undefined) throw new Error('function code has no index.js');
   const hash = createHash('sha256').update(code);
-  for (const path of Object.keys(files).filter((p) => p !== 'index.js').sort()) hash.update(`\0${path}\0${files[path]}`);
+  for (const path of Object.keys(files)
+    .filter((p) => p !== 'index.js')
+    .sort())
+    hash.update(`\0${path}\0${files[path]}`);
   return hash.digest('hex');
 }
 

@@ -141,11 +141,7 @@ export class Ingestion extends pulumi.ComponentResource {
       },
     });
     const queue = (suffix: string) =>
-      new aws.sqs.Queue(
-        `${name}-${suffix}`,
-        { name: physicalName(config, suffix), kmsMasterKeyId: keyArn, messageRetentionSeconds: FAILURE_QUEUE_RETENTION_SECONDS, tags },
-        child,
-      );
+      new aws.sqs.Queue(`${name}-${suffix}`, { name: physicalName(config, suffix), kmsMasterKeyId: keyArn, messageRetentionSeconds: FAILURE_QUEUE_RETENTION_SECONDS, tags }, child);
     const logGroup = (suffix: string, functionName: string) =>
       new aws.cloudwatch.LogGroup(`${name}-${suffix}-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: keyArn, tags }, child);
     const role = (suffix: string, roleName: string) => new aws.iam.Role(`${name}-${suffix}-role`, { name: roleName, assumeRolePolicy: JSON.stringify(lambdaTrust), tags }, child);

@@ -49,15 +49,7 @@ export function alarmTopicPolicy(s: { topicArn: string; account: string; region:
 }
 
 /** The lake-freshness function reads the lake tables' catalog entries and writes its own logs. */
-export function lakeFreshnessRolePolicy(s: {
-  region: string;
-  account: string;
-  database: string;
-  tables: readonly string[];
-  logGroupArn: string;
-  keyArn: string;
-  functionName: string;
-}): object {
+export function lakeFreshnessRolePolicy(s: { region: string; account: string; database: string; tables: readonly string[]; logGroupArn: string; keyArn: string; functionName: string }): object {
   const glue = `arn:aws:glue:${s.region}:${s.account}`;
   return policy([
     {
@@ -145,15 +137,9 @@ export class Monitoring extends pulumi.ComponentResource {
     this.inventory = inv;
 
     this.topic = new aws.sns.Topic(`${name}-topic`, { name: physicalName(config, 'alarms'), kmsMasterKeyId: keyArn, tags }, child);
-    new aws.sns.TopicPolicy(
-      `${name}-topic-policy`,
-      { arn: this.topic.arn, policy: this.topic.arn.apply((topicArn) => JSON.stringify(alarmTopicPolicy({ topicArn, account, region }))) },
-      child,
-    );
+    new aws.sns.TopicPolicy(`${name}-topic-policy`, { arn: this.topic.arn, policy: this.topic.arn.apply((topicArn) => JSON.stringify(alarmTopicPolicy({ topicArn, account, region }))) }, child);
     config.alerts.email.forEach((address, i) => new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: 'email', endpoint: address }, child));
-    config.alerts.https.forEach(
-      (url, i) => new aws.sns.TopicSubscription(`${name}-https-${i}`, { topic: this.topic.arn, protocol: 'https', endpoint: url, endpointAutoConfirms: false }, child),
-    );
+    config.alerts.https.forEach((url, i) => new aws.sns.TopicSubscription(`${name}-https-${i}`, { topic: this.topic.arn, protocol: 'https', endpoint: url, endpointAutoConfirms: false }, child));
 
     const functionName = physicalName(config, 'lake-freshness');
     const logs = new aws.cloudwatch.LogGroup(`${name}-lake-freshness-logs`, { name: `/aws/lambda/${functionName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: keyArn, tags }, child);
@@ -231,9 +217,7 @@ export class Monitoring extends pulumi.ComponentResource {
       `${name}-events-by-type-policy`,
       {
         role: typesRole.id,
-        policy: pulumi
-          .all([args.aggregatesStreamArn, keyArn, typesLogs.arn])
-          .apply(([streamArn, k, logGroupArn]) => JSON.stringify(eventsByTypeRolePolicy({ streamArn, keyArn: k, logGroupArn }))),
+        policy: pulumi.all([args.aggregatesStreamArn, keyArn, typesLogs.arn]).apply(([streamArn, k, logGroupArn]) => JSON.stringify(eventsByTypeRolePolicy({ streamArn, keyArn: k, logGroupArn }))),
       },
       child,
     );
@@ -278,11 +262,7 @@ export class Monitoring extends pulumi.ComponentResource {
       this.alarms[spec.key] = new aws.cloudwatch.MetricAlarm(`${name}-${spec.key}`, metricAlarmArgs(spec, this.topic.arn, tags), child);
     }
 
-    this.dashboard = new aws.cloudwatch.Dashboard(
-      `${name}-dashboard`,
-      { dashboardName: physicalName(config), dashboardBody: JSON.stringify(dashboardBody(inv, config.alerts.periodSeconds)) },
-      child,
-    );
+    this.dashboard = new aws.cloudwatch.Dashboard(`${name}-dashboard`, { dashboardName: physicalName(config), dashboardBody: JSON.stringify(dashboardBody(inv, config.alerts.periodSeconds)) }, child);
 
     const b = budgetSpec(config, config.alerts.budget);
     this.budget = new aws.budgets.Budget(

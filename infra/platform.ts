@@ -81,16 +81,8 @@ export class Platform extends pulumi.ComponentResource {
       child,
     );
     const catalog = new Catalog(`${name}-catalog`, { config, lakeBucket: storage.lake.bucket, lakeBucketArn: storage.lake.arn, keyArn: key.key.arn }, child);
-    new Access(
-      `${name}-access`,
-      { config, keyArn: key.key.arn, ingestStreamArn: streams.streams.ingest.arn, processedStreamArn: streams.streams.processed.arn },
-      child,
-    );
-    new Delivery(
-      `${name}-delivery`,
-      { config, keyArn: key.key.arn, lakeBucketArn: storage.lake.arn, sourceStreamArns: { archive: streams.streams.events.arn } },
-      child,
-    );
+    new Access(`${name}-access`, { config, keyArn: key.key.arn, ingestStreamArn: streams.streams.ingest.arn, processedStreamArn: streams.streams.processed.arn }, child);
+    new Delivery(`${name}-delivery`, { config, keyArn: key.key.arn, lakeBucketArn: storage.lake.arn, sourceStreamArns: { archive: streams.streams.events.arn } }, child);
     const analytics = new Analytics(
       `${name}-analytics`,
       {

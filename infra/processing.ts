@@ -89,9 +89,7 @@ export function runtimeProperties(job: FlinkJobName, config: SluiceConfig, strea
     kms_key_arn: lake.keyArn,
   };
   const io: Record<string, string> =
-    job === 'dedup-filter'
-      ? { events_stream_arn: streams.events, processed_stream_arn: streams.processed }
-      : { processed_stream_arn: streams.processed, aggregates_stream_arn: streams.aggregates };
+    job === 'dedup-filter' ? { events_stream_arn: streams.events, processed_stream_arn: streams.processed } : { processed_stream_arn: streams.processed, aggregates_stream_arn: streams.aggregates };
   const kafka = jobKafkaSource(job, config);
   const msk: Record<string, string> = kafka ? { tables: MSK_TABLES, ...mskSqlParameters(kafka) } : {};
   return { ...common, ...io, ...msk, ...jobSqlParameters(job, config) };
@@ -193,18 +191,10 @@ export class FlinkApplication extends pulumi.ComponentResource {
     const applicationName = physicalName(config, job);
     const tags = tagsFor(config, 'processing');
 
-    this.logGroup = new aws.cloudwatch.LogGroup(
-      `${name}-logs`,
-      { name: `/aws/kinesis-analytics/${applicationName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: args.keyArn, tags },
-      child,
-    );
+    this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, { name: `/aws/kinesis-analytics/${applicationName}`, retentionInDays: config.logs.retentionDays, kmsKeyId: args.keyArn, tags }, child);
     const logStream = new aws.cloudwatch.LogStream(`${name}-log-stream`, { name: 'application', logGroupName: this.logGroup.name }, child);
 
-    this.role = new aws.iam.Role(
-      `${name}-role`,
-      { name: physicalName(config, job, 'flink'), assumeRolePolicy: JSON.stringify(flinkAssumeRolePolicy(config, applicationName)), tags },
-      child,
-    );
+    this.role = new aws.iam.Role(`${name}-role`, { name: physicalName(config, job, 'flink'), assumeRolePolicy: JSON.stringify(flinkAssumeRolePolicy(config, applicationName)), tags }, child);
     const streams = pulumi.output(args.streams);
     const kafka = jobKafkaSource(job, config);
     if (kafka !== undefined && args.kafkaSource === undefined) {
@@ -216,20 +206,18 @@ export class FlinkApplication extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         role: this.role.id,
-        policy: pulumi
-          .all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn, args.lakeBucketArn, network])
-          .apply(([s, keyArn, bucketArn, logGroupArn, lakeBucketArn, net]) =>
-            JSON.stringify(
-              flinkRolePolicy({
-                ...jobStreamArns(job, s),
-                keyArn,
-                codeObjectArn: `${bucketArn}/${args.codeKey}`,
-                logGroupArn,
-                lake: { account: config.account.id, region: config.account.region, databaseName: glueDatabaseName(config), bucketArn: lakeBucketArn, table: jobLakeTable(job) },
-                extraStatements: kafka ? [...mskReadStatements(kafka), ...vpcAccessStatements(config, net)] : [],
-              }),
-            ),
+        policy: pulumi.all([streams, args.keyArn, args.codeBucketArn, this.logGroup.arn, args.lakeBucketArn, network]).apply(([s, keyArn, bucketArn, logGroupArn, lakeBucketArn, net]) =>
+          JSON.stringify(
+            flinkRolePolicy({
+              ...jobStreamArns(job, s),
+              keyArn,
+              codeObjectArn: `${bucketArn}/${args.codeKey}`,
+              logGroupArn,
+              lake: { account: config.account.id, region: config.account.region, databaseName: glueDatabaseName(config), bucketArn: lakeBucketArn, table: jobLakeTable(job) },
+              extraStatements: kafka ? [...mskReadStatements(kafka), ...vpcAccessStatements(config, net)] : [],
+            }),
           ),
+        ),
       },
       child,
     );
@@ -251,9 +239,7 @@ export class FlinkApplication extends pulumi.ComponentResource {
             propertyGroups: [
               {
                 propertyGroupId: PROPERTY_GROUP,
-                propertyMap: pulumi
-                  .all([streams, args.lakeBucket, args.keyArn])
-                  .apply(([s, bucket, keyArn]) => runtimeProperties(job, config, s, { bucket, keyArn })),
+                propertyMap: pulumi.all([streams, args.lakeBucket, args.keyArn]).apply(([s, bucket, keyArn]) => runtimeProperties(job, config, s, { bucket, keyArn })),
               },
             ],
           },
@@ -356,18 +342,12 @@ export class Processing extends pulumi.ComponentResource {
     this.applications = Object.fromEntries(
       FLINK_JOBS.map((job) => [
         job,
-        new FlinkApplication(
-          `${name}-${job}`,
-          { ...appArgs, job, kafkaSource: jobKafkaSource(job, args.config) ? this.kafka : undefined },
-          { parent: this, dependsOn: [this.code] },
-        ),
+        new FlinkApplication(`${name}-${job}`, { ...appArgs, job, kafkaSource: jobKafkaSource(job, args.config) ? this.kafka : undefined }, { parent: this, dependsOn: [this.code] }),
       ]),
     ) as Record<FlinkJobName, FlinkApplication>;
     const source = this.kafka;
     this.kafkaSource = source
-      ? pulumi
-          .all([source.network, source.vpc?.vpcId ?? null])
-          .apply(([net, vpcId]) => ({ ...source.monitoring, subnetIds: net.subnetIds, securityGroupIds: net.securityGroupIds, vpcId }))
+      ? pulumi.all([source.network, source.vpc?.vpcId ?? null]).apply(([net, vpcId]) => ({ ...source.monitoring, subnetIds: net.subnetIds, securityGroupIds: net.securityGroupIds, vpcId }))
       : undefined;
     this.registerOutputs({
       kafkaSource: this.kafkaSource,

@@ -74,7 +74,12 @@ export function readManifest(dir: string, release: string): ReleaseManifest {
     throw new ReleaseError(release, [`${path} is not JSON: ${(err as Error).message}`], 'Rebuild the release with `make release`.');
   }
   const problems = manifestProblems(parsed);
-  if (problems.length > 0) throw new ReleaseError(release, problems.map((p) => `${path}: ${p}`), 'Rebuild the release with `make release`.');
+  if (problems.length > 0)
+    throw new ReleaseError(
+      release,
+      problems.map((p) => `${path}: ${p}`),
+      'Rebuild the release with `make release`.',
+    );
   const manifest = parsed as ReleaseManifest;
   if (manifest.id !== release) throw new ReleaseError(release, [`${path} is the manifest of release ${manifest.id}`], `Put release ${release} at ${dir}.`);
   return manifest;

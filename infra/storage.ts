@@ -90,11 +90,7 @@ interface SecureBucketArgs {
 function secureBucket(parent: pulumi.ComponentResource, name: string, args: SecureBucketArgs): aws.s3.Bucket {
   const { config } = args;
   const opts = { parent };
-  const bucket = new aws.s3.Bucket(
-    name,
-    { bucket: bucketName(config, args.purpose), forceDestroy: !config.protection.stateful, tags: tagsFor(config, 'storage') },
-    statefulOptions(config, parent),
-  );
+  const bucket = new aws.s3.Bucket(name, { bucket: bucketName(config, args.purpose), forceDestroy: !config.protection.stateful, tags: tagsFor(config, 'storage') }, statefulOptions(config, parent));
   const publicAccess = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access`,
     { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

@@ -11,9 +11,7 @@ export interface StreamsArgs {
 
 /** Capacity arguments of one stream: a shard count only exists in provisioned mode. */
 export function capacityArgs(stream: StreamConfig): Pick<aws.kinesis.StreamArgs, 'streamModeDetails' | 'shardCount'> {
-  return stream.capacityMode === 'PROVISIONED'
-    ? { streamModeDetails: { streamMode: 'PROVISIONED' }, shardCount: stream.shardCount }
-    : { streamModeDetails: { streamMode: 'ON_DEMAND' } };
+  return stream.capacityMode === 'PROVISIONED' ? { streamModeDetails: { streamMode: 'PROVISIONED' }, shardCount: stream.shardCount } : { streamModeDetails: { streamMode: 'ON_DEMAND' } };
 }
 
 /** The four Kinesis streams of the data flow: ingest (untrusted), events, processed, aggregates. */

@@ -134,9 +134,7 @@ export function localPreviousCommands(out: string, tag: string): { restore: stri
 export async function tableFigures(lake: string): Promise<{ events: number; distinct: number; aggregates: number }> {
   const db = await openLocalLake(lake, listLakeFiles(lake));
   try {
-    const [row] = (
-      await db.runAndReadAll(`SELECT (SELECT count(*) FROM events), (SELECT count(DISTINCT (event_uuid, created_at)) FROM events), (SELECT count(*) FROM aggregates)`)
-    ).getRows();
+    const [row] = (await db.runAndReadAll(`SELECT (SELECT count(*) FROM events), (SELECT count(DISTINCT (event_uuid, created_at)) FROM events), (SELECT count(*) FROM aggregates)`)).getRows();
     return { events: Number(row[0]), distinct: Number(row[1]), aggregates: Number(row[2]) };
   } finally {
     db.closeSync();
@@ -178,7 +176,9 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
   const out = resolve(opts.out);
   const backfill = isEarlierRun(out);
   if (!backfill && existsSync(out) && readdirSync(out).length > 0) {
-    throw new UserError(`--out ${opts.out} is neither empty nor an earlier local run (no report.json and lake/curated); give a new directory to rebuild into, or an earlier run's directory to backfill`);
+    throw new UserError(
+      `--out ${opts.out} is neither empty nor an earlier local run (no report.json and lake/curated); give a new directory to rebuild into, or an earlier run's directory to backfill`,
+    );
   }
   const config = loadStackFile(opts.stack, projectRoot());
   const id = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
@@ -202,7 +202,9 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
     await runFlinkJob({ job: 'aggregate', input: dedup.outputs.processed.path, output: join(work, 'aggregate'), lake: target, params: jobSqlParameters('aggregate', config), heap: opts.heap });
     const rebuilt = await tableFigures(target);
     if (rebuilt.distinct !== rebuilt.events) {
-      throw new UserError(`the rebuilt events table holds ${rebuilt.events - rebuilt.distinct} duplicate (event_uuid, created_at) key(s); nothing was published, the rebuild is kept in ${target} for inspection`);
+      throw new UserError(
+        `the rebuilt events table holds ${rebuilt.events - rebuilt.distinct} duplicate (event_uuid, created_at) key(s); nothing was published, the rebuild is kept in ${target} for inspection`,
+      );
     }
     const report: FromArchiveReport = {
       mode: backfill ? 'backfill' : 'rebuild',
@@ -224,9 +226,7 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
       try {
         report.published = JSON.parse(lakeBackfill(['publish', '--lake', lake, '--backfill', target, '--id', id, '--source', archive])) as FromArchiveReport['published'];
       } catch (err) {
-        throw new UserError(
-          `${(err as Error).message}\nthe publication of backfill ${id} stopped; run the same command again to finish it, or roll it back with: ${report.commands.restore}`,
-        );
+        throw new UserError(`${(err as Error).message}\nthe publication of backfill ${id} stopped; run the same command again to finish it, or roll it back with: ${report.commands.restore}`);
       }
       log(`published; roll back with: ${report.commands.restore}; forget the previous state with: ${report.commands.drop_previous}`);
     }
@@ -247,10 +247,7 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
  * tables, without running the jobs again; another archive is refused until it is finished or
  * rolled back.
  */
-async function finishInterrupted(
-  record: PublishRecord,
-  ctx: { archive: string; out: string; lake: string; started: bigint; log: (line: string) => void },
-): Promise<FromArchiveReport> {
+async function finishInterrupted(record: PublishRecord, ctx: { archive: string; out: string; lake: string; started: bigint; log: (line: string) => void }): Promise<FromArchiveReport> {
   const commands = localPreviousCommands(ctx.out, record.tag);
   if (resolve(record.source) !== ctx.archive) {
     throw new UserError(

@@ -197,7 +197,9 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
   log(`reading the live tables of Glue database ${lake.database}`);
   const live = JSON.parse(glueBackfill(lake, 'files')) as Record<'events' | 'aggregates', LiveTable>;
   if ((!live.events.exists || !live.aggregates.exists) && !opts.createMissingTables) {
-    throw new UserError(`Glue database ${lake.database} has no table ${!live.events.exists ? 'events' : 'aggregates'}; recreate the stack's tables (make deploy STACK=${opts.stack}) and run the backfill again`);
+    throw new UserError(
+      `Glue database ${lake.database} has no table ${!live.events.exists ? 'events' : 'aggregates'}; recreate the stack's tables (make deploy STACK=${opts.stack}) and run the backfill again`,
+    );
   }
 
   const id = new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15);
@@ -218,7 +220,9 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
     const rebuilt = await tableFigures(staged);
     if (rebuilt.distinct !== rebuilt.events) {
       keepWork = true;
-      throw new UserError(`the backfill's events table holds ${rebuilt.events - rebuilt.distinct} duplicate (event_uuid, created_at) key(s); nothing was published, the staging lake is kept in ${staged}`);
+      throw new UserError(
+        `the backfill's events table holds ${rebuilt.events - rebuilt.distinct} duplicate (event_uuid, created_at) key(s); nothing was published, the staging lake is kept in ${staged}`,
+      );
     }
 
     if (rebuilt.events === 0 && live.events.records > 0) {
@@ -241,11 +245,14 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
     let published: Record<string, TablePublication>;
     try {
       keepWork = true;
-      published = JSON.parse(
-        glueBackfill(lake, 'publish', ['--backfill', staged, '--id', id, '--source', opts.store.location, ...(opts.createMissingTables ? ['--create-missing'] : [])]),
-      ) as Record<string, TablePublication>;
+      published = JSON.parse(glueBackfill(lake, 'publish', ['--backfill', staged, '--id', id, '--source', opts.store.location, ...(opts.createMissingTables ? ['--create-missing'] : [])])) as Record<
+        string,
+        TablePublication
+      >;
     } catch (err) {
-      throw new UserError(`${(err as Error).message}\nthe publication of backfill ${id} stopped; the staging lake stays in ${staged}: run the same command again to finish it, or roll it back with: ${commands.restore}`);
+      throw new UserError(
+        `${(err as Error).message}\nthe publication of backfill ${id} stopped; the staging lake stays in ${staged}: run the same command again to finish it, or roll it back with: ${commands.restore}`,
+      );
     }
     keepWork = false;
     log(`published; roll back with: ${commands.restore}; forget the previous state with: ${commands.drop_previous}`);

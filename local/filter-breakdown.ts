@@ -20,7 +20,10 @@ export const FILTER_BREAKDOWN_SQL = join(projectRoot(), 'sql', 'flink', 'dedup-f
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 /** A comma-separated parameter as an SQL list, empty as `''` (matches nothing), as the runner renders it. */
 const list = (value: string) => {
-  const items = value.split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const items = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v !== '');
   return items.length === 0 ? "''" : items.map(literal).join(', ');
 };
 

@@ -111,7 +111,11 @@ export function brokerProperties(ports: BrokerPorts, logDir: string): string {
     'num.io.threads': 2,
     'num.recovery.threads.per.data.dir': 1,
   };
-  return Object.entries(props).map(([key, value]) => `${key}=${value}`).join('\n') + '\n';
+  return (
+    Object.entries(props)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n') + '\n'
+  );
 }
 
 /** Log4j 2 configuration of the broker: warnings and errors only, on standard error. */

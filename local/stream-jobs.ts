@@ -72,13 +72,18 @@ export function streamJobCommand(opts: StreamJobOptions, paths = runnerPaths()):
     ...flinkJvmOptions(paths.pom),
     `-Xmx${opts.heap ?? '512m'}`,
     `-Dlog4j.configurationFile=${paths.logConfig}`,
-    '-cp', classpath,
+    '-cp',
+    classpath,
     'dev.sluice.flink.SqlRunner',
-    '--job', opts.job,
+    '--job',
+    opts.job,
     '--stream',
-    '--checkpoints', opts.checkpoints,
-    '--lake', opts.lake,
-    '--checkpoint-interval-ms', String(opts.checkpointIntervalMs),
+    '--checkpoints',
+    opts.checkpoints,
+    '--lake',
+    opts.lake,
+    '--checkpoint-interval-ms',
+    String(opts.checkpointIntervalMs),
   ];
   if (opts.restore) args.push('--restore', opts.restore);
   if (opts.failTrigger !== undefined) args.push('--fail-trigger', opts.failTrigger);

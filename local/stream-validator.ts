@@ -173,7 +173,7 @@ export async function startStreamValidator(opts: StreamValidatorOptions): Promis
 
   async function run(): Promise<void> {
     while (!stopping) {
-      if (buffer.length < batchSize) await Promise.race([waitForRecords(buffer.length === 0 ? 1_000 : opts.batchWindowMs ?? 50), streamFailed]);
+      if (buffer.length < batchSize) await Promise.race([waitForRecords(buffer.length === 0 ? 1_000 : (opts.batchWindowMs ?? 50)), streamFailed]);
       if (buffer.length === 0) continue;
       const batch = buffer.splice(0, batchSize);
       if (stream.isPaused() && buffer.length < batchSize) stream.resume();

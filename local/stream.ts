@@ -100,7 +100,14 @@ export interface StreamRun {
 
 /** Reads a topic from its start with read_committed, as a downstream consumer would, and counts. */
 async function countTopic(bootstrap: string, topic: string, onRecord: (value: string) => void): Promise<{ close(): Promise<void> }> {
-  const consumer = new Consumer({ clientId: `sluice-local-${topic}-reader`, groupId: `sluice-local-${topic}-reader-${process.pid}-${Date.now()}`, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 });
+  const consumer = new Consumer({
+    clientId: `sluice-local-${topic}-reader`,
+    groupId: `sluice-local-${topic}-reader-${process.pid}-${Date.now()}`,
+    bootstrapBrokers: [bootstrap],
+    deserializers: stringDeserializers,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+    maxWaitTime: 200,
+  });
   const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
   stream.on('data', (m) => onRecord(m.value));
   return {
@@ -173,7 +180,14 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
     const launch = async (job: FlinkJobName, restore?: string): Promise<void> => {
       mkdirSync(join(opts.dir, 'checkpoints', job), { recursive: true });
       const run = await startStreamJob({
-        job, bootstrap, checkpoints: join(opts.dir, 'checkpoints', job), lake, checkpointIntervalMs: opts.checkpointIntervalMs, restore, params: paramsOf(job), heap: opts.heap,
+        job,
+        bootstrap,
+        checkpoints: join(opts.dir, 'checkpoints', job),
+        lake,
+        checkpointIntervalMs: opts.checkpointIntervalMs,
+        restore,
+        params: paramsOf(job),
+        heap: opts.heap,
         // Every start of the job gets the probe, so its graph (and the state it restores) stays the same; the trigger is created once.
         failTrigger: job === 'dedup-filter' && opts.failAfter !== undefined ? failTrigger : undefined,
         onJobStatus: (status) => {
@@ -232,7 +246,9 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
 
     let sent = 0;
     let producing = true;
-    const produced = produceLines({ bootstrap, lines: opts.lines, ratePerSecond: opts.ratePerSecond, signal: abort.signal, onProgress: (n) => (sent = n), onSent: opts.onSent }).finally(() => (producing = false));
+    const produced = produceLines({ bootstrap, lines: opts.lines, ratePerSecond: opts.ratePerSecond, signal: abort.signal, onProgress: (n) => (sent = n), onSent: opts.onSent }).finally(
+      () => (producing = false),
+    );
     produced.catch((err: Error) => !stopping && fail(err));
 
     const admin = new Admin({ clientId: 'sluice-local-status', bootstrapBrokers: [bootstrap] });
@@ -249,8 +265,12 @@ export async function startStreamRun(opts: StreamRunOptions): Promise<StreamRun>
     const status = async (): Promise<StreamStatus> => {
       const totals = validator!.totals;
       const [ingestEnd, eventsEnd, processedEnd, validatorAt, dedupAt, aggregateAt] = await Promise.all([
-        endOffset('ingest'), endOffset('events'), endOffset('processed'),
-        committed(VALIDATOR_GROUP, 'ingest'), committed(JOB_GROUPS['dedup-filter'], JOB_INPUT['dedup-filter']), committed(JOB_GROUPS.aggregate, JOB_INPUT.aggregate),
+        endOffset('ingest'),
+        endOffset('events'),
+        endOffset('processed'),
+        committed(VALIDATOR_GROUP, 'ingest'),
+        committed(JOB_GROUPS['dedup-filter'], JOB_INPUT['dedup-filter']),
+        committed(JOB_GROUPS.aggregate, JOB_INPUT.aggregate),
       ]);
       const checkpoint = (job: FlinkJobName) => {
         const c = latestCheckpoint(join(opts.dir, 'checkpoints', job));

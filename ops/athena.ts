@@ -96,9 +96,7 @@ export async function runAthenaQuery(client: AthenaSender, query: AthenaQuery, p
   let token: string | undefined;
   let first = true;
   do {
-    const page = (await client.send(
-      new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }),
-    )) as GetQueryResultsCommandOutput;
+    const page = (await client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE_SIZE, ...(token ? { NextToken: token } : {}) }))) as GetQueryResultsCommandOutput;
     const pageRows = (page.ResultSet?.Rows ?? []).map((r) => (r.Data ?? []).map((d) => d.VarCharValue ?? null));
     if (first) {
       columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Label ?? c.Name ?? '');

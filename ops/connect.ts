@@ -38,9 +38,7 @@ export async function connectStack(config: SluiceConfig, settings: ClientSetting
   } catch (err) {
     const e = err as Error;
     if (CREDENTIAL_ERRORS.has(e.name)) {
-      throw new StatusUnreachable(
-        `no usable AWS credentials (${e.name}: ${e.message.split('\n')[0]}); sign in first (aws sso login, or AWS_PROFILE / AWS_ACCESS_KEY_ID), then run again`,
-      );
+      throw new StatusUnreachable(`no usable AWS credentials (${e.name}: ${e.message.split('\n')[0]}); sign in first (aws sso login, or AWS_PROFILE / AWS_ACCESS_KEY_ID), then run again`);
     }
     throw new StatusUnreachable(`cannot reach AWS STS in ${region} (${e.name}: ${e.message.split('\n')[0]}); check the network and sluice:account.region`);
   }

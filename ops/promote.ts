@@ -1,5 +1,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { currentRelease, evaluateGates, gatesBeforePreview, RELEASE_KEY, type GateResult, type PreviewDigest, type PromotionEvidence, type StackHealth, type Unavailable, type UpdateRecord } from '../core/promotion';
+import {
+  currentRelease,
+  evaluateGates,
+  gatesBeforePreview,
+  RELEASE_KEY,
+  type GateResult,
+  type PreviewDigest,
+  type PromotionEvidence,
+  type StackHealth,
+  type Unavailable,
+  type UpdateRecord,
+} from '../core/promotion';
 import { RELEASE_ID } from '../core/release';
 import { ReleaseError, verifyRelease } from '../infra/release';
 import { loadStackFile, loadStackText, pinRelease, stackFilePath } from '../stacks/file';

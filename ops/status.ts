@@ -104,7 +104,8 @@ async function flinkStatus(clients: StatusClients, job: string, name: string, sn
   if (snapshotsEnabled) {
     const snapshots = (await clients.kinesisAnalytics.send(new ListApplicationSnapshotsCommand({ ApplicationName: name, Limit: 50 }))).SnapshotSummaries ?? [];
     const latest = [...snapshots].sort((a, b) => (b.SnapshotCreationTimestamp?.getTime() ?? 0) - (a.SnapshotCreationTimestamp?.getTime() ?? 0))[0];
-    if (latest?.SnapshotName) latestSnapshot = { name: latest.SnapshotName, status: latest.SnapshotStatus ?? 'UNKNOWN', ...(latest.SnapshotCreationTimestamp ? { createdAt: iso(latest.SnapshotCreationTimestamp) } : {}) };
+    if (latest?.SnapshotName)
+      latestSnapshot = { name: latest.SnapshotName, status: latest.SnapshotStatus ?? 'UNKNOWN', ...(latest.SnapshotCreationTimestamp ? { createdAt: iso(latest.SnapshotCreationTimestamp) } : {}) };
   }
   return {
     job,
@@ -194,7 +195,9 @@ export async function collectStatus(config: SluiceConfig, clients: StatusClients
       if (!a) return { name, state: 'MISSING' };
       return { name, state: a.StateValue ?? 'UNKNOWN', ...(a.StateReason ? { reason: a.StateReason } : {}), ...(a.StateUpdatedTimestamp ? { since: iso(a.StateUpdatedTimestamp) } : {}) };
     }),
-    ...alarms.filter((a) => !expected.includes(a.AlarmName ?? '')).map((a): AlarmStatus => ({ name: a.AlarmName ?? '', state: a.StateValue ?? 'UNKNOWN', ...(a.StateReason ? { reason: a.StateReason } : {}) })),
+    ...alarms
+      .filter((a) => !expected.includes(a.AlarmName ?? ''))
+      .map((a): AlarmStatus => ({ name: a.AlarmName ?? '', state: a.StateValue ?? 'UNKNOWN', ...(a.StateReason ? { reason: a.StateReason } : {}) })),
   ];
 
   const problems = [
@@ -210,9 +213,7 @@ export async function collectStatus(config: SluiceConfig, clients: StatusClients
   const inAlarm = alarmStates.filter((a) => a.state === 'ALARM').length;
   const counts = `${running}/${flink.length} Flink applications running, ${fresh}/${tables.length} tables fresh, workgroup ${workgroup.state ?? 'missing'}, ${inAlarm}/${alarmStates.length} alarms in ALARM`;
   const summary =
-    verdict === 'healthy'
-      ? `${config.stack}: healthy (${counts})`
-      : `${config.stack}: degraded: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''} (${counts})`;
+    verdict === 'healthy' ? `${config.stack}: healthy (${counts})` : `${config.stack}: degraded: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more)` : ''} (${counts})`;
   return {
     stack: config.stack,
     account: config.account.id,

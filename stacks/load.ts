@@ -149,10 +149,7 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
   const problems: string[] = [];
   const oidcAccount = cfg.pipeline.oidcRoleArn === undefined ? undefined : accountOfArn(cfg.pipeline.oidcRoleArn);
   if (oidcAccount !== undefined && oidcAccount !== cfg.account.id) {
-    problems.push(
-      `sluice:pipeline.oidcRoleArn must be a role in the stack's account ${cfg.account.id} (got a role in ${oidcAccount}); ` +
-        `use the OIDC deploy role of account ${cfg.account.id}`,
-    );
+    problems.push(`sluice:pipeline.oidcRoleArn must be a role in the stack's account ${cfg.account.id} (got a role in ${oidcAccount}); ` + `use the OIDC deploy role of account ${cfg.account.id}`);
   }
   if (cfg.pipeline.promoteFrom === stack) {
     problems.push(`sluice:pipeline.promoteFrom names the stack itself (${show(stack)}); name the stack releases come from, e.g. "dev", or remove it`);
@@ -221,10 +218,7 @@ function crossFieldProblems(stack: string, cfg: Omit<SluiceConfig, 'stack'>): st
   }
   const lc = cfg.lake.lifecycle;
   if (lc.rawExpireDays <= lc.rawGlacierDays) {
-    problems.push(
-      `sluice:lake.lifecycle.rawExpireDays must be greater than rawGlacierDays (${lc.rawExpireDays} <= ${lc.rawGlacierDays}); ` +
-        'raise rawExpireDays or lower rawGlacierDays',
-    );
+    problems.push(`sluice:lake.lifecycle.rawExpireDays must be greater than rawGlacierDays (${lc.rawExpireDays} <= ${lc.rawGlacierDays}); ` + 'raise rawExpireDays or lower rawGlacierDays');
   }
   // A dead-letter message names a landing object (and version) or an error-zone copy of undelivered
   // input; the store must still hold it for as long as the message can be redriven.

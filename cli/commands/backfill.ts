@@ -36,7 +36,9 @@ function positive(value: string): number {
 export function registerBackfill(program: Command): void {
   program
     .command('backfill')
-    .description("Re-run both Flink SQL jobs over a stack's whole raw archive (batch, on this machine) and replace its Glue tables events and aggregates with the result, checked first, the previous state kept")
+    .description(
+      "Re-run both Flink SQL jobs over a stack's whole raw archive (batch, on this machine) and replace its Glue tables events and aggregates with the result, checked first, the previous state kept",
+    )
     .requiredOption('-s, --stack <name>', 'the stack whose archive (lake bucket raw/) and Glue tables to use')
     .option('--archive <dir>', "read the archive from a local lake directory instead of the stack's lake bucket")
     .option('--sample <n>', 'live rows compared column by column with the backfill before publishing', positive, 100)
@@ -52,12 +54,12 @@ export function registerBackfill(program: Command): void {
       'after',
       '\nWhat it does: reads every object of raw/ (day zero to now, in arrival order), runs dedup-filter and aggregate in a local\n' +
         'Flink mini-cluster into a staging lake, checks it (no duplicate keys, row counts beside the live tables, a sample of live\n' +
-        'rows compared with the same keys), copies the staged data files under the tables\' S3 locations and replaces each table\'s\n' +
+        "rows compared with the same keys), copies the staged data files under the tables' S3 locations and replaces each table's\n" +
         'contents with one Iceberg commit, after a publish record naming both tables. Into empty tables it is a disaster rebuild.\n' +
-        'The previous snapshots stay tagged before-backfill-<id> until --drop-previous. Each table\'s commit is atomic; the two\n' +
+        "The previous snapshots stay tagged before-backfill-<id> until --drop-previous. Each table's commit is atomic; the two\n" +
         'together are not: a reader between them sees the new events with the old aggregates, and an interrupted publication\n' +
         'is finished by running the same command again (or rolled back with --restore).\n' +
-        'Stop the stack\'s Flink applications (with a snapshot) before publishing: a table that gained a commit since it was\n' +
+        "Stop the stack's Flink applications (with a snapshot) before publishing: a table that gained a commit since it was\n" +
         'tagged is refused, never overwritten.\n' +
         '\nExamples:\n  sluice backfill --stack dev\n  sluice backfill --stack dev --restore before-backfill-20261202T011500\n' +
         '  sluice backfill --stack dev --drop-previous before-backfill-20261202T011500',

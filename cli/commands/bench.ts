@@ -71,7 +71,7 @@ export function registerBench(program: Command): void {
     .option('--events <n>', 'generated events for the throughput run', count, 50000)
     .option('--rounds <n>', 'timed rounds (the median is reported)', count, 7)
     .option('--file-mb <n>', 'size of the JSON-lines file for the memory run, in MiB (0 skips it)', count, 100)
-    .option('--clean', 'remove the memory run\'s file (.sluice/bench/events-<n>mib.jsonl) afterwards instead of keeping it for the next run')
+    .option('--clean', "remove the memory run's file (.sluice/bench/events-<n>mib.jsonl) afterwards instead of keeping it for the next run")
     .option('--hostile', 'instead: time hostile inputs (a gzip of spaces, one endless line, deep nesting, blank lines) at two sizes, to show the reader is linear')
     .option('--hostile-mib <a,b>', 'the two decompressed sizes of each hostile input, in MiB', sizes, [128, 1024])
     .option('--json <file>', 'also write the figures as JSON')
@@ -122,7 +122,7 @@ export function registerBench(program: Command): void {
     .addHelpText(
       'after',
       '\nAn event counts from the moment it is sent to ingest to the moment DuckDB reads it from the events table (polled every 100 ms).\n' +
-        "A window counts from its end (created_at is the produce time), so it includes the allowed lateness; it is also given from\n" +
+        'A window counts from its end (created_at is the produce time), so it includes the allowed lateness; it is also given from\n' +
         'its end plus the allowed lateness, when the watermark can first pass it. The machine and its load average are printed too.\n\n' +
         'Example:\n  npx sluice bench latency --events 3000 --rate 100 --checkpoint-interval 5',
     )
@@ -155,10 +155,15 @@ export function registerBench(program: Command): void {
     .description('How closely sluice replay holds its --rate, and its speed without one, on a generated archive replayed into a counting sink or a local Kafka topic')
     .option('--events <n>', 'archived events per run', count, 20000)
     .option('--rates <list>', 'requested rates in events per second, comma-separated', (v: string) => v.split(',').map(count), [2000, 10000])
-    .option('--target <kind>', "count: a sink that only counts (the replay's own cost); kafka: a topic of a local Kafka broker, through the publisher and producer of --target kafka://", (v: string) => {
-      if (v !== 'count' && v !== 'kafka') throw new InvalidArgumentError(`expected count or kafka, got "${v}"`);
-      return v;
-    }, 'count')
+    .option(
+      '--target <kind>',
+      "count: a sink that only counts (the replay's own cost); kafka: a topic of a local Kafka broker, through the publisher and producer of --target kafka://",
+      (v: string) => {
+        if (v !== 'count' && v !== 'kafka') throw new InvalidArgumentError(`expected count or kafka, got "${v}"`);
+        return v;
+      },
+      'count',
+    )
     .option('--json <file>', 'also write the figures as JSON')
     .action(async (opts: { events: number; rates: number[]; target: 'count' | 'kafka'; json?: string }) => {
       if (opts.json !== undefined) checkOutputFile(opts.json, '--json');

@@ -34,7 +34,10 @@ export function registerCost(program: Command): void {
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .option('--details', 'print every line of every component')
     .option('--json', 'print the estimate as JSON')
-    .addHelpText('after', '\nA model, not a bill: list prices as of the price file\'s date, and the assumptions in core/cost.ts (ASSUMPTIONS).\n\nExample:\n  sluice cost --stack prod --events-per-hour 1000000000 --event-bytes 800')
+    .addHelpText(
+      'after',
+      "\nA model, not a bill: list prices as of the price file's date, and the assumptions in core/cost.ts (ASSUMPTIONS).\n\nExample:\n  sluice cost --stack prod --events-per-hour 1000000000 --event-bytes 800",
+    )
     .action((opts: CostOptions) => {
       try {
         const config = loadStackFile(opts.stack, opts.dir);
@@ -58,8 +61,14 @@ export function registerCost(program: Command): void {
         }
         out.push(`${'total'.padEnd(width)}  ${usd(estimate.totalUsd).padStart(14)}`, '', `dominant: ${estimate.dominant}`);
         if (change) {
-          const also = change.with ? ` with ${Object.entries(change.with).map(([k, v]) => `${k}: ${v}`).join(', ')}` : '';
-          out.push(`cheapest change: set ${change.key} from ${change.from} to ${change.to}${also}: ${estimate.dominant} ${usd(change.dominantUsdAfter)}, total ${usd(change.totalUsdAfter)} (saves ${usd(change.savingUsd)} a month)`);
+          const also = change.with
+            ? ` with ${Object.entries(change.with)
+                .map(([k, v]) => `${k}: ${v}`)
+                .join(', ')}`
+            : '';
+          out.push(
+            `cheapest change: set ${change.key} from ${change.from} to ${change.to}${also}: ${estimate.dominant} ${usd(change.dominantUsdAfter)}, total ${usd(change.totalUsdAfter)} (saves ${usd(change.savingUsd)} a month)`,
+          );
         } else {
           out.push(`no config change lowers ${estimate.dominant}: ${NO_CONFIG_LEVER[estimate.dominant]}`);
         }

@@ -35,7 +35,10 @@ async function writeLines(lines: Iterable<string>, out: Writable): Promise<void>
 }
 
 function summary(stats: GeneratorStats): string {
-  const kinds = Object.entries(stats.invalidByKind).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
+  const kinds = Object.entries(stats.invalidByKind)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(' ');
   return (
     `generated ${stats.lines} lines (${stats.bytes} bytes): ${stats.unique} unique valid (${stats.onTime} on time, ${stats.late} late), ` +
     `${stats.duplicates} duplicates (${stats.duplicatesSecondsLater} seconds later, ${stats.duplicatesHoursLater} hours later), ` +

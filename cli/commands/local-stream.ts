@@ -69,14 +69,7 @@ export function formatStreamReport(s: StreamStatus, reportPath: string): string 
     (r) =>
       `  ${r.job} at ${r.atSeconds.toFixed(1)} s: ${r.kind === 'task' ? 'a task failed, restored in its JVM' : 'its JVM died, started again'} from ${r.checkpoint === null ? 'the start of its input' : `checkpoint ${r.checkpoint}`} (${n(r.processedCommitted)} processed committed before)`,
   );
-  return [
-    'Summary',
-    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(12)}`),
-    ...(recoveries.length > 0 ? ['', 'Recoveries', ...recoveries] : []),
-    '',
-    `report: ${reportPath}`,
-    '',
-  ].join('\n');
+  return ['Summary', ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v.padStart(12)}`), ...(recoveries.length > 0 ? ['', 'Recoveries', ...recoveries] : []), '', `report: ${reportPath}`, ''].join('\n');
 }
 
 async function* fileLines(path: string): AsyncIterable<string> {

@@ -83,7 +83,16 @@ export function formatReport(report: LocalReport, out: string): string {
     const cell = (v: string | null) => (v === null ? 'NULL' : v.length > 60 ? `${v.slice(0, 57)}...` : v);
     const body = q.rows.slice(0, SHOWN_ROWS).map((r) => r.map(cell).join(' | '));
     const more = q.rows.length > SHOWN_ROWS ? [`... ${q.rows.length - SHOWN_ROWS} more rows (all of them in report.json)`] : [];
-    return [`-- ${name} (${Object.entries(q.params).map(([k, v]) => `${k}=${v}`).join(', ') || 'no parameters'}): ${q.rows.length} rows`, header, ...body, ...more].join('\n');
+    return [
+      `-- ${name} (${
+        Object.entries(q.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ') || 'no parameters'
+      }): ${q.rows.length} rows`,
+      header,
+      ...body,
+      ...more,
+    ].join('\n');
   });
   return [
     'Summary',
@@ -156,7 +165,10 @@ export function registerLocal(program: Command): void {
     .option('--stream', 'stream instead: a local Kafka broker, events produced to ingest at --rate, the stream validator, both Flink jobs unbounded with checkpoints; runs until Ctrl-C')
     .option('--rate <n>', 'with --stream: events per second produced to ingest (0: as fast as possible)', nonNegative, 1000)
     .option('--checkpoint-interval <seconds>', 'with --stream: checkpoint (and commit) interval of both jobs', count, 5)
-    .option('--kill-after <n>', "with --stream: once n events are processed, fail a task of the dedup-filter job (at its next record), to watch Flink's restart strategy restore it from its last checkpoint")
+    .option(
+      '--kill-after <n>',
+      "with --stream: once n events are processed, fail a task of the dedup-filter job (at its next record), to watch Flink's restart strategy restore it from its last checkpoint",
+    )
     .option('--kill-process-after <n>', "with --stream: kill the dedup-filter job's JVM once n events are processed, to watch it start again from its last retained checkpoint")
     .option('--stop-when-done', 'with --stream: stop once every produced event is through, instead of waiting for Ctrl-C')
     .addHelpText(
@@ -177,7 +189,13 @@ export function registerLocal(program: Command): void {
       if (opts.stream) {
         const { runStreamCommand } = require('./local-stream') as typeof import('./local-stream');
         const records = (value: string | undefined) => (value === undefined ? undefined : count(value));
-        await runStreamCommand({ ...opts, out: opts.out === 'out/local' ? 'out/stream' : opts.out, killAfter: records(opts.killAfter), killProcessAfter: records(opts.killProcessAfter), stopWhenDone: opts.stopWhenDone === true });
+        await runStreamCommand({
+          ...opts,
+          out: opts.out === 'out/local' ? 'out/stream' : opts.out,
+          killAfter: records(opts.killAfter),
+          killProcessAfter: records(opts.killProcessAfter),
+          stopWhenDone: opts.stopWhenDone === true,
+        });
         return;
       }
       if (opts.dropPrevious !== undefined || opts.restore !== undefined) {

@@ -15,7 +15,9 @@ interface PromoteCliOptions {
 export function registerPromote(program: Command): void {
   program
     .command('promote')
-    .description("Promote the release a stack runs to another stack after the gates pass (history, soak time, alarms and Flink applications, config, preview, no update running); --release <older id> rolls back")
+    .description(
+      'Promote the release a stack runs to another stack after the gates pass (history, soak time, alarms and Flink applications, config, preview, no update running); --release <older id> rolls back',
+    )
     .requiredOption('--to <stack>', 'target stack, e.g. prod')
     .option('--from <stack>', "source stack (default: the target's sluice:pipeline.promoteFrom)")
     .option('--release <id>', "release to promote (default: the one the source's last update ran); an older release is a rollback")
@@ -44,23 +46,23 @@ export function registerPromote(program: Command): void {
         }
       };
       const outcome = await promote(
-          { from: opts.from, to: opts.to, release: opts.release, allowReplace: opts.allowReplace, yes: opts.yes === true, dryRun: opts.dryRun === true, root },
-          { stacks: automationStacks(root), health: readStackHealth, confirm, log: (t) => process.stderr.write(`${t.endsWith('\n') ? t : `${t}\n`}`) },
-        );
-        if (opts.json) {
-          process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
-        } else {
-          process.stdout.write(`promote ${outcome.release}: ${outcome.from} -> ${outcome.to}\n`);
-          for (const g of outcome.gates) process.stdout.write(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.gate.padEnd(21)} ${g.evidence}\n`);
-          const said = {
-            refused: 'refused: a gate failed; nothing was changed',
-            'dry-run': `every gate passed; nothing was changed (--dry-run). To promote:\n${outcome.commands.map((c) => `  ${c}`).join('\n')}`,
-            declined: process.stdin.isTTY ? 'not confirmed; nothing was changed' : 'not confirmed: no terminal to ask; pass --yes to update without asking',
-            updated: `${outcome.to} now runs release ${outcome.release}; commit Pulumi.${outcome.to}.yaml so the repository records it`,
-            failed: `the update of ${outcome.to} failed; Pulumi.${outcome.to}.yaml names release ${outcome.release}: fix and re-run, or roll back with --release <previous>`,
-          }[outcome.status];
-          process.stdout.write(`${said}\n`);
-        }
-        process.exitCode = outcome.status === 'updated' || outcome.status === 'dry-run' ? 0 : 1;
+        { from: opts.from, to: opts.to, release: opts.release, allowReplace: opts.allowReplace, yes: opts.yes === true, dryRun: opts.dryRun === true, root },
+        { stacks: automationStacks(root), health: readStackHealth, confirm, log: (t) => process.stderr.write(`${t.endsWith('\n') ? t : `${t}\n`}`) },
+      );
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+      } else {
+        process.stdout.write(`promote ${outcome.release}: ${outcome.from} -> ${outcome.to}\n`);
+        for (const g of outcome.gates) process.stdout.write(`  ${g.passed ? 'PASS' : 'FAIL'}  ${g.gate.padEnd(21)} ${g.evidence}\n`);
+        const said = {
+          refused: 'refused: a gate failed; nothing was changed',
+          'dry-run': `every gate passed; nothing was changed (--dry-run). To promote:\n${outcome.commands.map((c) => `  ${c}`).join('\n')}`,
+          declined: process.stdin.isTTY ? 'not confirmed; nothing was changed' : 'not confirmed: no terminal to ask; pass --yes to update without asking',
+          updated: `${outcome.to} now runs release ${outcome.release}; commit Pulumi.${outcome.to}.yaml so the repository records it`,
+          failed: `the update of ${outcome.to} failed; Pulumi.${outcome.to}.yaml names release ${outcome.release}: fix and re-run, or roll back with --release <previous>`,
+        }[outcome.status];
+        process.stdout.write(`${said}\n`);
+      }
+      process.exitCode = outcome.status === 'updated' || outcome.status === 'dry-run' ? 0 : 1;
     });
 }

@@ -29,13 +29,16 @@ export function registerQuery(program: Command): void {
     .command('query')
     .description("run an analysts' named query (sql/athena/<name>.sql) in a stack's Athena workgroup, or on a local lake with DuckDB")
     .argument('[named-query]', 'the query name, e.g. latest-events (see --list)')
-    .option('-s, --stack <name>', "stack whose workgroup and Glue database to use (region and names come from Pulumi.<stack>.yaml)")
+    .option('-s, --stack <name>', 'stack whose workgroup and Glue database to use (region and names come from Pulumi.<stack>.yaml)')
     .option('-l, --local <dir>', 'run on a local lake directory (as written by sluice local) instead of Athena')
     .option('-p, --param <name=value>', 'a query parameter; repeat for each', (value: string, all: string[]) => [...all, value], [])
     .option('--csv <file>', 'also write the result as CSV to <file>')
     .option('--list', 'list the named queries and their parameters')
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
-    .addHelpText('after', '\nExamples:\n  sluice query latest-events --stack dev --param event_type=payment --param since_date=2026-03-01\n  sluice query events-per-type-per-hour --local out/local/lake --param from_date=2026-03-17 --param to_date=2026-03-17 --csv hours.csv')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  sluice query latest-events --stack dev --param event_type=payment --param since_date=2026-03-01\n  sluice query events-per-type-per-hour --local out/local/lake --param from_date=2026-03-17 --param to_date=2026-03-17 --csv hours.csv',
+    )
     .action(async (name: string | undefined, opts: QueryOptions) => {
       if (opts.list) {
         for (const q of loadNamedQueries()) process.stdout.write(`${q.name}\n  ${q.description}\n  parameters: ${describeParams(q)}\n`);
@@ -64,9 +67,7 @@ export function registerQuery(program: Command): void {
         result = await runAthenaQuery(client, { name, sql, workgroup: workgroupName(config), database: glueDatabaseName(config) });
       }
       process.stdout.write(formatTable(result));
-      const cost = result.statistics
-        ? `, ${(result.statistics.dataScannedBytes / 1_048_576).toFixed(1)} MiB scanned in ${(result.statistics.engineMillis / 1000).toFixed(1)} s`
-        : '';
+      const cost = result.statistics ? `, ${(result.statistics.dataScannedBytes / 1_048_576).toFixed(1)} MiB scanned in ${(result.statistics.engineMillis / 1000).toFixed(1)} s` : '';
       process.stderr.write(`${result.rows.length} row(s)${cost}\n`);
       if (opts.csv) writeFileSync(opts.csv, formatCsv(result));
     });

@@ -18,7 +18,10 @@ export function registerRelease(program: Command): void {
     .option('--out <dir>', 'folder to write the release directory <id>/ in (default: dist/releases, or SLUICE_RELEASES_DIR)')
     .option('--pin <stack>', 'also set sluice:release in Pulumi.<stack>.yaml to the new release')
     .option('--json', 'print the manifest as JSON instead of a summary')
-    .addHelpText('after', '\nThe same sources and jar always give the same id. `make release` builds the jar first.\nExamples:\n  make release\n  npx sluice release --pin dev && pulumi up --stack dev')
+    .addHelpText(
+      'after',
+      '\nThe same sources and jar always give the same id. `make release` builds the jar first.\nExamples:\n  make release\n  npx sluice release --pin dev && pulumi up --stack dev',
+    )
     .action(async (opts: ReleaseOptions) => {
       const { buildRelease } = require('../../ops/release') as typeof import('../../ops/release');
       const root = projectRoot();

@@ -45,7 +45,7 @@ export function registerReplay(program: Command): void {
     .option('-e, --event-type <type>', 'replay only events of this event_type; repeat for several', (value: string, all: string[]) => [...all, value], [])
     .option('-r, --rate <events/s>', 'at most this many events per second (default: as fast as the stream takes them)')
     .option('-c, --checkpoint <file>', 'checkpoint file to resume from and update (default: .sluice/replay/<stack>-<from>-<to>-<target>.json)')
-    .option('--archive <dir>', 'read the archive from a local lake directory (as sluice local writes it) instead of the stack\'s lake bucket')
+    .option('--archive <dir>', "read the archive from a local lake directory (as sluice local writes it) instead of the stack's lake bucket")
     .option('--i-know', "allow replaying into a prod stack's events or ingest stream (dedup drops what it has seen within the TTL)")
     .option('-d, --dir <path>', 'directory holding the Pulumi.<stack>.yaml files', projectRoot())
     .addHelpText(
@@ -66,8 +66,7 @@ export function registerReplay(program: Command): void {
       const rate = opts.rate === undefined ? undefined : Number(opts.rate);
       if (rate !== undefined && !(Number.isFinite(rate) && rate > 0)) throw new ReplayInputError(`--rate ${opts.rate} is not a positive number of events per second; give e.g. --rate 1000`, 2);
       const request: ReplayRequest = { from: opts.from, to: opts.to, eventTypes: opts.eventType, target: target.stream };
-      const checkpointFile =
-        opts.checkpoint ?? join(projectRoot(), '.sluice', 'replay', `${opts.stack}-${opts.from}-${opts.to}-${target.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
+      const checkpointFile = opts.checkpoint ?? join(projectRoot(), '.sluice', 'replay', `${opts.stack}-${opts.from}-${opts.to}-${target.stream.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`);
 
       // The AWS SDK loads only here, so `sluice --help` stays fast.
       const { KinesisClient } = require('@aws-sdk/client-kinesis') as typeof import('@aws-sdk/client-kinesis');

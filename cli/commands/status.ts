@@ -32,10 +32,13 @@ export function formatStatus(s: StackStatus, roleArn?: string): string {
     );
   }
   out.push('', 'Lake tables');
-  for (const t of s.tables) out.push(`  ${t.name.padEnd(13)} ${t.lastCommitAt ? `last commit ${t.lastCommitAt}${ago(t.ageSeconds)}` : ''}${t.problem ? `${t.lastCommitAt ? '; ' : ''}${t.problem}` : ''}`);
+  for (const t of s.tables)
+    out.push(`  ${t.name.padEnd(13)} ${t.lastCommitAt ? `last commit ${t.lastCommitAt}${ago(t.ageSeconds)}` : ''}${t.problem ? `${t.lastCommitAt ? '; ' : ''}${t.problem}` : ''}`);
   out.push('', 'Workgroup');
   const w = s.workgroup;
-  out.push(`  ${w.name} ${w.state ?? ''}${w.bytesScannedCutoffPerQuery !== undefined ? `, scan limit ${(w.bytesScannedCutoffPerQuery / 2 ** 30).toFixed(1)} GiB per query` : ''}${w.problem ? ` (${w.problem})` : ''}`);
+  out.push(
+    `  ${w.name} ${w.state ?? ''}${w.bytesScannedCutoffPerQuery !== undefined ? `, scan limit ${(w.bytesScannedCutoffPerQuery / 2 ** 30).toFixed(1)} GiB per query` : ''}${w.problem ? ` (${w.problem})` : ''}`,
+  );
   const counts = new Map<string, number>();
   for (const a of s.alarms) counts.set(a.state, (counts.get(a.state) ?? 0) + 1);
   out.push('', `Alarms (${s.alarms.length}): ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`);
@@ -86,7 +89,9 @@ export function registerStatus(program: Command): void {
         if (err instanceof StatusUnreachable) return fail(err.message);
         const e = err as Error & { $metadata?: unknown };
         if (e.$metadata !== undefined || e.name === 'AccessDeniedException' || e.name === 'TimeoutError') {
-          return fail(`AWS refused or did not answer (${e.name}: ${e.message}); check that ${config.account.readOnlyRoleArn ? 'the read-only role' : 'the deploy role'} may read Kinesis Analytics, Glue, Athena and CloudWatch`);
+          return fail(
+            `AWS refused or did not answer (${e.name}: ${e.message}); check that ${config.account.readOnlyRoleArn ? 'the read-only role' : 'the deploy role'} may read Kinesis Analytics, Glue, Athena and CloudWatch`,
+          );
         }
         throw err;
       }

@@ -7,7 +7,11 @@ const NULL = 'NULL';
 export function formatTable(result: QueryResult): string {
   const cells = [result.columns, ...result.rows.map((r) => r.map((v) => (v === null ? NULL : v.replace(/\r?\n/g, ' '))))];
   const widths = result.columns.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]) => row.map((v, i) => v.padEnd(widths[i] as number)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((v, i) => v.padEnd(widths[i] as number))
+      .join('  ')
+      .trimEnd();
   return [line(cells[0] as string[]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n') + '\n';
 }
 

@@ -52,7 +52,6 @@ export function checkCreatedAt(value: unknown, field = 'created_at'): Reason[] {
   return [];
 }
 
-
 /**
  * Fast shape test of a UUID string: 0 when it is not one, 1 when it is lower-case, 2 when it has
  * upper-case hex digits (to be stored lower-case). A loop over char codes, as the regex costs

@@ -138,7 +138,12 @@ export function scanJson(text: string, from = 0, where = 'the event'): ScanResul
     if (isDigitOrSign(c)) {
       while (j < n && isDigitOrSign(text.charCodeAt(j))) j++;
       if (j - i > MAX_NUMBER_LENGTH) {
-        reasons.push(reason('beyond_reader_limits', `${path()} has a number of ${j - i} characters (${show(text.slice(i, i + 20))}...); Flink's JSON parser reads numbers of at most ${MAX_NUMBER_LENGTH}; send it as a string`));
+        reasons.push(
+          reason(
+            'beyond_reader_limits',
+            `${path()} has a number of ${j - i} characters (${show(text.slice(i, i + 20))}...); Flink's JSON parser reads numbers of at most ${MAX_NUMBER_LENGTH}; send it as a string`,
+          ),
+        );
       }
     } else {
       j = i + (c === 102 ? 5 : 4); // false | true, null
@@ -165,6 +170,8 @@ function checkKey(frame: Frame, key: string, path: () => string, reasons: Reason
   } else if (seen === key) {
     reasons.push(reason('duplicate_key', `${path()} has the key ${show(key)} twice; readers disagree on which value counts (DuckDB refuses the row), send it once`));
   } else {
-    reasons.push(reason('case_collision', `${path()} has the keys ${show(seen)} and ${show(key)}, which differ only in case; Athena and DuckDB read keys case-insensitively and refuse the row, rename one`));
+    reasons.push(
+      reason('case_collision', `${path()} has the keys ${show(seen)} and ${show(key)}, which differ only in case; Athena and DuckDB read keys case-insensitively and refuse the row, rename one`),
+    );
   }
 }

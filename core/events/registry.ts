@@ -12,7 +12,9 @@ export const DEFAULT_SCHEMA_DIR = join(__dirname, 'schemas');
 export function schemaFiles(dir: string = DEFAULT_SCHEMA_DIR): { eventName: string; path: string }[] {
   let files: string[];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch (err) {
     throw new Error(`schema registry: cannot read the schema folder ${dir}: ${(err as Error).message}; restore it or point SLUICE_SCHEMA_DIR at one`);
   }
@@ -45,7 +47,9 @@ export class SchemaRegistry {
     for (const [name, schema] of schemas) {
       const nameProblems = checkEventName(name);
       if (nameProblems.length > 0 || name !== name.toLowerCase()) {
-        throw new Error(`schema registry: "${name}" is not a lower-case event name, so no event could use its schema; rename the file (${nameProblems.map((r) => r.message).join('; ') || 'use lower case'})`);
+        throw new Error(
+          `schema registry: "${name}" is not a lower-case event name, so no event could use its schema; rename the file (${nameProblems.map((r) => r.message).join('; ') || 'use lower case'})`,
+        );
       }
       try {
         validators.set(name, ajv.compile(schema));

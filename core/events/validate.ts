@@ -106,7 +106,10 @@ export function validateLine(text: string, ctx: ValidationContext): ValidationRe
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     const kind = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
-    return { ok: false, reasons: [reason('not_object', `an event must be a JSON object, got ${kind}${Array.isArray(parsed) ? ' (send one event per line, or a file that is one JSON array of events)' : ''}`)] };
+    return {
+      ok: false,
+      reasons: [reason('not_object', `an event must be a JSON object, got ${kind}${Array.isArray(parsed) ? ' (send one event per line, or a file that is one JSON array of events)' : ''}`)],
+    };
   }
   const scan = scanJson(text, text.indexOf('{'));
   if (!scan.ok) return { ok: false, reasons: scan.reasons };
@@ -141,7 +144,9 @@ function caseCollisions(members: readonly Member[], where: string): Reason[] {
   for (const m of members) {
     const lower = m.key.toLowerCase();
     if (lower !== m.key && RESERVED_LOWER.has(lower)) {
-      reasons.push(reason('case_collision', `${where} has the key ${show(m.key)}, which differs from the platform's field ${show(lower)} only in case; Athena and DuckDB read keys case-insensitively, rename it`));
+      reasons.push(
+        reason('case_collision', `${where} has the key ${show(m.key)}, which differs from the platform's field ${show(lower)} only in case; Athena and DuckDB read keys case-insensitively, rename it`),
+      );
     }
   }
   return reasons;
@@ -178,8 +183,7 @@ function finish(layout: Layout, event: Record<string, unknown>, earlier: Reason[
   const createdDatetime = createdOk ? isoFromSeconds(createdAt as number) : '';
 
   // Reserved fields: present only with the value the platform would set.
-  const carriesEnriched =
-    event.created_datetime !== undefined || event.event_type !== undefined || event.event_subtype !== undefined || event.ingested_at !== undefined || event.source !== undefined;
+  const carriesEnriched = event.created_datetime !== undefined || event.event_type !== undefined || event.event_subtype !== undefined || event.ingested_at !== undefined || event.source !== undefined;
   if (carriesEnriched) {
     for (const field of ENRICHED_FIELDS) {
       const value = event[field];
@@ -188,9 +192,7 @@ function finish(layout: Layout, event: Record<string, unknown>, earlier: Reason[
       const expected =
         field === 'created_datetime' ? createdDatetime : field === 'event_type' ? eventType : field === 'event_subtype' ? eventSubtype : field === 'ingested_at' ? ctx.ingestedAt : ctx.source;
       if (value !== expected) {
-        (reasons ??= []).push(
-          reason('reserved_field_conflict', `${field} is set by the platform and the input's value ${show(value)} differs from ${show(expected)}; remove ${field} from the event`),
-        );
+        (reasons ??= []).push(reason('reserved_field_conflict', `${field} is set by the platform and the input's value ${show(value)} differs from ${show(expected)}; remove ${field} from the event`));
       }
     }
   }
@@ -199,7 +201,9 @@ function finish(layout: Layout, event: Record<string, unknown>, earlier: Reason[
     const schemaProblems = ctx.registry.check(eventName, event);
     if (schemaProblems === undefined) {
       if (ctx.unknownEventNames === 'reject') {
-        (reasons ??= []).push(reason('unknown_event_name', `event_name "${eventName}" has no schema in the registry and this stack rejects unknown names; add core/events/schemas/${eventName}.json or fix the name`));
+        (reasons ??= []).push(
+          reason('unknown_event_name', `event_name "${eventName}" has no schema in the registry and this stack rejects unknown names; add core/events/schemas/${eventName}.json or fix the name`),
+        );
       }
     } else if (schemaProblems.length > 0) {
       (reasons ??= []).push(...schemaProblems);
@@ -223,7 +227,15 @@ function finish(layout: Layout, event: Record<string, unknown>, earlier: Reason[
   if (json.length * 3 > ctx.maxEventBytes) {
     const bytes = Buffer.byteLength(json);
     if (bytes > ctx.maxEventBytes) {
-      return { ok: false, reasons: [reason('too_large', `the enriched event is ${bytes} bytes, above the ${ctx.maxEventBytes}-byte limit of one Kinesis record; split the payload or store large content elsewhere and send a reference`)] };
+      return {
+        ok: false,
+        reasons: [
+          reason(
+            'too_large',
+            `the enriched event is ${bytes} bytes, above the ${ctx.maxEventBytes}-byte limit of one Kinesis record; split the payload or store large content elsewhere and send a reference`,
+          ),
+        ],
+      };
     }
   }
   return { ok: true, json, envelope };

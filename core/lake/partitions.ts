@@ -53,10 +53,7 @@ export function partitionPath(table: TableDefinition, values: Readonly<Record<st
       throw new Error(`partition of table ${table.name}: missing value for ${key}; give all of ${expected.join(', ')}`);
     }
     if (!SAFE_VALUE.test(value)) {
-      throw new Error(
-        `partition of table ${table.name}: value ${JSON.stringify(value)} for ${key} is not a safe key segment; ` +
-          'use letters, digits, _ . : - only',
-      );
+      throw new Error(`partition of table ${table.name}: value ${JSON.stringify(value)} for ${key} is not a safe key segment; ` + 'use letters, digits, _ . : - only');
     }
     return value;
   });

@@ -10,9 +10,7 @@ import { AGGREGATES, CURATED_EVENTS, ENRICHED_EVENT_FIELDS, type TableDefinition
 export type RowValue = string | number | null;
 export type Row = Record<string, RowValue>;
 
-export type RowResult =
-  | { readonly ok: true; readonly row: Row; readonly partition: Record<string, string> }
-  | { readonly ok: false; readonly reason: string };
+export type RowResult = { readonly ok: true; readonly row: Row; readonly partition: Record<string, string> } | { readonly ok: false; readonly reason: string };
 
 /** Event types become partition values and S3 key segments (DESIGN.md: `[a-z0-9_]+`). */
 const EVENT_TYPE = /^[a-z0-9_]+$/;
@@ -87,7 +85,7 @@ export function curatedEventRow(event: unknown, eventText: string = JSON.stringi
     source: text('source'),
     payload: payloadText(eventText),
   };
-  if (values.payload === null) problems.push('its text is beyond the JSON readers\' limits (see core/events/json-text.ts)');
+  if (values.payload === null) problems.push("its text is beyond the JSON readers' limits (see core/events/json-text.ts)");
   if (problems.length > 0 || eventType === null || date === null) return fail(`not an enriched event: ${problems.join('; ')}`);
   return { ok: true, row: inColumnOrder(CURATED_EVENTS, values), partition: { event_type: eventType, created_date: date } };
 }

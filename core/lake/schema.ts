@@ -5,13 +5,7 @@
  */
 
 /** A column type in the Hive/Glue vocabulary, with the nesting the error zone needs. */
-export type ColumnType =
-  | 'string'
-  | 'double'
-  | 'bigint'
-  | 'timestamp'
-  | { readonly array: ColumnType }
-  | { readonly struct: readonly Column[] };
+export type ColumnType = 'string' | 'double' | 'bigint' | 'timestamp' | { readonly array: ColumnType } | { readonly struct: readonly Column[] };
 
 export interface Column {
   readonly name: string;
@@ -132,16 +126,7 @@ export const ERRORS: TableDefinition = {
 export const LAKE_TABLES: readonly TableDefinition[] = [RAW_EVENTS, CURATED_EVENTS, AGGREGATES, ERRORS];
 
 /** The fields every enriched event carries outside its payload (DESIGN.md, "Event contract"). */
-export const ENRICHED_EVENT_FIELDS: readonly string[] = [
-  'event_uuid',
-  'event_name',
-  'created_at',
-  'created_datetime',
-  'event_type',
-  'event_subtype',
-  'ingested_at',
-  'source',
-];
+export const ENRICHED_EVENT_FIELDS: readonly string[] = ['event_uuid', 'event_name', 'created_at', 'created_datetime', 'event_type', 'event_subtype', 'ingested_at', 'source'];
 
 /** The type as Glue and Athena spell it, e.g. `struct<reasons:array<string>,line:bigint>`. */
 export function glueType(type: ColumnType): string {

@@ -343,8 +343,7 @@ export function alarmSpecs(inv: MonitoredStack, alerts: AlertsConfig): AlarmSpec
     const short = fn.name.slice(physicalName({ stack: inv.stack }).length + 1);
     add({
       key: `${short}-errors`,
-      description:
-        `The function ${fn.name} failed ${alerts.lambdaErrors} or more invocations within ${period} s. Check first: its log group for the error, then its failure queue.`,
+      description: `The function ${fn.name} failed ${alerts.lambdaErrors} or more invocations within ${period} s. Check first: its log group for the error, then its failure queue.`,
       metric: stat('AWS/Lambda', 'Errors', dims, 'Sum'),
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       threshold: alerts.lambdaErrors,
@@ -353,8 +352,7 @@ export function alarmSpecs(inv: MonitoredStack, alerts: AlertsConfig): AlarmSpec
     });
     add({
       key: `${short}-throttles`,
-      description:
-        `The function ${fn.name} was throttled ${alerts.lambdaThrottles} or more times within ${period} s. Check first: the account's concurrency quota and other functions' concurrency.`,
+      description: `The function ${fn.name} was throttled ${alerts.lambdaThrottles} or more times within ${period} s. Check first: the account's concurrency quota and other functions' concurrency.`,
       metric: stat('AWS/Lambda', 'Throttles', dims, 'Sum'),
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
       threshold: alerts.lambdaThrottles,

@@ -83,8 +83,7 @@ export function dashboardBody(inv: MonitoredStack, periodSeconds = 300): Dashboa
       line('AWS/Firehose', 'DeliveryToS3.DataFreshness', { DeliveryStreamName: inv.archiveDeliveryStream }, max('raw archive freshness')),
     ],
   });
-  const flink = (metric: string, stat: string, what: string) =>
-    inv.flinkApps.map((a) => line('AWS/KinesisAnalytics', metric, { Application: a.name }, { stat, label: `${a.job} ${what}` }));
+  const flink = (metric: string, stat: string, what: string) => inv.flinkApps.map((a) => line('AWS/KinesisAnalytics', metric, { Application: a.name }, { stat, label: `${a.job} ${what}` }));
   panels.push({ title: 'Flink KPUs', metrics: flink('KPUs', 'Maximum', 'KPUs') });
   panels.push({ title: 'Flink CPU and heap (%)', metrics: [...flink('cpuUtilization', 'Maximum', 'CPU'), ...flink('heapMemoryUtilization', 'Maximum', 'heap')] });
   panels.push({ title: 'Flink checkpoint size (bytes)', metrics: flink('lastCheckpointSize', 'Maximum', 'checkpoint size') });

@@ -54,9 +54,7 @@ export async function ingestFile(body: AsyncIterable<Uint8Array | string>, opts:
       lastLine = record.line;
       if (record.truncatedFrom !== undefined) {
         const raw = hasInvalidUtf8(record.text) ? encodeEscaped(record.text) : record.text;
-        const reasons = [
-          reason('too_large', `the record is ${record.truncatedFrom} characters long, more than fits in one Kinesis record; "raw" keeps its first ${record.text.length} characters`),
-        ];
+        const reasons = [reason('too_large', `the record is ${record.truncatedFrom} characters long, more than fits in one Kinesis record; "raw" keeps its first ${record.text.length} characters`)];
         countInvalid(counts, reasons);
         await sinks.reject(errorLine(reasons, origin(record.line), raw), record.line);
         continue;

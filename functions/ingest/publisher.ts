@@ -192,9 +192,7 @@ export class KinesisPublisher {
       let failed: Pending[];
       try {
         this.stats.calls++;
-        const out = await this.call(
-          new PutRecordsCommand({ ...target, Records: pending.map((p) => ({ Data: Buffer.from(p.entry.data), PartitionKey: p.entry.partitionKey })) }),
-        );
+        const out = await this.call(new PutRecordsCommand({ ...target, Records: pending.map((p) => ({ Data: Buffer.from(p.entry.data), PartitionKey: p.entry.partitionKey })) }));
         const results = out.Records ?? [];
         failed = [];
         pending.forEach((p, i) => {
@@ -204,9 +202,7 @@ export class KinesisPublisher {
           if (code) {
             failed.push(p);
             failedReason ||=
-              result === undefined
-                ? `MissingFromAnswer: the PutRecords answer has ${results.length} entries for ${pending.length} records`
-                : `${code}: ${result.ErrorMessage ?? ''}`.trim();
+              result === undefined ? `MissingFromAnswer: the PutRecords answer has ${results.length} entries for ${pending.length} records` : `${code}: ${result.ErrorMessage ?? ''}`.trim();
           } else {
             this.stats.published++;
             p.done?.();

@@ -204,7 +204,6 @@ async function* text(input: AsyncIterable<Uint8Array | string>, stop: Stop): Asy
   if (end) yield end;
 }
 
-
 async function* lines(chunks: AsyncIterator<string>, start: { text: string; blank: string; dropped: number }, max: number, firstLine: number): AsyncGenerator<RawRecord> {
   let lineNo = firstLine;
   // The current line: at most `max` characters kept in `parts`, its full length counted. Each
@@ -332,8 +331,7 @@ async function* arrayElements(chunks: AsyncIterator<string>, firstChunk: string,
         if (c === 34) {
           inString = true;
           carriedBackslashes = 0;
-        }
-        else if (c === 123 || c === 91) depth++;
+        } else if (c === 123 || c === 91) depth++;
         else if (c === 125 || c === 93) {
           if (depth === 0) {
             // `]` closing the array.

@@ -3,16 +3,7 @@ import { ReasonCode } from '../../core/events/reasons';
 import { IngestCounts } from './pipeline';
 
 /** The ingestion metrics (EMF, namespace from POWERTOOLS_METRICS_NAMESPACE, dimension `service`). */
-export type IngestMetric =
-  | 'EventsValid'
-  | 'EventsInvalid'
-  | 'EventsPublished'
-  | 'RecordsRetried'
-  | 'RecordsUndelivered'
-  | 'ObjectsUndelivered'
-  | 'ObjectsIngested'
-  | 'ObjectsSkipped'
-  | 'TestEvents';
+export type IngestMetric = 'EventsValid' | 'EventsInvalid' | 'EventsPublished' | 'RecordsRetried' | 'RecordsUndelivered' | 'ObjectsUndelivered' | 'ObjectsIngested' | 'ObjectsSkipped' | 'TestEvents';
 
 /** What the handlers need from a metrics library; {@link powertoolsCounters} is the Lambda one. */
 export interface Counters {

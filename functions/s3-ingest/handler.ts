@@ -126,7 +126,14 @@ export function createS3IngestHandler(deps: S3IngestDeps): (event: SNSEvent) => 
       );
       const why = reason('undelivered', `the object was not fully ingested (${failure.message}); it is retried and kept at s3://${settings.lakeBucket}/${copyKey}`);
       const line = errorLine([why], { source: settings.source, object_key: object.key }, '');
-      await deps.s3.send(new PutObjectCommand({ Bucket: settings.lakeBucket, Key: errorKey(settings.source, object.eventTime, errorObjectName(identity, 'undelivered')), Body: `${line}\n`, ContentType: 'application/x-ndjson' }));
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: settings.lakeBucket,
+          Key: errorKey(settings.source, object.eventTime, errorObjectName(identity, 'undelivered')),
+          Body: `${line}\n`,
+          ContentType: 'application/x-ndjson',
+        }),
+      );
       counters.count('ObjectsUndelivered', 1);
       logger.error('object not ingested, kept in the error zone', { key: object.key, copy: copyKey, reason: failure.message });
     } catch (err) {

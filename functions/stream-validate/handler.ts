@@ -88,7 +88,10 @@ export function createStreamValidateHandler(deps: StreamValidateDeps): (event: K
         } catch (err) {
           // Kept beside the invalid records before Lambda is told: after the retries the stream's
           // retention ends, the error zone's does not (it outlives the on-failure queue).
-          const why = reason('undelivered', `valid, but not published to the events stream after every retry (${(err as Error).message}); Lambda retries the batch from this record, so it may also be in events`);
+          const why = reason(
+            'undelivered',
+            `valid, but not published to the events stream after every retry (${(err as Error).message}); Lambda retries the batch from this record, so it may also be in events`,
+          );
           await errors.deliver(errorLine([why], origin, text), `${recordIdentity(record)}\nundelivered`);
           counters.count('RecordsUndelivered', 1);
           throw err;

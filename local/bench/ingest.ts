@@ -51,7 +51,6 @@ export interface IngestBenchOptions {
   log?: (line: string) => void;
 }
 
-
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function throughput(events: number, rounds: number): IngestBenchResult['throughput'] {

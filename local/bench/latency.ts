@@ -179,10 +179,7 @@ export async function benchLatency(opts: LatencyBenchOptions): Promise<LatencyBe
         commits[table]++;
         fresh.forEach((f) => readFiles.add(f));
         const list = fresh.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
-        const sql =
-          table === 'events'
-            ? `SELECT event_uuid FROM read_parquet([${list}])`
-            : `SELECT epoch_ms(window_start), event_type, event_subtype FROM read_parquet([${list}])`;
+        const sql = table === 'events' ? `SELECT event_uuid FROM read_parquet([${list}])` : `SELECT epoch_ms(window_start), event_type, event_subtype FROM read_parquet([${list}])`;
         const rows = (await duck.runAndReadAll(sql)).getRowsJson();
         const now = Date.now();
         for (const row of rows) {

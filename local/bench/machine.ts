@@ -13,7 +13,9 @@ export interface Machine {
 export function machine(): Machine {
   let cpu = cpus()[0]?.model ?? 'unknown CPU';
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     if (line) cpu = line.split(':')[1].trim();
   } catch {
     // /proc exists on Linux only.

@@ -81,8 +81,16 @@ export async function benchReplay(opts: { events: number; rates: number[]; targe
         });
         const events = publisher ? publisher.stats.published : counting.count;
         const eventsPerSecond = Math.round(events / summary.seconds);
-        runs.push({ rate, events, seconds: Math.round(summary.seconds * 1000) / 1000, eventsPerSecond, deviationPercent: rate === null ? null : Math.round(((eventsPerSecond - rate) / rate) * 1000) / 10 });
-        opts.log?.(`replay at ${rate ?? 'unlimited'} events/s into ${target === 'kafka' ? `Kafka topic ${KAFKA_TOPIC}` : 'a counting sink'}: ${eventsPerSecond} events/s over ${summary.seconds.toFixed(1)} s`);
+        runs.push({
+          rate,
+          events,
+          seconds: Math.round(summary.seconds * 1000) / 1000,
+          eventsPerSecond,
+          deviationPercent: rate === null ? null : Math.round(((eventsPerSecond - rate) / rate) * 1000) / 10,
+        });
+        opts.log?.(
+          `replay at ${rate ?? 'unlimited'} events/s into ${target === 'kafka' ? `Kafka topic ${KAFKA_TOPIC}` : 'a counting sink'}: ${eventsPerSecond} events/s over ${summary.seconds.toFixed(1)} s`,
+        );
       } finally {
         await sender?.close();
       }
@@ -95,7 +103,15 @@ export async function benchReplay(opts: { events: number; rates: number[]; targe
 }
 
 export function formatReplayBench(report: ReplayBenchReport): string {
-  const rows = report.runs.map((r) => `  ${String(r.rate ?? 'unlimited').padStart(9)}  ${String(r.eventsPerSecond).padStart(9)}  ${r.deviationPercent === null ? '' : `${r.deviationPercent > 0 ? '+' : ''}${r.deviationPercent}%`}`);
+  const rows = report.runs.map(
+    (r) =>
+      `  ${String(r.rate ?? 'unlimited').padStart(9)}  ${String(r.eventsPerSecond).padStart(9)}  ${r.deviationPercent === null ? '' : `${r.deviationPercent > 0 ? '+' : ''}${r.deviationPercent}%`}`,
+  );
   const into = report.target === 'kafka' ? `into a local Kafka topic (3 partitions) through the ingestion publisher` : 'into a counting sink';
-  return [`replay (${report.runs[0]?.events ?? 0} events, ${report.archiveObjects} archive objects) ${into} on ${describeMachine(report.machine)}`, '  requested  achieved  deviation', ...rows, ''].join('\n');
+  return [
+    `replay (${report.runs[0]?.events ?? 0} events, ${report.archiveObjects} archive objects) ${into} on ${describeMachine(report.machine)}`,
+    '  requested  achieved  deviation',
+    ...rows,
+    '',
+  ].join('\n');
 }

@@ -30,7 +30,14 @@ export const bucketPublicAccessBlocked: StackRule = {
       .flatMap((b) => {
         const blocks = byBucket(resources, 'aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock', b.props.bucket);
         const on = blocks.some((x) => x.props.blockPublicAcls && x.props.blockPublicPolicy && x.props.ignorePublicAcls && x.props.restrictPublicBuckets);
-        return on ? [] : [{ resource: b.name, message: `bucket ${b.props.bucket} has no public access block with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true; add one` }];
+        return on
+          ? []
+          : [
+              {
+                resource: b.name,
+                message: `bucket ${b.props.bucket} has no public access block with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true; add one`,
+              },
+            ];
       });
   },
 };

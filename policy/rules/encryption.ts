@@ -21,7 +21,9 @@ const CHECKS: Record<string, (props: Record<string, any>) => string | undefined>
   },
   'aws:kinesisanalyticsv2/application:Application': (p) => {
     const enc = p.applicationConfiguration?.applicationEncryptionConfiguration;
-    return enc?.keyType === 'CUSTOMER_MANAGED_KEY' && customerKey(enc.keyId) ? undefined : 'encrypt the application state with the stack key (applicationEncryptionConfiguration keyType CUSTOMER_MANAGED_KEY)';
+    return enc?.keyType === 'CUSTOMER_MANAGED_KEY' && customerKey(enc.keyId)
+      ? undefined
+      : 'encrypt the application state with the stack key (applicationEncryptionConfiguration keyType CUSTOMER_MANAGED_KEY)';
   },
 };
 

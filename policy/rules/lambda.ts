@@ -7,6 +7,8 @@ export const lambdaPermissionScoped: ResourceRule = {
     if (resource.type !== 'aws:lambda/permission:Permission') return [];
     const p = resource.props;
     const missing = [...(p.sourceArn ? [] : ['sourceArn']), ...(p.sourceAccount ? [] : ['sourceAccount'])];
-    return missing.length === 0 ? [] : [`Lambda permission ${resource.name} lets ${p.principal} invoke without ${missing.join(' and ')}; set ${missing.join(' and ')} to the resource and account that may invoke`];
+    return missing.length === 0
+      ? []
+      : [`Lambda permission ${resource.name} lets ${p.principal} invoke without ${missing.join(' and ')}; set ${missing.join(' and ')} to the resource and account that may invoke`];
   },
 };

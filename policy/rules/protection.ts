@@ -10,7 +10,8 @@ export const statefulProtected: ResourceRule = {
     if (!production || !STATEFUL_TYPES.includes(resource.type)) return [];
     const problems: string[] = [];
     if (!resource.protect) problems.push(`${resource.type} ${resource.name} is not protected in production; create it with protect (sluice:protection.stateful: true)`);
-    if (resource.type === 'aws:s3/bucket:Bucket' && resource.props.forceDestroy === true) problems.push(`bucket ${resource.name} is force-destroyed with its objects; set forceDestroy false in production`);
+    if (resource.type === 'aws:s3/bucket:Bucket' && resource.props.forceDestroy === true)
+      problems.push(`bucket ${resource.name} is force-destroyed with its objects; set forceDestroy false in production`);
     return problems;
   },
 };

@@ -18,7 +18,9 @@ export const productionRetention: ResourceRule = {
       case 'aws:kinesis/stream:Stream':
         return (p.retentionPeriod ?? 24) >= PRODUCTION_MINIMUMS.streamRetentionHours
           ? []
-          : [`stream ${p.name ?? resource.name} keeps ${p.retentionPeriod ?? 24} hours, below production's ${PRODUCTION_MINIMUMS.streamRetentionHours}; raise its sluice:streams.<name>.retentionHours`];
+          : [
+              `stream ${p.name ?? resource.name} keeps ${p.retentionPeriod ?? 24} hours, below production's ${PRODUCTION_MINIMUMS.streamRetentionHours}; raise its sluice:streams.<name>.retentionHours`,
+            ];
       case 'aws:sqs/queue:Queue':
         return (p.messageRetentionSeconds ?? 345600) >= PRODUCTION_MINIMUMS.failureQueueRetentionSeconds
           ? []

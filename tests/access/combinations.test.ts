@@ -36,7 +36,10 @@ describe('cross-account access: an account gets exactly what config lists', func
       expect(allowMine.some((p) => p.action === 'kinesis:SubscribeToShard')).to.equal(isConsumer);
       expect(denyMine.some((p) => p.action === 'kinesis:PutRecords' && p.resource.endsWith('-ingest'))).to.equal(!isProducer);
       expect(denyMine.some((p) => p.action === 'kinesis:SubscribeToShard')).to.equal(!isConsumer);
-      const roles = run.ofType('aws:iam/role:Role').map((r) => r.inputs.name).filter((r: string) => r.startsWith('sluice-dev-access-'));
+      const roles = run
+        .ofType('aws:iam/role:Role')
+        .map((r) => r.inputs.name)
+        .filter((r: string) => r.startsWith('sluice-dev-access-'));
       expect(roles.sort()).to.deep.equal([...(isProducer ? ['sluice-dev-access-partner-producer'] : []), ...(isConsumer ? ['sluice-dev-access-partner-reader'] : [])]);
       const registered = run.ofType('aws:kinesis/streamConsumer:StreamConsumer').map((c) => c.inputs.name);
       expect(registered).to.deep.equal(isConsumer ? access.consumers[0]!.consumers.map((c) => `${ACCOUNT}-${c}`) : []);

@@ -152,7 +152,8 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
     const principal = role(n(job, 'flink'));
     const who = `Flink application ${job}`;
     const [source, sink] = job === 'dedup-filter' ? ['events', 'processed'] : ['processed', 'aggregates'];
-    for (const action of ['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']) add(who, principal, DOCS.flinkConnector, action, stream(source as string));
+    for (const action of ['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'])
+      add(who, principal, DOCS.flinkConnector, action, stream(source as string));
     add(who, principal, DOCS.kinesisKms, 'kms:Decrypt', key, throughKinesis(source as string));
     add(who, principal, DOCS.flinkConnector, 'kinesis:PutRecords', stream(sink as string));
     add(who, principal, DOCS.kinesisKms, 'kms:GenerateDataKey', key, throughKinesis(sink as string));
@@ -234,7 +235,8 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
     add(who, principal, DOCS.mskIam, 'kafka-cluster:Connect', kafka.clusterArn);
     for (const action of ['kafka-cluster:DescribeTopic', 'kafka-cluster:ReadData']) add(who, principal, DOCS.mskIam, action, arn('topic', kafka.topic));
     for (const action of ['kafka-cluster:DescribeGroup', 'kafka-cluster:AlterGroup']) add(who, principal, DOCS.mskIam, action, arn('group', kafka.consumerGroup));
-    for (const action of ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces']) add(who, principal, DOCS.flinkVpc, action, '*');
+    for (const action of ['ec2:DescribeVpcs', 'ec2:DescribeSubnets', 'ec2:DescribeSecurityGroups', 'ec2:DescribeDhcpOptions', 'ec2:DescribeNetworkInterfaces'])
+      add(who, principal, DOCS.flinkVpc, action, '*');
     const ec2 = (type: string, id: string) => `arn:aws:ec2:${region}:${account}:${type}/${id}`;
     // Managed Flink places the interfaces in the subnets and security groups of the application's VPC configuration: given, or of the VPC the program created.
     const vpc = run.one('aws:kinesisanalyticsv2/application:Application', '-processing-dedup-filter-app').inputs.applicationConfiguration.vpcConfiguration as {
@@ -279,7 +281,9 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
   if (freshness) {
     const fn = n('lake-freshness');
     const who = 'lake-freshness';
-    const tables = String(freshness.inputs.environment?.variables?.SLUICE_LAKE_TABLES ?? '').split(',').filter((t) => t !== '');
+    const tables = String(freshness.inputs.environment?.variables?.SLUICE_LAKE_TABLES ?? '')
+      .split(',')
+      .filter((t) => t !== '');
     if (tables.length === 0) throw new Error('the lake-freshness function names no tables');
     for (const table of tables) add(who, role(fn), DOCS.glueRead, 'glue:GetTable', glue(`table/${database}/${table}`));
     const logs = `${logGroup(`/aws/lambda/${fn}`)}:log-stream:2026/03/17/[$LATEST]0123`;
@@ -292,7 +296,8 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
   if (run.ofType('aws:lambda/function:Function').some((f) => f.inputs.name === n('events-by-type'))) {
     const fn = n('events-by-type');
     const who = 'events-by-type (its event source mapping on aggregates)';
-    for (const action of ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']) add(who, role(fn), DOCS.lambdaKinesis, action, stream('aggregates'));
+    for (const action of ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'])
+      add(who, role(fn), DOCS.lambdaKinesis, action, stream('aggregates'));
     add(who, role(fn), DOCS.kinesisKms, 'kms:Decrypt', key, throughKinesis('aggregates'));
     const logs = `${logGroup(`/aws/lambda/${fn}`)}:log-stream:2026/03/17/[$LATEST]0123`;
     add(who, role(fn), DOCS.lambdaLogs, 'logs:CreateLogStream', logs);
@@ -317,7 +322,8 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
   ]) {
     add('analyst', analyst, DOCS.athenaWorkgroup, action, workgroup);
   }
-  for (const action of ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata']) add('analyst', analyst, DOCS.athenaCatalog, action, dataCatalog);
+  for (const action of ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:ListDatabases', 'athena:GetTableMetadata', 'athena:ListTableMetadata'])
+    add('analyst', analyst, DOCS.athenaCatalog, action, dataCatalog);
   for (const action of ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition']) {
     add('analyst', analyst, DOCS.athenaGlue, action, action === 'glue:GetDatabase' ? glue(`database/${database}`) : glue(`table/${database}/${LAKE_EVENTS.name}`));
   }
@@ -335,16 +341,17 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
   for (const action of ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts']) add('analyst', analyst, DOCS.athenaS3, action, result, tls);
   add('analyst', analyst, DOCS.athenaKms, 'kms:GenerateDataKey', key, throughS3(result));
 
-
   for (const p of config.access.producers) {
     const who = `producer account ${p.account}`;
     const { principal, identity } = outsider(p.account, 'producer-app');
-    for (const action of ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords']) add(who, principal, DOCS.kinesisShare, action, stream('ingest'), undefined, identity);
+    for (const action of ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'])
+      add(who, principal, DOCS.kinesisShare, action, stream('ingest'), undefined, identity);
     add(who, principal, DOCS.kinesisKms, 'kms:GenerateDataKey', key, throughKinesis('ingest'), identity);
     if (p.role) {
       const assumed = role(n('access', p.role));
       add(who, principal, DOCS.kinesisShare, 'sts:AssumeRole', assumed, undefined, identity);
-      for (const action of ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords']) add(`${who} through its role`, assumed, DOCS.kinesisShare, action, stream('ingest'));
+      for (const action of ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'])
+        add(`${who} through its role`, assumed, DOCS.kinesisShare, action, stream('ingest'));
       add(`${who} through its role`, assumed, DOCS.kinesisKms, 'kms:GenerateDataKey', key, throughKinesis('ingest'));
     }
   }
@@ -409,7 +416,15 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
     }
     const other = config.access.consumers.find((o) => o.account !== c.account);
     if (other) {
-      refuse(`consumer account ${c.account}`, principal, "another account's consumer", 'kinesis:SubscribeToShard', `${stream('processed')}/consumer/${other.account}-${other.consumers[0]}:${CONSUMER_CREATED}`, undefined, identity);
+      refuse(
+        `consumer account ${c.account}`,
+        principal,
+        "another account's consumer",
+        'kinesis:SubscribeToShard',
+        `${stream('processed')}/consumer/${other.account}-${other.consumers[0]}:${CONSUMER_CREATED}`,
+        undefined,
+        identity,
+      );
     }
   }
   for (const zone of [RAW_EVENTS.prefix, 'errors/']) {
@@ -421,7 +436,7 @@ export function accessTables(run: MockRun, config: SluiceConfig): { allow: Acces
   refuse('analyst', analyst, 'the analysts write results only', 's3:PutObject', `${lake}/${LAKE_EVENTS.prefix}data/forged.parquet`, tls);
   refuse('analyst', analyst, 'the key is used through S3 only', 'kms:Decrypt', key, { 'kms:ViaService': via('kinesis'), 'kms:EncryptionContext:aws:kinesis:arn': stream('events') });
   refuse('stream-validate', role(validate), 'a validator does not write processed', 'kinesis:PutRecords', stream('processed'));
-  refuse('stream-validate', role(validate), "a function writes its own error prefix only", 's3:PutObject', `${lake}/${errorZonePrefix(config.ingestion.sources[0]?.name ?? 'x')}forged.jsonl`, tls);
+  refuse('stream-validate', role(validate), 'a function writes its own error prefix only', 's3:PutObject', `${lake}/${errorZonePrefix(config.ingestion.sources[0]?.name ?? 'x')}forged.jsonl`, tls);
   refuse('Flink application dedup-filter', role(n('dedup-filter', 'flink')), 'a job writes its own sink only', 'kinesis:PutRecords', stream('aggregates'));
   refuse('anyone in the account over plain HTTP', role(n('delivery', 'archive')), DOCS.tls, 's3:PutObject', `${lake}/${RAW_EVENTS.prefix}2026/part-0001`, { 'aws:SecureTransport': 'false' });
   refuse('S3 of another account', 's3.amazonaws.com', DOCS.s3ToSns, 'sns:Publish', `arn:aws:sns:${region}:${account}:${n('landing', config.ingestion.sources[0]?.name ?? 'x')}`, {

@@ -1,12 +1,5 @@
 import { expect } from 'chai';
-import {
-  AthenaClient,
-  CreateWorkGroupCommand,
-  GetQueryExecutionCommand,
-  GetQueryResultsCommand,
-  ListQueryExecutionsCommand,
-  StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import { AthenaClient, CreateWorkGroupCommand, GetQueryExecutionCommand, GetQueryResultsCommand, ListQueryExecutionsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -91,7 +84,10 @@ describe('sluice query', () => {
   });
 
   describe('with recorded Athena response shapes', () => {
-    const COLUMNS = [{ Name: 'event_type', Label: 'event_type', Type: 'varchar' }, { Name: 'n', Label: 'n', Type: 'bigint' }];
+    const COLUMNS = [
+      { Name: 'event_type', Label: 'event_type', Type: 'varchar' },
+      { Name: 'n', Label: 'n', Type: 'bigint' },
+    ];
     const row = (...values: string[]) => ({ Data: values.map((v) => ({ VarCharValue: v })) });
 
     /** A client answering each command from a script, recording what it was sent. */
@@ -131,7 +127,11 @@ describe('sluice query', () => {
       // Only the first page starts with the header; a later row equal to it is data.
       expect(result).to.deep.equal({
         columns: ['event_type', 'n'],
-        rows: [['account', '3'], ['payment', '5'], ['event_type', 'n']],
+        rows: [
+          ['account', '3'],
+          ['payment', '5'],
+          ['event_type', 'n'],
+        ],
         statistics: { dataScannedBytes: 3145728, engineMillis: 1500 },
       });
       const start = client.sent[0].input;
@@ -156,8 +156,7 @@ describe('sluice query', () => {
       await runAthenaQuery(client, query, { sleep: async () => undefined }).catch((e) => (error = e));
       expect(error).to.be.instanceOf(AthenaQueryError);
       expect((error as Error).message).to.equal(
-        'named query "events-per-type-per-hour" failed in workgroup wg (error type 1006, category 2): ' +
-          "COLUMN_NOT_FOUND: line 3:8: Column 'evnt_type' cannot be resolved [query execution q-1]",
+        'named query "events-per-type-per-hour" failed in workgroup wg (error type 1006, category 2): ' + "COLUMN_NOT_FOUND: line 3:8: Column 'evnt_type' cannot be resolved [query execution q-1]",
       );
     });
 
@@ -166,7 +165,10 @@ describe('sluice query', () => {
       let message = '';
       await runAthenaQuery(cancelled, query, { sleep: async () => undefined }).catch((e: Error) => (message = e.message));
       expect(message).to.equal('named query "events-per-type-per-hour" was cancelled in workgroup wg: Query cancelled by user [query execution q-1]');
-      const slow = scripted(Array.from({ length: 10 }, () => ({ Status: { State: 'RUNNING' } })), []);
+      const slow = scripted(
+        Array.from({ length: 10 }, () => ({ Status: { State: 'RUNNING' } })),
+        [],
+      );
       await runAthenaQuery(slow, query, { initialDelayMs: 1000, maxDelayMs: 1000, timeoutMs: 3000, sleep: async () => undefined }).catch((e: Error) => (message = e.message));
       expect(message).to.equal('named query "events-per-type-per-hour" still RUNNING after 3 s [query execution q-1]; see it in the Athena console');
     });
@@ -187,18 +189,25 @@ describe('sluice query', () => {
       const csv = join(work, 'local.csv');
       const run = await sluice(['query', 'events-per-type-per-hour', '--local', lake, '-p', 'from_date=2026-03-17', '-p', 'to_date=2026-03-17', '--csv', csv]);
       expect(run.code).to.equal(0);
-      expect(readFileSync(csv, 'utf8')).to.equal(
-        'event_type,event_hour,event_count\r\npayment,2026-03-17 10:00:00,2\r\naccount,2026-03-17 11:00:00,1\r\npayment,2026-03-17 23:00:00,1\r\n',
-      );
+      expect(readFileSync(csv, 'utf8')).to.equal('event_type,event_hour,event_count\r\npayment,2026-03-17 10:00:00,2\r\naccount,2026-03-17 11:00:00,1\r\npayment,2026-03-17 23:00:00,1\r\n');
       expect(run.stdout.split('\n')[0]).to.equal('event_type  event_hour           event_count');
     });
 
     it('rejects bad input with the reason and the fix, exit code 1', async () => {
       const cases: [string[], string][] = [
-        [['query', 'latest-events', '--local', lake, '-p', "event_type=x' OR 1=1", '-p', 'since_date=2026-03-17'], 'sluice query: parameter event_type: "x\' OR 1=1" is not an event type (lower-case letters, digits and _)\n'],
-        [['query', 'latest-events', '--local', lake, '-p', 'event_type=x'], 'sluice query: query latest-events needs --param since_date=<date> (Earliest event date (UTC) to look in (YYYY-MM-DD); bounds the scan)\n'],
+        [
+          ['query', 'latest-events', '--local', lake, '-p', "event_type=x' OR 1=1", '-p', 'since_date=2026-03-17'],
+          'sluice query: parameter event_type: "x\' OR 1=1" is not an event type (lower-case letters, digits and _)\n',
+        ],
+        [
+          ['query', 'latest-events', '--local', lake, '-p', 'event_type=x'],
+          'sluice query: query latest-events needs --param since_date=<date> (Earliest event date (UTC) to look in (YYYY-MM-DD); bounds the scan)\n',
+        ],
         [['query', 'latest-events', '-p', 'event_type=x'], 'sluice query: give exactly one of --stack <name> (Athena) or --local <dir> (DuckDB)\n'],
-        [['query', 'latest-events', '--local', join(lake, 'missing'), '-p', 'event_type=x'], `sluice query: local lake directory ${join(lake, 'missing')} does not exist; run sluice local first or pass the directory it wrote\n`],
+        [
+          ['query', 'latest-events', '--local', join(lake, 'missing'), '-p', 'event_type=x'],
+          `sluice query: local lake directory ${join(lake, 'missing')} does not exist; run sluice local first or pass the directory it wrote\n`,
+        ],
         [['query', 'latest-events', '--stack', 'staging', '-p', 'event_type=x', '-p', 'since_date=2026-03-17'], ''],
       ];
       for (const [args, expected] of cases) {

@@ -7,7 +7,12 @@ import { generate } from '../../local/generator';
 import { validateFile } from '../../local/validate-file';
 import { runSluice } from '../support/cli';
 
-const readLines = (path: string) => readFileSync(path, 'utf8').trimEnd().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const readLines = (path: string) =>
+  readFileSync(path, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 
 async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   return runSluice(args);

@@ -12,7 +12,7 @@ describe('archive completeness check', () => {
     expect(result.rows.map((r) => r.shortfall)).to.deep.equal([0, 0]);
   });
 
-  it("counts records Firehose filed in the next hour towards the hour they arrived in", () => {
+  it('counts records Firehose filed in the next hour towards the hour they arrived in', () => {
     // 10 records of 09:59 were archived in hour 10, beside hour 10's own 50; hour 11 holds 5 of hour 10's.
     const result = checkArchive([T0, T0 + H], counts(90, 55, 5), counts(100, 50));
     expect(result.complete).to.equal(true);

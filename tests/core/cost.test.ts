@@ -80,7 +80,10 @@ describe('cost model', () => {
   });
 
   it('names the dominant component and a total that is the sum of the components', () => {
-    expect(e.totalUsd).to.be.closeTo(e.components.reduce((s, c) => s + c.usd, 0), 0.011);
+    expect(e.totalUsd).to.be.closeTo(
+      e.components.reduce((s, c) => s + c.usd, 0),
+      0.011,
+    );
     const max = Math.max(...e.components.map((c) => c.usd));
     expect(component(e, e.dominant).usd).to.equal(max);
   });
@@ -92,7 +95,11 @@ describe('cost model', () => {
     const change = cheapestChange(onDemand, W, prices, est)!;
     // events and processed carry the same bytes, events has one more reader: provisioning it saves most
     expect(change).to.deep.include({ key: 'sluice:streams.events.capacityMode', from: 'ON_DEMAND', to: 'PROVISIONED', with: { 'sluice:streams.events.shardCount': 1 } });
-    const after = estimateCost(loadStackConfig('test', { account: TEST_ACCOUNT, streams: { ...onDemand.streams, events: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 } }, processing: onDemand.processing }), W, prices);
+    const after = estimateCost(
+      loadStackConfig('test', { account: TEST_ACCOUNT, streams: { ...onDemand.streams, events: { capacityMode: 'PROVISIONED', shardCount: 1, retentionHours: 24 } }, processing: onDemand.processing }),
+      W,
+      prices,
+    );
     expect(change.totalUsdAfter).to.equal(after.totalUsd);
     expect(change.savingUsd).to.equal(Math.round((est.totalUsd - after.totalUsd) * 100) / 100);
   });

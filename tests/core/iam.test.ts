@@ -18,7 +18,10 @@ describe('core/iam: statement builders', () => {
       Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
       Resource: STREAM,
     });
-    expect(kinesisRead('Read', [STREAM], 'firehose')).to.deep.include({ Action: ['kinesis:DescribeStream', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'], Resource: [STREAM] });
+    expect(kinesisRead('Read', [STREAM], 'firehose')).to.deep.include({
+      Action: ['kinesis:DescribeStream', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+      Resource: [STREAM],
+    });
     expect(kinesisRead('Read', STREAM, 'flink').Action).to.deep.equal(['kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards']);
   });
 

@@ -29,9 +29,7 @@ describe('lake: the curated tables as Iceberg tables', () => {
     expect(() => icebergSchema({ ...LAKE_EVENTS, partitionSpec: [{ source: 'created_date', transform: 'identity', name: 'created_date' }] })).to.throw(
       'table events: partition created_date reads created_date, which is not a column of the table; use one of event_uuid, event_name, event_type,',
     );
-    expect(() => icebergSchema({ ...LAKE_AGGREGATES, columns: [...LAKE_AGGREGATES.columns, LAKE_AGGREGATES.columns[2]!] })).to.throw(
-      'table aggregates: column(s) event_type appear more than once',
-    );
+    expect(() => icebergSchema({ ...LAKE_AGGREGATES, columns: [...LAKE_AGGREGATES.columns, LAKE_AGGREGATES.columns[2]!] })).to.throw('table aggregates: column(s) event_type appear more than once');
   });
 
   it('let the writer delete old metadata files, which a commit per checkpoint piles up', () => {

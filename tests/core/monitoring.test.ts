@@ -1,13 +1,5 @@
 import { expect } from 'chai';
-import {
-  alarmSpecs,
-  durationThresholdMs,
-  INCREASE_EXPRESSION,
-  INVALID_PERCENT_EXPRESSION,
-  NOT_RUNNING_EXPRESSION,
-  windowPeriods,
-  ZERO_PROCESSED_EXPRESSION,
-} from '../../core/monitoring/alarms';
+import { alarmSpecs, durationThresholdMs, INCREASE_EXPRESSION, INVALID_PERCENT_EXPRESSION, NOT_RUNNING_EXPRESSION, windowPeriods, ZERO_PROCESSED_EXPRESSION } from '../../core/monitoring/alarms';
 import { budgetSpec } from '../../core/monitoring/budget';
 import { dashboardBody } from '../../core/monitoring/dashboard';
 import { monitoredStack } from '../../core/monitoring/inventory';
@@ -77,11 +69,20 @@ describe('monitoring: alarm specs from config', () => {
   });
 
   it('scales thresholds given in seconds and minutes to the metric units', () => {
-    const s = byKey({ iteratorAgeSeconds: 120, flinkLagSeconds: 45, checkpointDurationSeconds: 30, lakeFreshnessMinutes: 20, durationTimeoutPercent: 50 }, { ingestion: { functionTimeoutSeconds: 60 } });
+    const s = byKey(
+      { iteratorAgeSeconds: 120, flinkLagSeconds: 45, checkpointDurationSeconds: 30, lakeFreshnessMinutes: 20, durationTimeoutPercent: 50 },
+      { ingestion: { functionTimeoutSeconds: 60 } },
+    );
     expect(s['stream-validate-iterator-age']!.threshold).to.equal(120000);
     expect(s['flink-aggregate-lag']!.threshold).to.equal(45000);
     expect(s['flink-aggregate-lag']!.queries).to.deep.equal([
-      { id: 'lag', expression: `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = 'sluice-test-aggregate'`, label: 'ms behind the source stream', period: 300, returnData: true },
+      {
+        id: 'lag',
+        expression: `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = 'sluice-test-aggregate'`,
+        label: 'ms behind the source stream',
+        period: 300,
+        returnData: true,
+      },
     ]);
     expect(s['flink-dedup-filter-checkpoint-duration']!.threshold).to.equal(30000);
     expect(s['lake-freshness-events']!.threshold).to.equal(1200);
@@ -100,19 +101,29 @@ describe('monitoring: alarm specs from config', () => {
     expect(s['lake-freshness-aggregates']!.metric!.period).to.equal(300);
   });
 
-  it('computes restarts and failed checkpoints as the increase of Flink\'s running totals', () => {
+  it("computes restarts and failed checkpoints as the increase of Flink's running totals", () => {
     const s = byKey({ restarts: 2 })['flink-aggregate-restarts']!;
     expect(s.queries).to.deep.equal([
-      { id: 'total', metric: { namespace: 'AWS/KinesisAnalytics', metricName: 'numRestarts', dimensions: { Application: 'sluice-test-aggregate' }, statistic: 'Maximum', period: 300 }, returnData: false },
+      {
+        id: 'total',
+        metric: { namespace: 'AWS/KinesisAnalytics', metricName: 'numRestarts', dimensions: { Application: 'sluice-test-aggregate' }, statistic: 'Maximum', period: 300 },
+        returnData: false,
+      },
       { id: 'restarts', expression: 'DIFF(total)', label: 'restarts in the period', returnData: true },
     ]);
     expect(s).to.deep.include({ comparisonOperator: 'GreaterThanOrEqualToThreshold', threshold: 2, treatMissingData: 'notBreaching' });
   });
 
-  it('watches the invalid share of every source, the stream validator\'s included', () => {
+  it("watches the invalid share of every source, the stream validator's included", () => {
     const s = byKey({ invalidPercent: 2.5 });
     expect(Object.keys(s).filter((k) => k.startsWith('invalid-'))).to.deep.equal(['invalid-stream', 'invalid-orders']);
-    expect(s['invalid-orders']!.queries![0]!.metric).to.deep.equal({ namespace: 'Sluice', metricName: 'EventsInvalid', dimensions: { service: 's3-ingest', source: 'orders' }, statistic: 'Sum', period: 300 });
+    expect(s['invalid-orders']!.queries![0]!.metric).to.deep.equal({
+      namespace: 'Sluice',
+      metricName: 'EventsInvalid',
+      dimensions: { service: 's3-ingest', source: 'orders' },
+      statistic: 'Sum',
+      period: 300,
+    });
     expect(s['invalid-stream']!.queries![1]!.metric!.dimensions).to.deep.equal({ service: 'stream-validate', source: 'stream' });
     expect(s['invalid-orders']!.threshold).to.equal(2.5);
   });
@@ -132,7 +143,9 @@ describe('monitoring: alarm specs from config', () => {
 
   it('does not alarm on fullRestarts, which Flink 2.2 no longer publishes', () => {
     const c = config();
-    const metrics = alarmSpecs(monitoredStack(c), c.alerts).flatMap((s) => [s.metric, ...(s.queries ?? []).map((q) => q.metric)]).filter((m) => m !== undefined);
+    const metrics = alarmSpecs(monitoredStack(c), c.alerts)
+      .flatMap((s) => [s.metric, ...(s.queries ?? []).map((q) => q.metric)])
+      .filter((m) => m !== undefined);
     expect(metrics.map((m) => m!.metricName)).to.not.include('fullRestarts');
   });
 });
@@ -181,11 +194,12 @@ describe('monitoring: dashboard body', () => {
     const cells = new Set<string>();
     for (const w of body.widgets) {
       expect(w.x + w.width).to.be.at.most(24);
-      for (let x = w.x; x < w.x + w.width; x++) for (let y = w.y; y < w.y + w.height; y++) {
-        const cell = `${x},${y}`;
-        expect(cells.has(cell), `overlap at ${cell}`).to.equal(false);
-        cells.add(cell);
-      }
+      for (let x = w.x; x < w.x + w.width; x++)
+        for (let y = w.y; y < w.y + w.height; y++) {
+          const cell = `${x},${y}`;
+          expect(cells.has(cell), `overlap at ${cell}`).to.equal(false);
+          cells.add(cell);
+        }
     }
   });
 

@@ -9,7 +9,8 @@ const R1 = '5e1f0c3a9b7d2468';
 const R2 = 'a41c9e07d3b25f18';
 const STREAM = 'urn:pulumi:prod::sluice::sluice:platform:Platform$sluice:streams:Streams$aws:kinesis/stream:Stream::sluice-prod-streams-events';
 const BUCKET = 'urn:pulumi:prod::sluice::sluice:platform:Platform$sluice:storage:Storage$aws:s3/bucket:Bucket::sluice-prod-storage-landing';
-const AGGREGATE = 'urn:pulumi:prod::sluice::sluice:platform:Platform$sluice:processing:Processing$sluice:processing:FlinkApplication$aws:kinesisanalyticsv2/application:Application::sluice-prod-processing-aggregate-app';
+const AGGREGATE =
+  'urn:pulumi:prod::sluice::sluice:platform:Platform$sluice:processing:Processing$sluice:processing:FlinkApplication$aws:kinesisanalyticsv2/application:Application::sluice-prod-processing-aggregate-app';
 
 const HEALTHY: StackHealth = {
   alarms: [
@@ -174,7 +175,9 @@ describe('promotion gates (recorded stack history and preview)', () => {
     const e = evidence({ release: R1 });
     const gates = evaluateGates(e);
     expect(gates.every((g) => g.passed)).to.equal(true);
-    expect(gate(e, 'source-ran-release').evidence).to.equal(`rollback: dev now runs ${R2} (update #14 of 2026-12-01T08:00:00Z (succeeded, release ${R2})); release ${R1} succeeded there in update #12 of 2026-11-30T10:00:00Z (succeeded, release ${R1})`);
+    expect(gate(e, 'source-ran-release').evidence).to.equal(
+      `rollback: dev now runs ${R2} (update #14 of 2026-12-01T08:00:00Z (succeeded, release ${R2})); release ${R1} succeeded there in update #12 of 2026-11-30T10:00:00Z (succeeded, release ${R1})`,
+    );
     // From the end of #12 until #14 replaced it: the failed #11 and the refresh do not count.
     expect(gate(e, 'soak-time').evidence).to.equal(`dev ran release ${R1} for 1312 min (since 2026-11-30T10:08:00Z, until 2026-12-01T08:00:00Z); the soak time is 120 min`);
   });

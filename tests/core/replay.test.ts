@@ -27,18 +27,16 @@ describe('replay: ranges, resume, rate and target rules', () => {
 
     for (const bad of ['2026-02-30', '2026-03-17T24', '17/03/2026', '2026-03-17T09:30', '']) {
       it(`refuses ${JSON.stringify(bad)} naming the option and the form to give`, () => {
-        expect(() => parseRangeBound(bad, '--from', false)).to.throw(ReplayInputError, `--from ${JSON.stringify(bad)} is not a UTC date or hour; give YYYY-MM-DD (a whole day) or YYYY-MM-DDTHH (one hour)`);
+        expect(() => parseRangeBound(bad, '--from', false)).to.throw(
+          ReplayInputError,
+          `--from ${JSON.stringify(bad)} is not a UTC date or hour; give YYYY-MM-DD (a whole day) or YYYY-MM-DDTHH (one hour)`,
+        );
       });
     }
 
     it('lists every hour of the range, both ends included, with its archive prefix', () => {
       const hours = replayHours('2026-03-17T22', '2026-03-18T01');
-      expect(hours.map(archiveHourPrefix)).to.deep.equal([
-        'raw/dt=2026-03-17/hour=22/',
-        'raw/dt=2026-03-17/hour=23/',
-        'raw/dt=2026-03-18/hour=00/',
-        'raw/dt=2026-03-18/hour=01/',
-      ]);
+      expect(hours.map(archiveHourPrefix)).to.deep.equal(['raw/dt=2026-03-17/hour=22/', 'raw/dt=2026-03-17/hour=23/', 'raw/dt=2026-03-18/hour=00/', 'raw/dt=2026-03-18/hour=01/']);
       expect(replayHours('2026-03-17', '2026-03-17')).to.have.length(24);
     });
 
@@ -127,7 +125,16 @@ describe('replay: ranges, resume, rate and target rules', () => {
       expect(parseKafkaTarget('arn:aws:kinesis:eu-west-1:222222222222:stream/x')).to.equal(undefined);
     });
 
-    for (const bad of ['kafka://127.0.0.1/feed', 'kafka://127.0.0.1:0/feed', 'kafka://127.0.0.1:70000/feed', 'kafka://127.0.0.1:9092/', 'kafka://127.0.0.1:9092/a/b', 'kafka://127.0.0.1:9092/has space', 'kafka://127.0.0.1:9092/..', `kafka://h:1/${'t'.repeat(250)}`]) {
+    for (const bad of [
+      'kafka://127.0.0.1/feed',
+      'kafka://127.0.0.1:0/feed',
+      'kafka://127.0.0.1:70000/feed',
+      'kafka://127.0.0.1:9092/',
+      'kafka://127.0.0.1:9092/a/b',
+      'kafka://127.0.0.1:9092/has space',
+      'kafka://127.0.0.1:9092/..',
+      `kafka://h:1/${'t'.repeat(250)}`,
+    ]) {
       it(`refuses the Kafka target ${JSON.stringify(bad.slice(0, 40))} with the form to give`, () => {
         expect(() => parseKafkaTarget(bad)).to.throw(ReplayInputError, `--target ${bad} is not a Kafka topic; give kafka://<host>:<port>/<topic>`);
       });

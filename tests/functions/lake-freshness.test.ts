@@ -20,13 +20,24 @@ function fakeGlue(tables: Record<string, { UpdateTime?: Date; CreateTime?: Date;
 describe('functions: lake-freshness', () => {
   const now = Date.parse('2026-03-17T12:00:00Z');
 
-  it('publishes each table\'s seconds since its last catalog update', async () => {
+  it("publishes each table's seconds since its last catalog update", async () => {
     const glue = fakeGlue({
-      events: { UpdateTime: new Date('2026-03-17T11:59:55Z'), CreateTime: new Date('2026-03-01T00:00:00Z'), Parameters: { metadata_location: 's3://lake/curated/events/metadata/00042.metadata.json', table_type: 'ICEBERG' } },
+      events: {
+        UpdateTime: new Date('2026-03-17T11:59:55Z'),
+        CreateTime: new Date('2026-03-01T00:00:00Z'),
+        Parameters: { metadata_location: 's3://lake/curated/events/metadata/00042.metadata.json', table_type: 'ICEBERG' },
+      },
       aggregates: { UpdateTime: new Date('2026-03-17T11:45:00Z') },
     });
     const published: [string, number][] = [];
-    const commits = await publishFreshness({ glue: glue as any, database: 'sluice_dev', tables: ['events', 'aggregates'], now: () => now, publish: (t, a) => published.push([t, a]), warn: () => undefined });
+    const commits = await publishFreshness({
+      glue: glue as any,
+      database: 'sluice_dev',
+      tables: ['events', 'aggregates'],
+      now: () => now,
+      publish: (t, a) => published.push([t, a]),
+      warn: () => undefined,
+    });
     expect(glue.asked).to.deep.equal(['sluice_dev.events', 'sluice_dev.aggregates']);
     expect(published).to.deep.equal([
       ['events', 5],
@@ -49,7 +60,11 @@ describe('functions: lake-freshness', () => {
   });
 
   it('lets other Glue errors fail the invocation', async () => {
-    const glue = { send: async () => { throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' }); } };
+    const glue = {
+      send: async () => {
+        throw Object.assign(new Error('denied'), { name: 'AccessDeniedException' });
+      },
+    };
     let error: Error | undefined;
     await publishFreshness({ glue: glue as any, database: 'd', tables: ['events'], now: () => now, publish: () => undefined, warn: () => undefined }).catch((e) => (error = e));
     expect(error?.name).to.equal('AccessDeniedException');

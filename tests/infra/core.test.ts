@@ -22,7 +22,10 @@ describe('infra: data core under mocks', function () {
     expect(project.config['pulumi:disable-default-providers'].value).to.deep.equal(['*']);
   });
 
-  for (const [stack, account] of [['dev', '111111111111'], ['prod', '222222222222']] as const) {
+  for (const [stack, account] of [
+    ['dev', '111111111111'],
+    ['prod', '222222222222'],
+  ] as const) {
     describe(`${stack} stack`, () => {
       it('deploys through one explicit provider that assumes the deploy role and allows only its account', () => {
         const [provider, ...others] = runs[stack].ofType('pulumi:providers:aws');
@@ -53,9 +56,12 @@ describe('infra: data core under mocks', function () {
       it('encrypts every bucket with the stack key and blocks public access and plain HTTP', () => {
         const run = runs[stack];
         const keyArn = `arn:aws:kms:eu-west-1:${account}:key/sluice-${stack}-kms-key`;
-        expect(run.ofType('aws:s3/bucket:Bucket').map((b) => b.inputs.bucket).sort()).to.deep.equal(
-          [`sluice-${stack}-${account}-athena-results`, `sluice-${stack}-${account}-lake`, `sluice-${stack}-${account}-landing`],
-        );
+        expect(
+          run
+            .ofType('aws:s3/bucket:Bucket')
+            .map((b) => b.inputs.bucket)
+            .sort(),
+        ).to.deep.equal([`sluice-${stack}-${account}-athena-results`, `sluice-${stack}-${account}-lake`, `sluice-${stack}-${account}-landing`]);
         for (const purpose of ['lake', 'landing', 'results']) {
           const sse = run.one('aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration', `-${purpose}-encryption`);
           expect(sse.inputs.rules[0].applyServerSideEncryptionByDefault).to.deep.equal({ sseAlgorithm: 'aws:kms', kmsMasterKeyId: keyArn });
@@ -64,7 +70,12 @@ describe('infra: data core under mocks', function () {
           const policy = JSON.parse(run.one('aws:s3/bucketPolicy:BucketPolicy', `-${purpose}-tls-only`).inputs.policy);
           expect(policy.Statement[0]).to.deep.include({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
         }
-        expect(run.ofType('aws:s3/bucketVersioning:BucketVersioning').map((v) => v.name).sort()).to.deep.equal([`sluice-${stack}-storage-lake-versioning`, `sluice-${stack}-storage-landing-versioning`]);
+        expect(
+          run
+            .ofType('aws:s3/bucketVersioning:BucketVersioning')
+            .map((v) => v.name)
+            .sort(),
+        ).to.deep.equal([`sluice-${stack}-storage-lake-versioning`, `sluice-${stack}-storage-landing-versioning`]);
       });
 
       it('encrypts every stream with the stack key', () => {

@@ -10,7 +10,12 @@ type Stack = keyof typeof ACCOUNTS;
 const keyArn = (stack: Stack) => `arn:aws:kms:eu-west-1:${ACCOUNTS[stack]}:key/sluice-${stack}-kms-key`;
 const bucketArn = (stack: Stack, purpose: string) => `arn:aws:s3:::sluice-${stack}-${ACCOUNTS[stack]}-${purpose}`;
 const streamArn = (stack: Stack, name: string) => `arn:aws:kinesis:eu-west-1:${ACCOUNTS[stack]}:stream/sluice-${stack}-${name}`;
-const AWS_TYPES: Record<string, string> = { 'sns/topic': 'aws:sns/topic:Topic', 'sqs/queue': 'aws:sqs/queue:Queue', 'lambda/function': 'aws:lambda/function:Function', 'cloudwatch/logGroup': 'aws:cloudwatch/logGroup:LogGroup' };
+const AWS_TYPES: Record<string, string> = {
+  'sns/topic': 'aws:sns/topic:Topic',
+  'sqs/queue': 'aws:sqs/queue:Queue',
+  'lambda/function': 'aws:lambda/function:Function',
+  'cloudwatch/logGroup': 'aws:cloudwatch/logGroup:LogGroup',
+};
 const mockArn = (stack: Stack, service: string, name: string) => awsArn(AWS_TYPES[service] as string, name, ACCOUNTS[stack]) as string;
 const SOURCES = [
   { name: 'partner-files', prefix: 'partner-files/', format: 'auto' },
@@ -106,7 +111,11 @@ describe('infra: ingestion under mocks', () => {
             sourceAccount: ACCOUNTS[stack],
           });
           const subscription = run().one('aws:sns/topicSubscription:TopicSubscription', `-${source.name}-subscription`).inputs;
-          expect(subscription).to.include({ protocol: 'lambda', topic: mockArn(stack, 'sns/topic', `sluice-${stack}-landing-${source.name}`), endpoint: mockArn(stack, 'lambda/function', `sluice-${stack}-s3-ingest-${source.name}`) });
+          expect(subscription).to.include({
+            protocol: 'lambda',
+            topic: mockArn(stack, 'sns/topic', `sluice-${stack}-landing-${source.name}`),
+            endpoint: mockArn(stack, 'lambda/function', `sluice-${stack}-s3-ingest-${source.name}`),
+          });
         }
       });
 
@@ -118,7 +127,12 @@ describe('infra: ingestion under mocks', () => {
           { Sid: 'WriteErrorZone', Effect: 'Allow', Action: 's3:PutObject', Resource: `${bucketArn(stack, 'lake')}/errors/source=backfill/*` },
           { Sid: 'FailureQueue', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: mockArn(stack, 'sqs/queue', `sluice-${stack}-s3-ingest-dlq`) },
           { Sid: 'StackKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn(stack) },
-          { Sid: 'OwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${mockArn(stack, 'cloudwatch/logGroup', `/aws/lambda/sluice-${stack}-s3-ingest-backfill`)}:log-stream:*` },
+          {
+            Sid: 'OwnLogs',
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: `${mockArn(stack, 'cloudwatch/logGroup', `/aws/lambda/sluice-${stack}-s3-ingest-backfill`)}:log-stream:*`,
+          },
         ]);
         const trust = parse(run().one('aws:iam/role:Role', '-backfill-s3-ingest-role').inputs.assumeRolePolicy);
         expect(trust.Statement).to.deep.equal([{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }]);
@@ -158,7 +172,9 @@ describe('infra: ingestion under mocks', () => {
       });
 
       it('never grants a wildcard resource to an ingestion role', () => {
-        for (const r of run().ofType('aws:iam/rolePolicy:RolePolicy').filter((p) => p.name.includes('-ingestion-'))) {
+        for (const r of run()
+          .ofType('aws:iam/rolePolicy:RolePolicy')
+          .filter((p) => p.name.includes('-ingestion-'))) {
           for (const s of parse(r.inputs.policy).Statement) expect(s.Resource, `${r.name} ${s.Sid}`).to.not.equal('*');
         }
       });
@@ -167,7 +183,9 @@ describe('infra: ingestion under mocks', () => {
         for (const q of ['s3-ingest-dlq', 'stream-validate-failures']) {
           expect(run().one('aws:sqs/queue:Queue', `-ingestion-${q}`).inputs).to.include({ name: `sluice-${stack}-${q}`, kmsMasterKeyId: keyArn(stack), messageRetentionSeconds: 1209600 });
         }
-        const groups = run().ofType('aws:cloudwatch/logGroup:LogGroup').filter((g) => g.name.includes('-ingestion-'));
+        const groups = run()
+          .ofType('aws:cloudwatch/logGroup:LogGroup')
+          .filter((g) => g.name.includes('-ingestion-'));
         expect(groups.map((g) => g.inputs.name).sort()).to.deep.equal([
           `/aws/lambda/sluice-${stack}-s3-ingest-backfill`,
           `/aws/lambda/sluice-${stack}-s3-ingest-partner-files`,

@@ -105,11 +105,19 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
       it('delivers nothing but the archive: no curated or aggregates stream, no transform Lambda', () => {
         expect(runs[stack].ofType(FIREHOSE).map((f) => f.inputs.name)).to.deep.equal([`sluice-${stack}-archive`]);
         expect(runs[stack].ofType(FIREHOSE).map((f) => f.inputs.kinesisSourceConfiguration.kinesisStreamArn)).to.deep.equal([streamArn(stack, 'events')]);
-        expect(runs[stack].ofType('aws:lambda/function:Function').map((f) => f.inputs.name).filter((n: string) => /transform|firehose/.test(n))).to.deep.equal([]);
+        expect(
+          runs[stack]
+            .ofType('aws:lambda/function:Function')
+            .map((f) => f.inputs.name)
+            .filter((n: string) => /transform|firehose/.test(n)),
+        ).to.deep.equal([]);
         expect(runs[stack].ofType('aws:lambda/permission:Permission').filter((p) => /transform/.test(p.name))).to.deep.equal([]);
         expect(existsSync(join(REPO_ROOT, 'functions', 'firehose-transform'))).to.equal(false);
         for (const role of runs[stack].ofType('aws:iam/rolePolicy:RolePolicy').filter((r) => r.name.includes('-delivery-'))) {
-          expect(resourcesOf(JSON.parse(role.inputs.policy)).filter((r) => r.includes('curated/')), role.name).to.deep.equal([]);
+          expect(
+            resourcesOf(JSON.parse(role.inputs.policy)).filter((r) => r.includes('curated/')),
+            role.name,
+          ).to.deep.equal([]);
         }
       });
 
@@ -173,7 +181,10 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         const iceberg = (name: string) => runs[stack].ofType(TABLE).find((t) => t.inputs.name === name && t.inputs.openTableFormatInput)!;
 
         it('declares events and aggregates as Iceberg v2 tables under curated/, created by Glue, nothing else about them', () => {
-          for (const [name, prefix] of [['events', 'curated/events'], ['aggregates', 'curated/aggregates']] as const) {
+          for (const [name, prefix] of [
+            ['events', 'curated/events'],
+            ['aggregates', 'curated/aggregates'],
+          ] as const) {
             const t = iceberg(name);
             expect(Object.keys(t.inputs).sort(), name).to.deep.equal(['catalogId', 'databaseName', 'name', 'openTableFormatInput']);
             expect(t.inputs).to.deep.include({ name, databaseName: `sluice_${stack}`, catalogId: ACCOUNTS[stack] });
@@ -193,7 +204,10 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
         });
 
         it('gives them the schema module columns, in order, optional, with Iceberg types and the column docs', () => {
-          for (const [def, expected] of [[LAKE_EVENTS, EVENTS_FIELDS], [LAKE_AGGREGATES, AGGREGATES_FIELDS]] as const) {
+          for (const [def, expected] of [
+            [LAKE_EVENTS, EVENTS_FIELDS],
+            [LAKE_AGGREGATES, AGGREGATES_FIELDS],
+          ] as const) {
             const fields = iceberg(def.name).inputs.openTableFormatInput.icebergInput.icebergTableInput.schema.fields;
             expect(fields.map((f: any) => [f.name, JSON.parse(f.type)])).to.deep.equal(expected);
             expect(fields.map((f: any) => f.id)).to.deep.equal(expected.map((_, i) => i + 1));
@@ -264,7 +278,11 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
           const paths = [...optimizerPaths(stack, 'curated/events/', 'events'), ...optimizerPaths(stack, 'curated/aggregates/', 'aggregates')];
           expect(deniedPaths(policy, paths)).to.deep.equal([]);
           const needed = pathsNeedingEachAction(policy, paths);
-          expect(Object.entries(needed).filter(([, failing]) => failing.length === 0).map(([action]) => action)).to.deep.equal([]);
+          expect(
+            Object.entries(needed)
+              .filter(([, failing]) => failing.length === 0)
+              .map(([action]) => action),
+          ).to.deep.equal([]);
           expect(allowedActions(policy)).to.deep.equal([
             'glue:GetTable',
             'glue:UpdateTable',

@@ -35,11 +35,26 @@ const SINGLE_METRIC: Row[] = [
     // 80% of the timeout: 120 s for the ingestion functions, 60 s for lake-freshness and events-by-type.
     [`sluice-dev-${fn}-duration`, 'AWS/Lambda', 'Duration', F(fn), 'Maximum', GT, fn === 'lake-freshness' || fn === 'events-by-type' ? 48000 : 96000, 300, 3, NB],
   ]),
-  ...(['ingest', 'events', 'processed', 'aggregates'] as const).map((s): Row => [`sluice-dev-${s}-write-throttles`, 'AWS/Kinesis', 'WriteProvisionedThroughputExceeded', S(s), 'Sum', GE, 1, 300, 3, NB]),
+  ...(['ingest', 'events', 'processed', 'aggregates'] as const).map((s): Row => [
+    `sluice-dev-${s}-write-throttles`,
+    'AWS/Kinesis',
+    'WriteProvisionedThroughputExceeded',
+    S(s),
+    'Sum',
+    GE,
+    1,
+    300,
+    3,
+    NB,
+  ]),
 ];
 
 type MathRow = [name: string, queries: object[], op: string, threshold: number, evals: number, missing: string];
-const m = (id: string, namespace: string, metricName: string, dimensions: Record<string, string>, stat: string, period = 300) => ({ id, returnData: false, metric: { namespace, metricName, dimensions, stat, period } });
+const m = (id: string, namespace: string, metricName: string, dimensions: Record<string, string>, stat: string, period = 300) => ({
+  id,
+  returnData: false,
+  metric: { namespace, metricName, dimensions, stat, period },
+});
 const e = (id: string, expression: string, label: string) => ({ id, returnData: true, expression, label });
 const invalid = (source: string, service: string): MathRow => [
   `sluice-dev-invalid-${source}`,
@@ -48,27 +63,62 @@ const invalid = (source: string, service: string): MathRow => [
     m('valid', 'Sluice', 'EventsValid', { service, source }, 'Sum'),
     e('percent', 'IF((FILL(invalid, 0) + FILL(valid, 0)) > 0, 100 * FILL(invalid, 0) / (FILL(invalid, 0) + FILL(valid, 0)), 0)', '% invalid'),
   ],
-  GT, 2, 3, NB,
+  GT,
+  2,
+  3,
+  NB,
 ];
 const flinkMath = (job: string): MathRow[] => [
   [
     `sluice-dev-flink-${job}-lag`,
-    [{ id: 'lag', returnData: true, expression: `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = 'sluice-dev-${job}'`, label: 'ms behind the source stream', period: 300 }],
-    GT, 300000, 3, NB,
+    [
+      {
+        id: 'lag',
+        returnData: true,
+        expression: `SELECT MAX(millisBehindLatest) FROM "AWS/KinesisAnalytics" WHERE Application = 'sluice-dev-${job}'`,
+        label: 'ms behind the source stream',
+        period: 300,
+      },
+    ],
+    GT,
+    300000,
+    3,
+    NB,
   ],
   [`sluice-dev-flink-${job}-restarts`, [m('total', 'AWS/KinesisAnalytics', 'numRestarts', A(job), 'Maximum'), e('restarts', 'DIFF(total)', 'restarts in the period')], GE, 1, 1, NB],
   [
     `sluice-dev-flink-${job}-not-running`,
-    [m('restarting', 'AWS/KinesisAnalytics', 'restartingTime', A(job), 'Maximum'), m('failing', 'AWS/KinesisAnalytics', 'failingTime', A(job), 'Maximum'), e('downtime', 'MAX([FILL(restarting, 0), FILL(failing, 0)])', 'ms restarting or failing')],
-    GT, 0, 3, NB,
+    [
+      m('restarting', 'AWS/KinesisAnalytics', 'restartingTime', A(job), 'Maximum'),
+      m('failing', 'AWS/KinesisAnalytics', 'failingTime', A(job), 'Maximum'),
+      e('downtime', 'MAX([FILL(restarting, 0), FILL(failing, 0)])', 'ms restarting or failing'),
+    ],
+    GT,
+    0,
+    3,
+    NB,
   ],
-  [`sluice-dev-flink-${job}-failed-checkpoints`, [m('total', 'AWS/KinesisAnalytics', 'numberOfFailedCheckpoints', A(job), 'Maximum'), e('failed', 'DIFF(total)', 'failed checkpoints in the period')], GE, 1, 1, NB],
+  [
+    `sluice-dev-flink-${job}-failed-checkpoints`,
+    [m('total', 'AWS/KinesisAnalytics', 'numberOfFailedCheckpoints', A(job), 'Maximum'), e('failed', 'DIFF(total)', 'failed checkpoints in the period')],
+    GE,
+    1,
+    1,
+    NB,
+  ],
 ];
 const METRIC_MATH: MathRow[] = [
   [
     'sluice-dev-zero-processed',
-    [m('incoming', 'AWS/Kinesis', 'IncomingRecords', S('events'), 'Sum'), m('processed', 'AWS/Kinesis', 'IncomingRecords', S('processed'), 'Sum'), e('stalled', 'IF(FILL(incoming, 0) > 0 AND FILL(processed, 0) == 0, 1, 0)', 'events arrive, none processed')],
-    GE, 1, 3, NB,
+    [
+      m('incoming', 'AWS/Kinesis', 'IncomingRecords', S('events'), 'Sum'),
+      m('processed', 'AWS/Kinesis', 'IncomingRecords', S('processed'), 'Sum'),
+      e('stalled', 'IF(FILL(incoming, 0) > 0 AND FILL(processed, 0) == 0, 1, 0)', 'events arrive, none processed'),
+    ],
+    GE,
+    1,
+    3,
+    NB,
   ],
   ...flinkMath('dedup-filter'),
   ...flinkMath('aggregate'),
@@ -94,14 +144,29 @@ describe('infra: monitoring under mocks', () => {
 
   it('creates exactly the alarms worked out by hand, all under the Monitoring component', () => {
     const expected = [...SINGLE_METRIC.map((r) => r[0]), ...METRIC_MATH.map((r) => r[0])].sort();
-    expect(alarms(dev).map((a) => a.inputs.name).sort()).to.deep.equal(expected);
+    expect(
+      alarms(dev)
+        .map((a) => a.inputs.name)
+        .sort(),
+    ).to.deep.equal(expected);
     for (const a of alarms(dev)) expect(a.parentName).to.equal('sluice-dev-monitoring');
   });
 
   for (const [name, namespace, metric, dims, stat, op, threshold, period, evals, missing] of SINGLE_METRIC) {
     it(`alarm ${name}: ${namespace} ${metric} ${stat} ${op} ${threshold} over ${evals} x ${period} s, missing ${missing}`, () => {
       const a = alarm(dev, name);
-      expect(a).to.deep.include({ namespace, metricName: metric, statistic: stat, comparisonOperator: op, threshold, period, evaluationPeriods: evals, datapointsToAlarm: evals, treatMissingData: missing, actionsEnabled: true });
+      expect(a).to.deep.include({
+        namespace,
+        metricName: metric,
+        statistic: stat,
+        comparisonOperator: op,
+        threshold,
+        period,
+        evaluationPeriods: evals,
+        datapointsToAlarm: evals,
+        treatMissingData: missing,
+        actionsEnabled: true,
+      });
       expect(a.dimensions).to.deep.equal(dims);
       expect(a.alarmActions).to.deep.equal([TOPIC]);
       expect(a.okActions).to.deep.equal([TOPIC]);
@@ -142,7 +207,9 @@ describe('infra: monitoring under mocks', () => {
       source: new Set(['stream', 'partner-files', 'backfill']),
       service: new Set(['stream-validate', 's3-ingest', 'lake-freshness', 'events-by-type']),
     };
-    const dimensionSets = alarms(dev).flatMap((a) => [a.inputs.dimensions, ...(a.inputs.metricQueries ?? []).map((q: any) => q.metric?.dimensions)]).filter(Boolean);
+    const dimensionSets = alarms(dev)
+      .flatMap((a) => [a.inputs.dimensions, ...(a.inputs.metricQueries ?? []).map((q: any) => q.metric?.dimensions)])
+      .filter(Boolean);
     const board = parse(dev.one('aws:cloudwatch/dashboard:Dashboard', '-monitoring-dashboard').inputs.dashboardBody);
     for (const w of board.widgets.filter((x: any) => x.type === 'metric')) {
       for (const line of w.properties.metrics) {
@@ -161,7 +228,7 @@ describe('infra: monitoring under mocks', () => {
     }
   });
 
-  it('encrypts the alarm topic with the stack key and lets only this account\'s CloudWatch alarms and Budgets publish', () => {
+  it("encrypts the alarm topic with the stack key and lets only this account's CloudWatch alarms and Budgets publish", () => {
     const topic = dev.one('aws:sns/topic:Topic', '-monitoring-topic').inputs;
     expect(topic).to.include({ name: 'sluice-dev-alarms', kmsMasterKeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/sluice-dev-kms-key` });
     const policy = parse(dev.one('aws:sns/topicPolicy:TopicPolicy', '-monitoring-topic-policy').inputs.policy);
@@ -218,10 +285,7 @@ describe('infra: monitoring under mocks', () => {
     const b = dev.one('aws:budgets/budget:Budget', '-monitoring-budget').inputs;
     expect(b).to.deep.include({ name: 'sluice-dev-monthly', budgetType: 'COST', timeUnit: 'MONTHLY', limitAmount: '300.00', limitUnit: 'USD' });
     expect(b.filterExpression).to.deep.equal({
-      ands: [
-        { tags: { key: 'project', values: ['sluice'], matchOptions: ['EQUALS'] } },
-        { tags: { key: 'stack', values: ['dev'], matchOptions: ['EQUALS'] } },
-      ],
+      ands: [{ tags: { key: 'project', values: ['sluice'], matchOptions: ['EQUALS'] } }, { tags: { key: 'stack', values: ['dev'], matchOptions: ['EQUALS'] } }],
     });
     expect(b.notifications).to.deep.equal([
       { notificationType: 'ACTUAL', comparisonOperator: 'GREATER_THAN', threshold: 80, thresholdType: 'PERCENTAGE', subscriberSnsTopicArns: [TOPIC] },
@@ -238,7 +302,13 @@ describe('infra: monitoring under mocks', () => {
     expect(fn).to.include({ name: 'sluice-dev-events-by-type', timeout: 60, memorySize: 128 });
     expect(fn.environment.variables).to.deep.include({ POWERTOOLS_SERVICE_NAME: 'events-by-type', POWERTOOLS_METRICS_NAMESPACE: 'Sluice' });
     const mapping = dev.one('aws:lambda/eventSourceMapping:EventSourceMapping', '-events-by-type-mapping').inputs;
-    expect(mapping).to.include({ eventSourceArn: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-aggregates', startingPosition: 'LATEST', batchSize: 1000, maximumBatchingWindowInSeconds: 60, maximumRetryAttempts: 2 });
+    expect(mapping).to.include({
+      eventSourceArn: 'arn:aws:kinesis:eu-west-1:111111111111:stream/sluice-dev-aggregates',
+      startingPosition: 'LATEST',
+      batchSize: 1000,
+      maximumBatchingWindowInSeconds: 60,
+      maximumRetryAttempts: 2,
+    });
     const policy = parse(dev.one('aws:iam/rolePolicy:RolePolicy', '-events-by-type-policy').inputs.policy);
     expect(policy.Statement.slice(0, 2)).to.deep.equal([
       {
@@ -254,7 +324,12 @@ describe('infra: monitoring under mocks', () => {
   it('runs the lake-freshness function every 5 minutes, reading only the lake tables', () => {
     const fn = dev.one('aws:lambda/function:Function', '-monitoring-lake-freshness').inputs;
     expect(fn).to.include({ name: 'sluice-dev-lake-freshness', timeout: 60, memorySize: 128, runtime: 'nodejs24.x' });
-    expect(fn.environment.variables).to.deep.include({ SLUICE_GLUE_DATABASE: 'sluice_dev', SLUICE_LAKE_TABLES: 'events,aggregates', POWERTOOLS_SERVICE_NAME: 'lake-freshness', POWERTOOLS_METRICS_NAMESPACE: 'Sluice' });
+    expect(fn.environment.variables).to.deep.include({
+      SLUICE_GLUE_DATABASE: 'sluice_dev',
+      SLUICE_LAKE_TABLES: 'events,aggregates',
+      POWERTOOLS_SERVICE_NAME: 'lake-freshness',
+      POWERTOOLS_METRICS_NAMESPACE: 'Sluice',
+    });
     expect(dev.one('aws:cloudwatch/eventRule:EventRule', '-lake-freshness-schedule').inputs.scheduleExpression).to.equal('rate(5 minutes)');
     const permission = dev.one('aws:lambda/permission:Permission', '-lake-freshness-invoke').inputs;
     expect(permission).to.include({ principal: 'events.amazonaws.com', sourceAccount: ACCOUNT, sourceArn: 'arn:aws:events:eu-west-1:111111111111:rule/sluice-dev-lake-freshness' });

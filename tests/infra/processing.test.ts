@@ -80,13 +80,21 @@ describe('infra: Flink processing under mocks', function () {
 
   const app = (stack: string, job: string): RecordedResource => runs[stack].one(APP, `-processing-${job}-app`);
 
-  for (const [stack, account] of [['dev', '111111111111'], ['prod', '222222222222']] as const) {
+  for (const [stack, account] of [
+    ['dev', '111111111111'],
+    ['prod', '222222222222'],
+  ] as const) {
     describe(`${stack} stack`, () => {
       const lakeArn = `arn:aws:s3:::sluice-${stack}-${account}-lake`;
       const keyArn = `arn:aws:kms:eu-west-1:${account}:key/sluice-${stack}-kms-key`;
 
       it('creates one started FLINK-2_2 application per job', () => {
-        expect(runs[stack].ofType(APP).map((a) => a.inputs.name).sort()).to.deep.equal([`sluice-${stack}-aggregate`, `sluice-${stack}-dedup-filter`]);
+        expect(
+          runs[stack]
+            .ofType(APP)
+            .map((a) => a.inputs.name)
+            .sort(),
+        ).to.deep.equal([`sluice-${stack}-aggregate`, `sluice-${stack}-dedup-filter`]);
         for (const job of JOBS) {
           expect(app(stack, job).inputs).to.include({ runtimeEnvironment: 'FLINK-2_2', startApplication: true });
         }
@@ -160,19 +168,25 @@ describe('infra: Flink processing under mocks', function () {
         }
       });
 
-      it("grants each role exactly what its job does, its own Iceberg table included, every action needed", () => {
+      it('grants each role exactly what its job does, its own Iceberg table included, every action needed', () => {
         for (const job of JOBS) {
           const policy = JSON.parse(runs[stack].one('aws:iam/rolePolicy:RolePolicy', `-processing-${job}-policy`).inputs.policy);
           const paths = jobPaths(stack, account, job, code.key);
           expect(deniedPaths(policy, paths), job).to.deep.equal([]);
           const unneeded = Object.entries(pathsNeedingEachAction(policy, paths)).filter(([, failing]) => failing.length === 0);
-          expect(unneeded.map(([action]) => action), job).to.deep.equal([]);
+          expect(
+            unneeded.map(([action]) => action),
+            job,
+          ).to.deep.equal([]);
         }
       });
 
       it("keeps each role off the other job's table, the other zones and table administration", () => {
         const glue = (suffix: string) => `arn:aws:glue:eu-west-1:${account}:${suffix}`;
-        for (const [job, other] of [['dedup-filter', 'aggregates'], ['aggregate', 'events']] as const) {
+        for (const [job, other] of [
+          ['dedup-filter', 'aggregates'],
+          ['aggregate', 'events'],
+        ] as const) {
           const own = job === 'dedup-filter' ? 'events' : 'aggregates';
           const policy = JSON.parse(runs[stack].one('aws:iam/rolePolicy:RolePolicy', `-processing-${job}-policy`).inputs.policy);
           const outside: DocumentRequest[] = [
@@ -234,7 +248,10 @@ describe('infra: Flink processing under mocks', function () {
             flinkRunConfiguration: { allowNonRestoredState: false },
           });
           expect(c.flinkApplicationConfiguration.checkpointConfiguration).to.deep.equal({
-            configurationType: 'CUSTOM', checkpointingEnabled: true, checkpointInterval: 5000, minPauseBetweenCheckpoints: 2500,
+            configurationType: 'CUSTOM',
+            checkpointingEnabled: true,
+            checkpointInterval: 5000,
+            minPauseBetweenCheckpoints: 2500,
           });
         }
       });
@@ -331,7 +348,7 @@ describe('runtimeProperties', () => {
     expect(props).to.include({ dedup_ttl_seconds: '7200', exclude_event_types: 'debug,internal', exclude_event_names: '' });
   });
 
-  it('points the lake table at the Glue database, the lake bucket\'s curated/ prefix and the stack key', () => {
+  it("points the lake table at the Glue database, the lake bucket's curated/ prefix and the stack key", () => {
     const config = loadStackConfig('test', {
       account: { id: '111111111111', region: 'eu-west-1', deployRoleArn: 'arn:aws:iam::111111111111:role/sluice-deploy' },
     });

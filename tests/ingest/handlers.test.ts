@@ -69,13 +69,24 @@ describe('S3 notifications', () => {
     const contents = createdObjects({ Records: [test, deletion, sns.Records[0]] });
     expect(contents.objects).to.deep.equal([]);
     expect(contents.testEvents).to.equal(1);
-    expect(contents.skipped).to.deep.equal(['ObjectRemoved:Delete on s3://sluice-dev-landing/partner-files/a.jsonl is not an object creation', 'SNS message "Hello from SNS!" is not an S3 notification (not JSON)']);
+    expect(contents.skipped).to.deep.equal([
+      'ObjectRemoved:Delete on s3://sluice-dev-landing/partner-files/a.jsonl is not an object creation',
+      'SNS message "Hello from SNS!" is not an S3 notification (not JSON)',
+    ]);
   });
 
   it('accepts an S3 event delivered directly (aws-lambda-go fixture)', () => {
     const contents = createdObjects(awsFixture('aws-lambda-go/s3-event.json'));
     expect(contents.objects).to.deep.equal([
-      { bucket: 'sourcebucket', key: 'Happy Face.jpg', size: 1024, eTag: 'd41d8cd98f00b204e9800998ecf8427e', versionId: 'version', sequencer: 'Happy Sequencer', eventTime: '1970-01-01T00:00:00.123Z' },
+      {
+        bucket: 'sourcebucket',
+        key: 'Happy Face.jpg',
+        size: 1024,
+        eTag: 'd41d8cd98f00b204e9800998ecf8427e',
+        versionId: 'version',
+        sequencer: 'Happy Sequencer',
+        eventTime: '1970-01-01T00:00:00.123Z',
+      },
     ]);
   });
 });
@@ -160,7 +171,9 @@ describe('s3-ingest handler', () => {
       error = err;
     }
     expect(error).to.be.instanceOf(PublishError);
-    expect((error as Error).message).to.equal('1 record(s) could not be published to Kinesis: gave up after 8 attempts, last error ProvisionedThroughputExceededException: Rate exceeded for shard shardId-000000000000');
+    expect((error as Error).message).to.equal(
+      '1 record(s) could not be published to Kinesis: gave up after 8 attempts, last error ProvisionedThroughputExceededException: Rate exceeded for shard shardId-000000000000',
+    );
     expect(kinesis.calls).to.have.length(8);
   });
 
@@ -172,7 +185,9 @@ describe('s3-ingest handler', () => {
     const [line] = s3.lines(s3.keys(`${LAKE}/errors/`)[0]);
     expect(line).to.deep.equal({
       error: {
-        reasons: [`the file cannot be read as events: expected a JSON array (format json-array) but the content starts with ${JSON.stringify(event(1).slice(0, 20))}; use format jsonl or auto for JSON lines`],
+        reasons: [
+          `the file cannot be read as events: expected a JSON array (format json-array) but the content starts with ${JSON.stringify(event(1).slice(0, 20))}; use format jsonl or auto for JSON lines`,
+        ],
         source: 'partner-files',
         object_key: 'partner-files/x.jsonl',
         line: 1,

@@ -154,7 +154,11 @@ describe('error zone', () => {
   it('cuts objects at the size limit, each named from the records it holds', async () => {
     const written: Array<[string, string]> = [];
     const writer = new ErrorZoneWriter({ source: 's', date: '2026-03-17T00:00:00Z', maxObjectChars: 25, put: async (k, b) => void written.push([k, b]) });
-    const lines: Array<[string, string]> = [['{"a":"0123456789"}', 'obj\n1'], ['{"b":"0123456789"}', 'obj\n2'], ['{"c":1}', 'obj\n3']];
+    const lines: Array<[string, string]> = [
+      ['{"a":"0123456789"}', 'obj\n1'],
+      ['{"b":"0123456789"}', 'obj\n2'],
+      ['{"c":1}', 'obj\n3'],
+    ];
     for (const [line, identity] of lines) await writer.add(line, identity);
     await writer.flush();
     const first = `errors/source=s/dt=2026-03-17/${errorObjectName('obj\n1', 'obj\n2')}.jsonl`;

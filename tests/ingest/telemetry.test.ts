@@ -25,7 +25,11 @@ describe('ingestion telemetry and settings', () => {
       process.stdout.write = write;
       process.env = env;
     }
-    const docs = lines.join('').trim().split('\n').map((l) => JSON.parse(l));
+    const docs = lines
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const byReason = docs.filter((d) => d.EventsInvalidByReason !== undefined).map((d) => [d.reason, d.EventsInvalidByReason, d.source]);
     expect(byReason).to.have.deep.members([
       ['not_json', 1, 'backfill'],

@@ -30,11 +30,16 @@ describe('sluice archive verify --stack against moto server (S3 archive, CloudWa
     await s3.send(new PutObjectCommand({ Bucket: LAKE, Key: 'raw/dt=2026-03-17/hour=09/a.gz', Body: gzipSync(lines(30, '09')) }));
     await s3.send(new PutObjectCommand({ Bucket: LAKE, Key: 'raw/dt=2026-03-17/hour=10/b.gz', Body: gzipSync(lines(23, '10')) }));
     const cloudwatch = new CloudWatchClient(config);
-    for (const [hour, value] of [['09', 33], ['10', 20]] as const) {
+    for (const [hour, value] of [
+      ['09', 33],
+      ['10', 20],
+    ] as const) {
       await cloudwatch.send(
         new PutMetricDataCommand({
           Namespace: 'AWS/Kinesis',
-          MetricData: [{ MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: 'sluice-dev-events' }], Timestamp: new Date(`2026-03-17T${hour}:30:00Z`), Value: value, Unit: 'Count' }],
+          MetricData: [
+            { MetricName: 'IncomingRecords', Dimensions: [{ Name: 'StreamName', Value: 'sluice-dev-events' }], Timestamp: new Date(`2026-03-17T${hour}:30:00Z`), Value: value, Unit: 'Count' },
+          ],
         }),
       );
     }

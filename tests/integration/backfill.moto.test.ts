@@ -75,7 +75,9 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'sluice-backfill-moto-'));
-    const run = spawnSync(process.execPath, [SLUICE, 'local', '--events', '2000', '--seed', '5', '--duplicates', '0.05', '--invalid', '0.02', '--late', '0.02', '--out', join(work, 'original')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [SLUICE, 'local', '--events', '2000', '--seed', '5', '--duplicates', '0.05', '--invalid', '0.02', '--late', '0.02', '--out', join(work, 'original')], {
+      encoding: 'utf8',
+    });
     expect(run.status, run.stderr).to.equal(0);
     const lake = join(work, 'original', 'lake');
     original = { events: (await queryLocalLake(lake, EVENTS_SQL)).rows, aggregates: (await queryLocalLake(lake, AGGREGATES_SQL)).rows };
@@ -126,7 +128,10 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
     const changed = join(work, 'changed');
     cpSync(join(work, 'original', 'lake', 'raw'), join(changed, 'raw'), { recursive: true });
     for (const file of walk(join(changed, 'raw'))) {
-      const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '' && !l.includes('"event_type":"payment"'));
+      const lines = gunzipSync(readFileSync(file))
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.includes('"event_type":"payment"'));
       writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
     }
     const run = sluice(backfillArgs('--archive', changed));
@@ -138,7 +143,10 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
     expect(report.sample.differing).to.equal(0);
     expect(report.sample.compared).to.be.above(0);
     expect(report.previous_tag).to.match(/^before-backfill-\d{8}T\d{6}$/);
-    expect(report.commands).to.deep.equal({ restore: `npx sluice backfill --stack dev --restore ${report.previous_tag}`, drop_previous: `npx sluice backfill --stack dev --drop-previous ${report.previous_tag}` });
+    expect(report.commands).to.deep.equal({
+      restore: `npx sluice backfill --stack dev --restore ${report.previous_tag}`,
+      drop_previous: `npx sluice backfill --stack dev --drop-previous ${report.previous_tag}`,
+    });
     expect((await glueRows()).events).to.deep.equal(withoutPayments);
 
     const restore = sluice(['backfill', '--stack', 'dev', '--restore', report.previous_tag]);
@@ -153,12 +161,17 @@ describe('sluice backfill against moto server (Glue catalog and S3, Iceberg Glue
     mkdirSync(changed);
     cpSync(join(work, 'original', 'lake', 'raw'), join(changed, 'raw'), { recursive: true });
     for (const file of walk(join(changed, 'raw'))) {
-      const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '' && !l.includes('"event_type":"account"'));
+      const lines = gunzipSync(readFileSync(file))
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.includes('"event_type":"account"'));
       writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
     }
     const crashed = sluice(backfillArgs('--archive', changed), { SLUICE_BACKFILL_CRASH_AFTER: 'events' });
     expect(crashed.status).to.equal(1);
-    expect(crashed.stderr).to.match(/the publication of backfill \d{8}T\d{6} stopped; the staging lake stays in .*: run the same command again to finish it, or roll it back with: npx sluice backfill --stack dev --restore before-backfill-\d{8}T\d{6}/);
+    expect(crashed.stderr).to.match(
+      /the publication of backfill \d{8}T\d{6} stopped; the staging lake stays in .*: run the same command again to finish it, or roll it back with: npx sluice backfill --stack dev --restore before-backfill-\d{8}T\d{6}/,
+    );
     const half = await glueRows();
     const withoutAccounts = original.events.filter((row) => row[3] !== 'account');
     expect(half.events).to.deep.equal(withoutAccounts);

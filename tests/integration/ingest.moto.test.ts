@@ -120,7 +120,10 @@ describe('ingestion against a moto server (S3 + Kinesis)', function () {
     const out: Record<string, any[]> = {};
     for (const o of listed.Contents ?? []) {
       const body = await (await s3.send(new GetObjectCommand({ Bucket: LAKE, Key: o.Key! }))).Body!.transformToString();
-      out[o.Key!] = body.trimEnd().split('\n').map((l) => JSON.parse(l));
+      out[o.Key!] = body
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     }
     return out;
   }
@@ -261,18 +264,22 @@ describe('ingestion against a moto server (S3 + Kinesis)', function () {
     await kinesis.send(new PutRecordsCommand({ StreamARN: ingestArn, Records: lines.map((l, i) => ({ Data: Buffer.from(l), PartitionKey: `p${i}` })) }));
     const records = await readStream(ingestArn);
     const event: KinesisStreamEvent = {
-      Records: records.map(
-        (r): KinesisStreamRecord => ({
-          kinesis: { kinesisSchemaVersion: '1.0', partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber, data: Buffer.from(r.data).toString('base64'), approximateArrivalTimestamp: r.arrival.getTime() / 1000 },
-          eventSource: 'aws:kinesis',
-          eventVersion: '1.0',
-          eventID: `${r.shardId}:${r.sequenceNumber}`,
-          eventName: 'aws:kinesis:record',
-          invokeIdentityArn: 'arn:aws:iam::123456789012:role/sluice-test-stream-validate',
-          awsRegion: 'eu-west-1',
-          eventSourceARN: ingestArn,
-        }),
-      ),
+      Records: records.map((r): KinesisStreamRecord => ({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: r.partitionKey,
+          sequenceNumber: r.sequenceNumber,
+          data: Buffer.from(r.data).toString('base64'),
+          approximateArrivalTimestamp: r.arrival.getTime() / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${r.shardId}:${r.sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::123456789012:role/sluice-test-stream-validate',
+        awsRegion: 'eu-west-1',
+        eventSourceARN: ingestArn,
+      })),
     };
     const injected = failEntriesOnCall(kinesis, 1, (i) => i === 0);
     const handler = createStreamValidateHandler({

@@ -8,7 +8,7 @@ describe('moto harness', () => {
   it('says how to install moto when the configured Python lacks it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'no-moto-'));
     const fakePython = join(dir, 'python');
-    writeFileSync(fakePython, "#!/bin/sh\necho \"ModuleNotFoundError: No module named 'moto'\" >&2\nexit 1\n");
+    writeFileSync(fakePython, '#!/bin/sh\necho "ModuleNotFoundError: No module named \'moto\'" >&2\nexit 1\n');
     chmodSync(fakePython, 0o755);
     const saved = process.env.SLUICE_PYTHON;
     process.env.SLUICE_PYTHON = fakePython;

@@ -54,7 +54,11 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
       await glue.send(
         new CreateTableCommand({
           DatabaseName: 'sluice_dev',
-          TableInput: { Name: name, TableType: 'EXTERNAL_TABLE', Parameters: { table_type: 'ICEBERG', metadata_location: `s3://sluice-dev-123456789012-lake/curated/${name}/metadata/00001.metadata.json` } },
+          TableInput: {
+            Name: name,
+            TableType: 'EXTERNAL_TABLE',
+            Parameters: { table_type: 'ICEBERG', metadata_location: `s3://sluice-dev-123456789012-lake/curated/${name}/metadata/00001.metadata.json` },
+          },
         }),
       );
     }
@@ -116,7 +120,13 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
 
   it('reports a degraded stack: an application not running, a missing table, an alarm firing', async () => {
     const cloudwatch = await deploy({ tables: ['events'] });
-    await cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'sluice-dev-no-data', StateValue: 'ALARM', StateReason: 'Threshold Crossed: 3 datapoints [0.0, 0.0, 0.0] were less than or equal to the threshold (0.0).' }));
+    await cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: 'sluice-dev-no-data',
+        StateValue: 'ALARM',
+        StateReason: 'Threshold Crossed: 3 datapoints [0.0, 0.0, 0.0] were less than or equal to the threshold (0.0).',
+      }),
+    );
     // A stopped application is READY.
     const status = await collectStatus(config, { ...clients, kinesisAnalytics: flinkClient(describeAs('READY')) });
     expect(status.verdict).to.equal('degraded');
@@ -126,8 +136,13 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
       'table sluice_dev.aggregates does not exist in the Glue catalog',
       'alarm sluice-dev-no-data is in ALARM',
     ]);
-    expect(status.alarms.find((a) => a.name === 'sluice-dev-no-data')).to.deep.include({ state: 'ALARM', reason: 'Threshold Crossed: 3 datapoints [0.0, 0.0, 0.0] were less than or equal to the threshold (0.0).' });
-    expect(status.summary).to.match(/^dev: degraded: Flink application sluice-dev-dedup-filter is READY, not RUNNING \(and 3 more\) \(0\/2 Flink applications running, 1\/2 tables fresh, workgroup ENABLED, 1\/\d+ alarms in ALARM\)$/);
+    expect(status.alarms.find((a) => a.name === 'sluice-dev-no-data')).to.deep.include({
+      state: 'ALARM',
+      reason: 'Threshold Crossed: 3 datapoints [0.0, 0.0, 0.0] were less than or equal to the threshold (0.0).',
+    });
+    expect(status.summary).to.match(
+      /^dev: degraded: Flink application sluice-dev-dedup-filter is READY, not RUNNING \(and 3 more\) \(0\/2 Flink applications running, 1\/2 tables fresh, workgroup ENABLED, 1\/\d+ alarms in ALARM\)$/,
+    );
   });
 
   it('says a stack is not deployed when none of its resources exist', async () => {
@@ -172,7 +187,10 @@ describe('sluice status against moto server (Glue, Athena, CloudWatch, STS; Kine
       handle: async (request: { body?: string }) => {
         const body = String(request.body ?? '');
         const payload = body.includes('Action=AssumeRole')
-          ? xml('AssumeRole', '<Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2026-03-17T12:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::999999999999:assumed-role/sluice-deploy/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>')
+          ? xml(
+              'AssumeRole',
+              '<Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>s</SecretAccessKey><SessionToken>t</SessionToken><Expiration>2026-03-17T12:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::999999999999:assumed-role/sluice-deploy/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>',
+            )
           : xml('GetCallerIdentity', '<Arn>arn:aws:iam::999999999999:user/dev</Arn><UserId>AIDA</UserId><Account>999999999999</Account>');
         return { response: { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(payload)]) } };
       },

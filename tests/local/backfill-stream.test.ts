@@ -45,7 +45,7 @@ function writeArchive(lake: string, lines: string[]): number {
   return objects;
 }
 
-describe('a backfill over the archive of a streaming run gives the streaming run\'s curated rows', function () {
+describe("a backfill over the archive of a streaming run gives the streaming run's curated rows", function () {
   this.timeout(900_000);
   const generation = generate({ events: 800, seed: 23, duplicates: 0.05, invalid: 0.03, late: 0.03 });
   const lines = [...generation.lines];

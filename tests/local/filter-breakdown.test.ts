@@ -31,6 +31,8 @@ describe('local mode: the filter breakdown beside the dedup-filter job', () => {
   });
 
   it('matches nothing when the stack excludes nothing', () => {
-    expect(filterBreakdownSql('x.jsonl', { processing: defaultProcessingConfig() })).to.include("event_type IN ('')").and.include("event_name IN ('')");
+    expect(filterBreakdownSql('x.jsonl', { processing: defaultProcessingConfig() }))
+      .to.include("event_type IN ('')")
+      .and.include("event_name IN ('')");
   });
 });

@@ -15,7 +15,9 @@ function sluice(...args: string[]) {
 }
 
 function lines(file: string): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 describe('sluice flink (as a process, in a Flink mini-cluster)', function () {
@@ -27,31 +29,29 @@ describe('sluice flink (as a process, in a Flink mini-cluster)', function () {
   const input = join(FIXTURES, 'dedup-filter.input.jsonl');
 
   it('runs dedup-filter then aggregate on its output, writing JSON lines', () => {
-    const dedup = sluice('flink', 'dedup-filter', '--input', input, '--output', out,
-      '--param', 'exclude_event_types=internal', '--param', 'exclude_event_names=account:deleted');
+    const dedup = sluice('flink', 'dedup-filter', '--input', input, '--output', out, '--param', 'exclude_event_types=internal', '--param', 'exclude_event_names=account:deleted');
     expect(dedup.status, dedup.stderr).to.equal(0);
     expect(dedup.stdout).to.equal(`processed: 8 records -> ${join(out, 'processed.jsonl')}\n`);
     const source = lines(input);
-    expect(readFileSync(join(out, 'processed.jsonl'), 'utf8')).to.equal(
-      [1, 3, 5, 9, 10, 12, 13, 14].map((n) => source[n - 1] + '\n').join(''),
-    );
+    expect(readFileSync(join(out, 'processed.jsonl'), 'utf8')).to.equal([1, 3, 5, 9, 10, 12, 13, 14].map((n) => source[n - 1] + '\n').join(''));
 
     const aggregate = sluice('flink', 'aggregate', '--input', join(out, 'processed.jsonl'), '--output', out);
     expect(aggregate.status, aggregate.stderr).to.equal(0);
-    expect(aggregate.stdout).to.equal(
-      `aggregates: 4 records -> ${join(out, 'aggregates.jsonl')}\nlate-events: 3 records -> ${join(out, 'late-events.jsonl')}\n`,
-    );
+    expect(aggregate.stdout).to.equal(`aggregates: 4 records -> ${join(out, 'aggregates.jsonl')}\nlate-events: 3 records -> ${join(out, 'late-events.jsonl')}\n`);
     // Event 10 (00:05:00) moves the watermark to 00:04:30 and fires the 00:00 window, so 12 (30 days
     // earlier), 13 (00:00:30) and 14 (00:00:00) arrive late.
     expect(lines(join(out, 'late-events.jsonl'))).to.deep.equal([source[11], source[12], source[13]]);
-    const counts = lines(join(out, 'aggregates.jsonl')).map((line) => JSON.parse(line)).sort((a, b) =>
-      `${a.window_start}${a.event_type}${a.event_subtype}`.localeCompare(`${b.window_start}${b.event_type}${b.event_subtype}`));
-    expect(counts).to.deep.equal([
-      { window_start: '2026-01-01T00:00:00.000Z', window_end: '2026-01-01T00:01:00.000Z', event_type: 'account', event_subtype: 'created', event_count: 2 },
-      { window_start: '2026-01-01T00:00:00.000Z', window_end: '2026-01-01T00:01:00.000Z', event_type: 'account', event_subtype: 'deleted_soft', event_count: 1 },
-      { window_start: '2026-01-01T00:00:00.000Z', window_end: '2026-01-01T00:01:00.000Z', event_type: 'payment', event_subtype: 'order', event_count: 1 },
-      { window_start: '2026-01-01T00:05:00.000Z', window_end: '2026-01-01T00:06:00.000Z', event_type: 'session', event_subtype: 'started', event_count: 1 },
-    ].sort((a, b) => `${a.window_start}${a.event_type}${a.event_subtype}`.localeCompare(`${b.window_start}${b.event_type}${b.event_subtype}`)));
+    const counts = lines(join(out, 'aggregates.jsonl'))
+      .map((line) => JSON.parse(line))
+      .sort((a, b) => `${a.window_start}${a.event_type}${a.event_subtype}`.localeCompare(`${b.window_start}${b.event_type}${b.event_subtype}`));
+    expect(counts).to.deep.equal(
+      [
+        { window_start: '2026-01-01T00:00:00.000Z', window_end: '2026-01-01T00:01:00.000Z', event_type: 'account', event_subtype: 'created', event_count: 2 },
+        { window_start: '2026-01-01T00:00:00.000Z', window_end: '2026-01-01T00:01:00.000Z', event_type: 'account', event_subtype: 'deleted_soft', event_count: 1 },
+        { window_start: '2026-01-01T00:00:00.000Z', window_end: '2026-01-01T00:01:00.000Z', event_type: 'payment', event_subtype: 'order', event_count: 1 },
+        { window_start: '2026-01-01T00:05:00.000Z', window_end: '2026-01-01T00:06:00.000Z', event_type: 'session', event_subtype: 'started', event_count: 1 },
+      ].sort((a, b) => `${a.window_start}${a.event_type}${a.event_subtype}`.localeCompare(`${b.window_start}${b.event_type}${b.event_subtype}`)),
+    );
   });
 
   it('refuses an unknown parameter with exit code 2, naming it and the fix, and leaves no part files', () => {
@@ -87,8 +87,15 @@ describe('flink command line', () => {
     expect(args.slice(0, options.length)).to.deep.equal(options);
     expect(args[args.indexOf('-cp') + 1].startsWith(paths.jar + ':')).to.equal(true);
     expect(args.slice(args.indexOf('dev.sluice.flink.SqlRunner'))).to.deep.equal([
-      'dev.sluice.flink.SqlRunner', '--job', 'aggregate', '--input', join(process.cwd(), 'in.jsonl'),
-      '--output', join(process.cwd(), 'out'), '--param', 'window_seconds=120',
+      'dev.sluice.flink.SqlRunner',
+      '--job',
+      'aggregate',
+      '--input',
+      join(process.cwd(), 'in.jsonl'),
+      '--output',
+      join(process.cwd(), 'out'),
+      '--param',
+      'window_seconds=120',
     ]);
   });
 });

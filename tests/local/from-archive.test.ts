@@ -20,7 +20,10 @@ function sluice(...args: string[]) {
 function filterArchive(lake: string, keep: (line: string) => boolean): void {
   const walk = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
   for (const file of walk(join(lake, 'raw'))) {
-    const lines = gunzipSync(readFileSync(file)).toString('utf8').split('\n').filter((l) => l !== '' && keep(l));
+    const lines = gunzipSync(readFileSync(file))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '' && keep(l));
     writeFileSync(file, gzipSync(`${lines.join('\n')}\n`));
   }
 }
@@ -86,7 +89,9 @@ describe('sluice local --from-archive: rebuild and backfill from the raw archive
     // The JVM stops dead right after the events table's commit, before aggregates'.
     const crashed = spawnSync(process.execPath, [SLUICE, ...args], { encoding: 'utf8', env: { ...process.env, SLUICE_BACKFILL_CRASH_AFTER: 'events' } });
     expect(crashed.status).to.equal(1);
-    expect(crashed.stderr).to.match(/the publication of backfill (\d{8}T\d{6}) stopped; run the same command again to finish it, or roll it back with: npx sluice local --restore before-backfill-\1 --out /);
+    expect(crashed.stderr).to.match(
+      /the publication of backfill (\d{8}T\d{6}) stopped; run the same command again to finish it, or roll it back with: npx sluice local --restore before-backfill-\1 --out /,
+    );
     const withoutAccounts = original.events.filter((row) => row[3] !== 'account');
     expect((await queryLocalLake(live, EVENTS_SQL)).rows).to.deep.equal(withoutAccounts);
     expect((await queryLocalLake(live, AGGREGATES_SQL)).rows, 'aggregates is not published yet').to.deep.equal(original.aggregates);

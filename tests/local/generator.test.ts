@@ -108,7 +108,10 @@ describe('sluice generate', () => {
     } finally {
       process.stderr.write = stderr;
     }
-    const lines = gunzipSync(readFileSync(join(dir, 'e.jsonl.gz'))).toString().trimEnd().split('\n');
+    const lines = gunzipSync(readFileSync(join(dir, 'e.jsonl.gz')))
+      .toString()
+      .trimEnd()
+      .split('\n');
     expect(lines).to.deep.equal([...generate({ events: 500, seed: 9, invalid: 0.1 }).lines]);
     const stats = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8'));
     expect(stats).to.include({ lines: 500, invalid: 50, complete: true });

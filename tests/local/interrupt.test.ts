@@ -31,7 +31,10 @@ describe('sluice local: a stopped run leaves nothing behind', function () {
   const root = mkdtempSync(join(tmpdir(), 'sluice-interrupt-'));
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const) {
     it(`removes its scratch directory on ${signal} and exits ${code}`, async () => {
       const out = join(root, signal);
       const run = await stopDuringFlink(out, signal);

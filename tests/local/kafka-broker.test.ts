@@ -27,7 +27,13 @@ describe('local Kafka broker', function () {
     });
 
     it('keeps every internal topic to the one replica a single node has', () => {
-      for (const key of ['offsets.topic.replication.factor', 'transaction.state.log.replication.factor', 'transaction.state.log.min.isr', 'share.coordinator.state.topic.replication.factor', 'share.coordinator.state.topic.min.isr']) {
+      for (const key of [
+        'offsets.topic.replication.factor',
+        'transaction.state.log.replication.factor',
+        'transaction.state.log.min.isr',
+        'share.coordinator.state.topic.replication.factor',
+        'share.coordinator.state.topic.min.isr',
+      ]) {
         expect(props[key], key).to.equal('1');
       }
       expect(props['auto.create.topics.enable']).to.equal('false');
@@ -57,10 +63,21 @@ describe('local Kafka broker', function () {
 
     it('delivers committed transactions to a read_committed consumer and hides aborted ones', async () => {
       const producer = new Producer({ clientId: 'test-producer', bootstrapBrokers: [kafka.broker.bootstrap], serializers: stringSerializers, transactionalId: 'broker-test', idempotent: true });
-      const consumer = new Consumer({ clientId: 'test-consumer', groupId: 'broker-test', bootstrapBrokers: [kafka.broker.bootstrap], deserializers: stringDeserializers, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
+      const consumer = new Consumer({
+        clientId: 'test-consumer',
+        groupId: 'broker-test',
+        bootstrapBrokers: [kafka.broker.bootstrap],
+        deserializers: stringDeserializers,
+        isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      });
       try {
         const kept = await producer.beginTransaction();
-        await kept.send({ messages: [{ topic: 'events', key: 'a', value: 'first' }, { topic: 'events', key: 'b', value: 'second' }] });
+        await kept.send({
+          messages: [
+            { topic: 'events', key: 'a', value: 'first' },
+            { topic: 'events', key: 'b', value: 'second' },
+          ],
+        });
         await kept.commit();
         const dropped = await producer.beginTransaction();
         await dropped.send({ messages: [{ topic: 'events', key: 'c', value: 'aborted' }] });
@@ -104,7 +121,9 @@ describe('local Kafka broker', function () {
       try {
         // One failure (the failing test), and the suite after it passed.
         expect(code, stdout + stderr).to.equal(1);
-        expect(stdout).to.match(/1 passing/).and.match(/1 failing/);
+        expect(stdout)
+          .to.match(/1 passing/)
+          .and.match(/1 failing/);
         expect(line('AFTER')).to.deep.equal({ alive: false, portFree: true });
         expect(processIsAlive(broker.pid)).to.equal(false);
         expect(await portIsFree(broker.port)).to.equal(true);

@@ -26,11 +26,7 @@ describe('local lake: raw archive, error zone and views', () => {
 
   it('writes error records as JSON lines under source=../dt=..', async () => {
     const result = await writeErrors(dir, ERROR_RECORDS, { batch: 'run1', at: new Date('2026-03-17T23:59:59.999Z') });
-    expect(result.files).to.deep.equal([
-      'errors/source=legacy/dt=2026-03-17/run1.jsonl',
-      'errors/source=orders/dt=2026-03-17/run1.jsonl',
-      'errors/source=stream/dt=2026-03-17/run1.jsonl',
-    ]);
+    expect(result.files).to.deep.equal(['errors/source=legacy/dt=2026-03-17/run1.jsonl', 'errors/source=orders/dt=2026-03-17/run1.jsonl', 'errors/source=stream/dt=2026-03-17/run1.jsonl']);
     const lines = readFileSync(join(dir, 'errors/source=stream/dt=2026-03-17/run1.jsonl'), 'utf8').trim().split('\n');
     expect(lines.map((l) => JSON.parse(l))).to.deep.equal(ERROR_RECORDS.slice(1, 3));
   });
@@ -39,7 +35,7 @@ describe('local lake: raw archive, error zone and views', () => {
     await writeRawArchive(dir, jsonl(RAW), { batch: 'run1' });
     await writeErrors(dir, ERROR_RECORDS, { batch: 'run1', at: new Date('2026-03-17T12:00:00Z') });
     const lake = await openLocalLake(dir);
-    const raw = (await lake.runAndReadAll("SELECT dt, hour, count(*) AS n FROM raw_events GROUP BY ALL ORDER BY ALL")).getRowObjectsJson();
+    const raw = (await lake.runAndReadAll('SELECT dt, hour, count(*) AS n FROM raw_events GROUP BY ALL ORDER BY ALL')).getRowObjectsJson();
     const errors = (await lake.runAndReadAll("SELECT source, dt, error.reasons[1] AS reason, error.line AS line, raw FROM errors WHERE source = 'orders'")).getRowObjectsJson();
     const empty = (await lake.runAndReadAll('SELECT count(*) AS n FROM events')).getRowObjectsJson();
     lake.closeSync();
@@ -52,7 +48,7 @@ describe('local lake: raw archive, error zone and views', () => {
     expect(empty).to.deep.equal([{ n: '0' }]);
   });
 
-  it('reads a curated table from exactly the data files given, with the table\'s column types', () => {
+  it("reads a curated table from exactly the data files given, with the table's column types", () => {
     expect(icebergViewSql(LAKE_AGGREGATES, ['/l/curated/aggregates/data/a.parquet', "/l/it's.parquet"])).to.equal(
       'CREATE OR REPLACE VIEW "aggregates" AS SELECT CAST("window_start" AS TIMESTAMP) AS "window_start", CAST("window_end" AS TIMESTAMP) AS "window_end", ' +
         'CAST("event_type" AS VARCHAR) AS "event_type", CAST("event_subtype" AS VARCHAR) AS "event_subtype", CAST("event_count" AS BIGINT) AS "event_count" ' +

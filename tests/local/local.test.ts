@@ -21,7 +21,20 @@ function sluiceLocal(...args: string[]) {
 }
 
 function generatorArgs(out: string): string[] {
-  return ['--events', String(GENERATOR.events), '--seed', String(GENERATOR.seed), '--duplicates', String(GENERATOR.duplicates), '--invalid', String(GENERATOR.invalid), '--late', String(GENERATOR.late), '--out', out];
+  return [
+    '--events',
+    String(GENERATOR.events),
+    '--seed',
+    String(GENERATOR.seed),
+    '--duplicates',
+    String(GENERATOR.duplicates),
+    '--invalid',
+    String(GENERATOR.invalid),
+    '--late',
+    String(GENERATOR.late),
+    '--out',
+    out,
+  ];
 }
 
 describe('sluice local (end to end, real Flink and DuckDB)', function () {
@@ -105,7 +118,10 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
     const errorDir = join(first, 'errors', 'source=local');
     const [dt] = readdirSync(errorDir);
     const [file] = readdirSync(join(errorDir, dt));
-    const lines = readFileSync(join(errorDir, dt, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(errorDir, dt, file), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).to.have.length(report.invalid);
     expect(lines[0].error.source).to.equal('local');
     expect(lines[0].error.line).to.be.a('number');
@@ -122,21 +138,30 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
       expect(metadata['format-version'], table.name).to.equal(2);
       expect(metadata.location, table.name).to.equal(join(first, 'lake', table.prefix).replace(/\/$/, ''));
       const schema = metadata.schemas.find((s: { 'schema-id': number }) => s['schema-id'] === metadata['current-schema-id']);
-      expect(schema.fields.map((f: { name: string; type: string }) => [f.name, f.type]), table.name).to.deep.equal(table.columns.map((c) => [c.name, icebergType(c.type)]));
+      expect(
+        schema.fields.map((f: { name: string; type: string }) => [f.name, f.type]),
+        table.name,
+      ).to.deep.equal(table.columns.map((c) => [c.name, icebergType(c.type)]));
       const spec = metadata['partition-specs'].find((s: { 'spec-id': number }) => s['spec-id'] === metadata['default-spec-id']);
       const byId = new Map(schema.fields.map((f: { id: number; name: string }) => [f.id, f.name]));
-      expect(spec.fields.map((f: { 'source-id': number; transform: string; name: string }) => ({ source: byId.get(f['source-id']), transform: f.transform, name: f.name })), table.name).to.deep.equal(
-        table.partitionSpec.map((f) => ({ ...f })),
-      );
+      expect(
+        spec.fields.map((f: { 'source-id': number; transform: string; name: string }) => ({ source: byId.get(f['source-id']), transform: f.transform, name: f.name })),
+        table.name,
+      ).to.deep.equal(table.partitionSpec.map((f) => ({ ...f })));
       expect(metadata.properties['write.format.default'], table.name).to.equal('parquet');
     }
   });
 
   it('runs every named query and prints the report', () => {
-    const names = readdirSync(join(REPO_ROOT, 'sql', 'athena')).map((f) => f.replace(/\.sql$/, '')).sort();
+    const names = readdirSync(join(REPO_ROOT, 'sql', 'athena'))
+      .map((f) => f.replace(/\.sql$/, ''))
+      .sort();
     expect(Object.keys(report.queries).sort()).to.deep.equal(names);
     for (const name of names) expect(report.queries[name].rows.length, name).to.be.greaterThan(0);
-    expect(stdout).to.include('duplicates removed').and.include('Named queries on the local lake').and.include(`report:     ${join(first, 'report.json')}`);
+    expect(stdout)
+      .to.include('duplicates removed')
+      .and.include('Named queries on the local lake')
+      .and.include(`report:     ${join(first, 'report.json')}`);
     expect(stderr).to.match(/\[dedup_filter\] done: [\d,]+ events in \d+\.\d\d s, [\d,]+ events\/s\n/);
   });
 

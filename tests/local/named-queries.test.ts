@@ -2,29 +2,14 @@ import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openLocalLake } from '../../local/lake';
-import {
-  ATHENA_SQL_DIR,
-  findNamedQuery,
-  loadNamedQueries,
-  parseNamedQuery,
-  parseParamArgs,
-  placeholders,
-  renderLiteral,
-  renderQuery,
-} from '../../core/named-queries';
+import { ATHENA_SQL_DIR, findNamedQuery, loadNamedQueries, parseNamedQuery, parseParamArgs, placeholders, renderLiteral, renderQuery } from '../../core/named-queries';
 import { buildFixtureLake, E1, E2, E5 } from '../support/lake-fixture';
 
 describe('named queries', () => {
   describe('files in sql/athena', () => {
-    it('has the analysts\' queries, each with a name equal to its file and a description', () => {
+    it("has the analysts' queries, each with a name equal to its file and a description", () => {
       const queries = loadNamedQueries();
-      expect(queries.map((q) => q.name)).to.deep.equal([
-        'aggregates-per-minute',
-        'data-freshness',
-        'events-per-type-per-hour',
-        'latest-events',
-        'source-quality',
-      ]);
+      expect(queries.map((q) => q.name)).to.deep.equal(['aggregates-per-minute', 'data-freshness', 'events-per-type-per-hour', 'latest-events', 'source-quality']);
       expect(readdirSync(ATHENA_SQL_DIR).filter((f) => f.endsWith('.sql'))).to.have.length(queries.length);
       for (const q of queries) expect(q.description.length, q.name).to.be.greaterThan(20);
     });
@@ -52,8 +37,7 @@ describe('named queries', () => {
       lake = await openLocalLake(dir);
     });
     after(() => lake.closeSync());
-    const run = async (name: string, params: Record<string, string>) =>
-      (await lake.runAndReadAll(renderQuery(findNamedQuery(name), params))).getRowObjectsJson();
+    const run = async (name: string, params: Record<string, string>) => (await lake.runAndReadAll(renderQuery(findNamedQuery(name), params))).getRowObjectsJson();
 
     it('events-per-type-per-hour counts the curated events of the created dates asked for', async () => {
       expect(await run('events-per-type-per-hour', { from_date: '2026-03-17', to_date: '2026-03-17' })).to.deep.equal([
@@ -61,9 +45,7 @@ describe('named queries', () => {
         { event_type: 'account', event_hour: '2026-03-17 11:00:00', event_count: '1' },
         { event_type: 'payment', event_hour: '2026-03-17 23:00:00', event_count: '1' },
       ]);
-      expect(await run('events-per-type-per-hour', { from_date: '2026-03-18', to_date: '2026-03-31' })).to.deep.equal([
-        { event_type: 'account', event_hour: '2026-03-18 00:00:00', event_count: '1' },
-      ]);
+      expect(await run('events-per-type-per-hour', { from_date: '2026-03-18', to_date: '2026-03-31' })).to.deep.equal([{ event_type: 'account', event_hour: '2026-03-18 00:00:00', event_count: '1' }]);
     });
 
     it('source-quality counts accepted events, duplicates and rejects per source', async () => {
@@ -160,7 +142,7 @@ describe('named queries', () => {
         '-- param: ts timestamp  time',
         '-- param: n integer = 10  count',
         '-- param: s string  text',
-        "SELECT ':t' AS quoted, \":d\" AS ident, x::int -- :n in a comment",
+        'SELECT \':t\' AS quoted, ":d" AS ident, x::int -- :n in a comment',
         'FROM events /* :s */ WHERE event_type = :t AND created_date = :d AND created_datetime >= :ts AND note = :s LIMIT :n',
       ].join('\n'),
       '/x/sample.sql',
@@ -170,7 +152,7 @@ describe('named queries', () => {
       expect(placeholders(q.sql).map((p) => p.name)).to.deep.equal(['t', 'd', 'ts', 's', 'n']);
       const sql = renderQuery(q, { t: 'payment', d: '2026-03-17', ts: '2026-03-17T10:00Z', s: "it's" });
       expect(sql.split('\n').slice(-2)).to.deep.equal([
-        "SELECT ':t' AS quoted, \":d\" AS ident, x::int -- :n in a comment",
+        'SELECT \':t\' AS quoted, ":d" AS ident, x::int -- :n in a comment',
         "FROM events /* :s */ WHERE event_type = 'payment' AND created_date = '2026-03-17' AND created_datetime >= TIMESTAMP '2026-03-17 10:00:00.000' AND note = 'it''s' LIMIT 10",
       ]);
     });
@@ -218,7 +200,9 @@ describe('named queries', () => {
       expect(file(['-- name: q', 'SELECT 1'])).to.throw('/x/q.sql: missing "-- description: ..." header line');
       expect(file(['-- name: q', '-- description: d', 'SELECT :a'])).to.throw('/x/q.sql: placeholder(s) :a have no "-- param:" declaration');
       expect(file(['-- name: q', '-- description: d', '-- param: a date  x', 'SELECT 1'])).to.throw('/x/q.sql: parameter(s) a are declared but never used');
-      expect(file(['-- name: q', '-- description: d', '-- param: a float  x', 'SELECT :a'])).to.throw('/x/q.sql:3: parameter a has unknown type "float"; use one of date, timestamp, integer, event_type, string');
+      expect(file(['-- name: q', '-- description: d', '-- param: a float  x', 'SELECT :a'])).to.throw(
+        '/x/q.sql:3: parameter a has unknown type "float"; use one of date, timestamp, integer, event_type, string',
+      );
       expect(file(['-- name: q', '-- description: d', '-- param: a date = soon x', 'SELECT :a'])).to.throw('parameter a: "soon" is not a date (YYYY-MM-DD)');
     });
   });

@@ -41,7 +41,23 @@ describe('sluice replay into a Kafka topic (the local Kafka broker)', function (
   after(() => rmSync(work, { recursive: true, force: true }));
 
   const target = () => `kafka://${kafka.broker.bootstrap}/${TOPIC}`;
-  const args = (checkpoint: string) => ['replay', '--stack', 'dev', '--archive', archive, '--from', '2026-03-17T09', '--to', '2026-03-17T10', '--event-type', 'payment', '--target', target(), '--checkpoint', checkpoint];
+  const args = (checkpoint: string) => [
+    'replay',
+    '--stack',
+    'dev',
+    '--archive',
+    archive,
+    '--from',
+    '2026-03-17T09',
+    '--to',
+    '2026-03-17T10',
+    '--event-type',
+    'payment',
+    '--target',
+    target(),
+    '--checkpoint',
+    checkpoint,
+  ];
 
   it('resumes after a forced stop: every payment event in the topic, byte for byte, repeats only after the last checkpoint', async () => {
     const checkpoint = join(work, 'cp.json');
@@ -92,11 +108,32 @@ describe('sluice replay into a Kafka topic (the local Kafka broker)', function (
   });
 
   it('refuses a topic the broker does not have, and a malformed kafka:// target, before reading the archive', () => {
-    const missing = spawnSync(process.execPath, [SLUICE, 'replay', '--stack', 'dev', '--archive', archive, '--from', '2026-03-17', '--to', '2026-03-17', '--target', `kafka://${kafka.broker.bootstrap}/no-such-topic`, '--checkpoint', join(work, 'missing.json')], { encoding: 'utf8' });
+    const missing = spawnSync(
+      process.execPath,
+      [
+        SLUICE,
+        'replay',
+        '--stack',
+        'dev',
+        '--archive',
+        archive,
+        '--from',
+        '2026-03-17',
+        '--to',
+        '2026-03-17',
+        '--target',
+        `kafka://${kafka.broker.bootstrap}/no-such-topic`,
+        '--checkpoint',
+        join(work, 'missing.json'),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(missing.status).to.equal(1);
     expect(missing.stderr).to.include(`sluice replay: --target: the Kafka broker ${kafka.broker.bootstrap} has no topic no-such-topic; create it first`);
     expect(existsSync(join(work, 'missing.json'))).to.equal(false);
-    const malformed = spawnSync(process.execPath, [SLUICE, 'replay', '--stack', 'dev', '--archive', archive, '--from', '2026-03-17', '--to', '2026-03-17', '--target', 'kafka://127.0.0.1/feed'], { encoding: 'utf8' });
+    const malformed = spawnSync(process.execPath, [SLUICE, 'replay', '--stack', 'dev', '--archive', archive, '--from', '2026-03-17', '--to', '2026-03-17', '--target', 'kafka://127.0.0.1/feed'], {
+      encoding: 'utf8',
+    });
     expect(malformed.status).to.equal(2);
     expect(malformed.stderr).to.include('sluice replay: --target kafka://127.0.0.1/feed is not a Kafka topic; give kafka://<host>:<port>/<topic>');
   });

@@ -10,7 +10,13 @@ import { useKafkaBroker } from '../support/kafka';
 
 /** Every record of `topic` from the start, read_committed, until `count` are read. */
 async function readTopic(bootstrap: string, topic: string, count: number): Promise<{ key: string | undefined; value: string }[]> {
-  const consumer = new Consumer({ clientId: 'test-reader', groupId: `test-reader-${topic}-${Date.now()}`, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, isolationLevel: FetchIsolationLevels.READ_COMMITTED });
+  const consumer = new Consumer({
+    clientId: 'test-reader',
+    groupId: `test-reader-${topic}-${Date.now()}`,
+    bootstrapBrokers: [bootstrap],
+    deserializers: stringDeserializers,
+    isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+  });
   const seen: { key: string | undefined; value: string }[] = [];
   try {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
@@ -51,7 +57,11 @@ describe('stream validator over Kafka', function () {
   before(async () => {
     await produceLines({ bootstrap: kafka.broker.bootstrap, lines });
     const validator = await startStreamValidator({ bootstrap: kafka.broker.bootstrap, lakeDir: join(kafka.dir, 'lake'), registry: loadRegistry(), unknownEventNames: 'accept', batchSize: 100 });
-    await until(() => validator.totals.records >= lines.length, 60_000, () => `${lines.length} records (have ${validator.totals.records})`);
+    await until(
+      () => validator.totals.records >= lines.length,
+      60_000,
+      () => `${lines.length} records (have ${validator.totals.records})`,
+    );
     await validator.stop();
     totals = { ...validator.totals };
   });
@@ -91,7 +101,11 @@ describe('stream validator over Kafka', function () {
   it('commits its offsets: started again, it reads nothing twice', async () => {
     const again = await startStreamValidator({ bootstrap: kafka.broker.bootstrap, lakeDir: join(kafka.dir, 'lake'), registry: loadRegistry(), unknownEventNames: 'accept' });
     await produceLines({ bootstrap: kafka.broker.bootstrap, lines: [lines[0]] });
-    await until(() => again.totals.records >= 1, 30_000, () => 'the one new record');
+    await until(
+      () => again.totals.records >= 1,
+      30_000,
+      () => 'the one new record',
+    );
     await new Promise((r) => setTimeout(r, 500));
     await again.stop();
     expect(again.totals).to.include({ records: 1, valid: 1 });

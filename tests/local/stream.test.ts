@@ -176,7 +176,12 @@ describe('the platform streaming on one machine', function () {
         dir = mkdtempSync(join(tmpdir(), 'sluice-stream-'));
         let started: StreamRun | undefined;
         const run = await startStreamRun({
-          dir, config, lines: gated(() => started), ratePerSecond: 100, checkpointIntervalMs: 1000, heap: '384m',
+          dir,
+          config,
+          lines: gated(() => started),
+          ratePerSecond: 100,
+          checkpointIntervalMs: 1000,
+          heap: '384m',
           failAfter: 'failAfter' in scenario ? scenario.failAfter : undefined,
           killProcessAfter: 'killProcessAfter' in scenario ? scenario.killProcessAfter : undefined,
         });

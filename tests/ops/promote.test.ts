@@ -12,7 +12,13 @@ import { REPO_ROOT } from '../support/pulumi';
 
 const FIXTURES = join(REPO_ROOT, 'tests', 'fixtures', 'pulumi');
 const load = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-const HEALTHY: StackHealth = { alarms: [{ name: 'sluice-dev-no-data', state: 'OK' }], applications: [{ name: 'sluice-dev-dedup-filter', status: 'RUNNING' }, { name: 'sluice-dev-aggregate', status: 'RUNNING' }] };
+const HEALTHY: StackHealth = {
+  alarms: [{ name: 'sluice-dev-no-data', state: 'OK' }],
+  applications: [
+    { name: 'sluice-dev-dedup-filter', status: 'RUNNING' },
+    { name: 'sluice-dev-aggregate', status: 'RUNNING' },
+  ],
+};
 
 /** Recorded dev history with its current release replaced by `release`. */
 function devHistory(release: string): UpdateRecord[] {
@@ -142,7 +148,9 @@ describe('sluice promote (ops/promote.ts with recorded Pulumi results)', () => {
   });
 
   it('rollback: --release <previous> goes through the same gates', async () => {
-    const older = load<UpdateRecord[]>('dev-history.json').map((u) => (u.config?.['sluice:release']?.value === '5e1f0c3a9b7d2468' ? { ...u, config: { ...u.config, 'sluice:release': { value: release, secret: false } } } : u));
+    const older = load<UpdateRecord[]>('dev-history.json').map((u) =>
+      u.config?.['sluice:release']?.value === '5e1f0c3a9b7d2468' ? { ...u, config: { ...u.config, 'sluice:release': { value: release, secret: false } } } : u,
+    );
     const stacks = new FakeStacks(root, { dev: older, prod: load('prod-history.json') }, load('prod-preview-clean.json'));
     const outcome = await promote(options({ release, dryRun: true }), deps(stacks));
     expect(outcome.status).to.equal('dry-run');
@@ -153,7 +161,10 @@ describe('sluice promote (ops/promote.ts with recorded Pulumi results)', () => {
     const stacks = new FakeStacks(root, { dev: [], prod: [] }, {});
     await promote(options({ to: 'dev' }), deps(stacks)).then(
       () => expect.fail('promoted'),
-      (err) => expect(err).to.be.instanceOf(PromotionError).with.property('message', `no source stack: pass --from <stack>, or set sluice:pipeline.promoteFrom in ${join(root, 'Pulumi.dev.yaml')}`),
+      (err) =>
+        expect(err)
+          .to.be.instanceOf(PromotionError)
+          .with.property('message', `no source stack: pass --from <stack>, or set sluice:pipeline.promoteFrom in ${join(root, 'Pulumi.dev.yaml')}`),
     );
     await promote(options(), deps(stacks)).then(
       () => expect.fail('promoted'),

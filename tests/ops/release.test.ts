@@ -177,7 +177,9 @@ describe('release: build, determinism and the working-tree check', () => {
           c['sluice:release'] = first.manifest.id;
         });
         const validate = run.resources.find((r) => r.type === 'aws:lambda/function:Function' && String(r.inputs.name).endsWith('stream-validate'));
-        const files = Object.fromEntries(Object.keys(first.manifest.artifacts['function:stream-validate'].files).map((f) => [f, readFileSync(join(first.dir, 'functions', 'stream-validate', f), 'utf8')]));
+        const files = Object.fromEntries(
+          Object.keys(first.manifest.artifacts['function:stream-validate'].files).map((f) => [f, readFileSync(join(first.dir, 'functions', 'stream-validate', f), 'utf8')]),
+        );
         expect(validate?.inputs.description).to.contain(`(bundle sha256 ${functionCodeSha256(files).slice(0, 16)})`);
         let err: unknown;
         try {

@@ -17,7 +17,10 @@ const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', 
 describe('policy pack rules: each passes a compliant resource and names what is wrong with a failing one', () => {
   describe('customer-key-encryption', () => {
     const cases: Record<string, [Record<string, any>, Record<string, any>]> = {
-      'aws:kinesis/stream:Stream': [{ encryptionType: 'KMS', kmsKeyId: KEY }, { encryptionType: 'KMS', kmsKeyId: 'alias/aws/kinesis' }],
+      'aws:kinesis/stream:Stream': [
+        { encryptionType: 'KMS', kmsKeyId: KEY },
+        { encryptionType: 'KMS', kmsKeyId: 'alias/aws/kinesis' },
+      ],
       'aws:cloudwatch/logGroup:LogGroup': [{ kmsKeyId: KEY }, {}],
       'aws:sqs/queue:Queue': [{ kmsMasterKeyId: KEY }, { sqsManagedSseEnabled: true }],
       'aws:sns/topic:Topic': [{ kmsMasterKeyId: KEY }, { kmsMasterKeyId: 'alias/aws/sns' }],
@@ -61,7 +64,9 @@ describe('policy pack rules: each passes a compliant resource and names what is 
     it('bucket-tls-only', () => {
       expect(bucketTlsOnly.checkStack([bucket, tls], DEV)).to.deep.equal([]);
       const objectsOnly = { ...tls, props: { ...tls.props, policy: tls.props.policy.replace('"arn:aws:s3:::b",', '') } };
-      expect(bucketTlsOnly.checkStack([bucket, objectsOnly], DEV)).to.deep.equal([{ resource: 'thing', message: 'bucket b has no policy denying aws:SecureTransport false on the bucket and its objects; add the TLS-only statement' }]);
+      expect(bucketTlsOnly.checkStack([bucket, objectsOnly], DEV)).to.deep.equal([
+        { resource: 'thing', message: 'bucket b has no policy denying aws:SecureTransport false on the bucket and its objects; add the TLS-only statement' },
+      ]);
     });
     it('bucket-default-encryption', () => {
       expect(bucketDefaultEncryption.checkStack([bucket, sse], DEV)).to.deep.equal([]);
@@ -94,19 +99,25 @@ describe('policy pack rules: each passes a compliant resource and names what is 
       expect(statefulProtected.check(r(type, {}, false), DEV), type).to.deep.equal([]);
       expect(statefulProtected.check(r(type, {}, false), PROD), type).to.have.length(1);
     }
-    expect(statefulProtected.check(r('aws:s3/bucket:Bucket', { forceDestroy: true }, true), PROD)).to.deep.equal(['bucket thing is force-destroyed with its objects; set forceDestroy false in production']);
+    expect(statefulProtected.check(r('aws:s3/bucket:Bucket', { forceDestroy: true }, true), PROD)).to.deep.equal([
+      'bucket thing is force-destroyed with its objects; set forceDestroy false in production',
+    ]);
   });
 
   it('required-tags', () => {
     expect(requiredTags.check(r('aws:sqs/queue:Queue', { tags: { project: 'sluice', stack: 'dev', component: 'ingestion' } }), DEV)).to.deep.equal([]);
-    expect(requiredTags.check(r('aws:sqs/queue:Queue', { tags: { project: 'sluice' } }), DEV)).to.deep.equal(['aws:sqs/queue:Queue thing lacks the tags stack, component; build its tags with tagsFor()']);
+    expect(requiredTags.check(r('aws:sqs/queue:Queue', { tags: { project: 'sluice' } }), DEV)).to.deep.equal([
+      'aws:sqs/queue:Queue thing lacks the tags stack, component; build its tags with tagsFor()',
+    ]);
     expect(requiredTags.check(r('aws:lambda/permission:Permission', {}), DEV)).to.deep.equal([]);
   });
 
   it('retention-minimums-in-production', () => {
     expect(productionRetention.check(r('aws:cloudwatch/logGroup:LogGroup', { retentionInDays: 90 }), PROD)).to.deep.equal([]);
     expect(productionRetention.check(r('aws:cloudwatch/logGroup:LogGroup', { retentionInDays: 14 }), DEV)).to.deep.equal([]);
-    expect(productionRetention.check(r('aws:cloudwatch/logGroup:LogGroup', { name: 'g', retentionInDays: 14 }), PROD)).to.deep.equal(["log group g keeps 14 days, below production's 90; raise sluice:logs.retentionDays"]);
+    expect(productionRetention.check(r('aws:cloudwatch/logGroup:LogGroup', { name: 'g', retentionInDays: 14 }), PROD)).to.deep.equal([
+      "log group g keeps 14 days, below production's 90; raise sluice:logs.retentionDays",
+    ]);
     expect(productionRetention.check(r('aws:kinesis/stream:Stream', { name: 's', retentionPeriod: 24 }), PROD)).to.have.length(1);
     expect(productionRetention.check(r('aws:kinesis/stream:Stream', { retentionPeriod: 72 }), PROD)).to.deep.equal([]);
     expect(productionRetention.check(r('aws:sqs/queue:Queue', { messageRetentionSeconds: 1209600 }), PROD)).to.deep.equal([]);

@@ -33,11 +33,27 @@ describe('stack configuration: sluice:alerts', () => {
 
   const cases: Array<[string, Record<string, unknown>, string]> = [
     ['e-mail without @', { alerts: { email: ['platform-team'] } }, 'sluice:alerts.email[0] must be an e-mail address (got "platform-team"); write it as name@example.com'],
-    ['plain http endpoint', { alerts: { https: ['http://hooks.example.com/x'] } }, 'sluice:alerts.https[0] must be an https:// URL (got "http://hooks.example.com/x"); SNS delivers alarms only to HTTPS endpoints: use an https:// URL'],
+    [
+      'plain http endpoint',
+      { alerts: { https: ['http://hooks.example.com/x'] } },
+      'sluice:alerts.https[0] must be an https:// URL (got "http://hooks.example.com/x"); SNS delivers alarms only to HTTPS endpoints: use an https:// URL',
+    ],
     ['odd period', { alerts: { periodSeconds: 120 } }, 'sluice:alerts.periodSeconds must be one of 60, 300, 900, 3600 (got 120); pick one of those or remove it to use 300'],
-    ['no-data window too short', { alerts: { noDataMinutes: 2 } }, 'sluice:alerts.noDataMinutes must be between 5 and 1440 (got 2); the no-data alarm needs at least 5 minutes to tell a quiet stream from a broken one or remove it to use 15'],
-    ['archive freshness under the buffering', { alerts: { archiveFreshnessSeconds: 200 }, delivery: { bufferingSeconds: 300 } }, 'sluice:alerts.archiveFreshnessSeconds must be greater than sluice:delivery.bufferingSeconds (200 <= 300); Firehose holds records that long on purpose: raise archiveFreshnessSeconds or lower bufferingSeconds'],
-    ['forecast below actual', { alerts: { budget: { actualPercent: 90, forecastPercent: 50 } } }, 'sluice:alerts.budget.forecastPercent must be at least actualPercent (50 < 90); a forecast alert below the actual one fires before it and says nothing more: raise forecastPercent or lower actualPercent'],
+    [
+      'no-data window too short',
+      { alerts: { noDataMinutes: 2 } },
+      'sluice:alerts.noDataMinutes must be between 5 and 1440 (got 2); the no-data alarm needs at least 5 minutes to tell a quiet stream from a broken one or remove it to use 15',
+    ],
+    [
+      'archive freshness under the buffering',
+      { alerts: { archiveFreshnessSeconds: 200 }, delivery: { bufferingSeconds: 300 } },
+      'sluice:alerts.archiveFreshnessSeconds must be greater than sluice:delivery.bufferingSeconds (200 <= 300); Firehose holds records that long on purpose: raise archiveFreshnessSeconds or lower bufferingSeconds',
+    ],
+    [
+      'forecast below actual',
+      { alerts: { budget: { actualPercent: 90, forecastPercent: 50 } } },
+      'sluice:alerts.budget.forecastPercent must be at least actualPercent (50 < 90); a forecast alert below the actual one fires before it and says nothing more: raise forecastPercent or lower actualPercent',
+    ],
     [
       'the Kafka source under alerts, where it was before',
       { alerts: { kafka: { clusterName: 'msk', consumerGroup: 'g', topic: 't' } } },
@@ -45,7 +61,11 @@ describe('stack configuration: sluice:alerts', () => {
         'the MSK source dedup-filter reads; move the source to sluice:sources.kafka (clusterArn, bootstrapServers, topic, consumerGroup, network) ' +
         'and remove sluice:alerts.kafka (the threshold stays sluice:alerts.kafkaOffsetLag)',
     ],
-    ['read-only role elsewhere', { account: { ...ACCOUNT, readOnlyRoleArn: 'arn:aws:iam::222222222222:role/ro' } }, "sluice:account.readOnlyRoleArn must be a role in the stack's account 111111111111 (got a role in 222222222222); use a read-only role of account 111111111111, or remove it so sluice status assumes the deploy role"],
+    [
+      'read-only role elsewhere',
+      { account: { ...ACCOUNT, readOnlyRoleArn: 'arn:aws:iam::222222222222:role/ro' } },
+      "sluice:account.readOnlyRoleArn must be a role in the stack's account 111111111111 (got a role in 222222222222); use a read-only role of account 111111111111, or remove it so sluice status assumes the deploy role",
+    ],
   ];
   for (const [what, values, message] of cases) {
     it(`rejects ${what} with a message naming key, rule and fix`, () => {

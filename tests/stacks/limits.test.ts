@@ -63,10 +63,14 @@ describe('stack configuration: AWS name limits', () => {
     // The longest source name (31) leaves 15 characters of stack name for a 64-character function name.
     const stack = 'd'.repeat(15);
     const source = 's'.repeat(31);
-    const run = await runStackProgram('dev', (c) => {
-      c['sluice:ingestion'].sources = [{ name: source, prefix: 'longest/' }];
-      c['sluice:access'] = { producers: [{ account: '333333333333', role: 'r'.repeat(31) }], consumers: [{ account: '444444444444', consumers: ['c'.repeat(115)] }] };
-    }, stack);
+    const run = await runStackProgram(
+      'dev',
+      (c) => {
+        c['sluice:ingestion'].sources = [{ name: source, prefix: 'longest/' }];
+        c['sluice:access'] = { producers: [{ account: '333333333333', role: 'r'.repeat(31) }], consumers: [{ account: '444444444444', consumers: ['c'.repeat(115)] }] };
+      },
+      stack,
+    );
     expect(problemsFor(stack, { account: ACCOUNT, ingestion: { sources: [{ name: source, prefix: 'longest/' }] } })).to.deep.equal([]);
     const over = run.resources.flatMap((r) => {
       const n = NAME_INPUTS[r.type];

@@ -58,7 +58,12 @@ export class FakeS3 {
     return [...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort();
   }
   lines(key: string): any[] {
-    return this.objects.get(key)!.toString('utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+    return this.objects
+      .get(key)!
+      .toString('utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
   }
 }
 

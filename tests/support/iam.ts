@@ -53,7 +53,10 @@ export class StackPolicies {
 
   /** The same documents with one replaced (for the removal checks). */
   with(replaced: StackDocument, document: PolicyDocument): StackPolicies {
-    return new StackPolicies(this.account, this.documents.map((d) => (d === replaced ? { ...d, document } : d)));
+    return new StackPolicies(
+      this.account,
+      this.documents.map((d) => (d === replaced ? { ...d, document } : d)),
+    );
   }
 }
 
@@ -150,10 +153,7 @@ export async function decide(policies: StackPolicies, req: AccessRequest, identi
   const unexpected = ignored.filter((k) => !ENCRYPTION_CONTEXT.test(k));
   if (unexpected.length > 0) throw new Error(`${describe(req)}: context keys ${unexpected.join(', ')} do not apply to ${req.action}; correct the table`);
   if (ignored.length === 0) return result.overallResult as Decision;
-  return runUnsafeSimulation(
-    { ...simulation, ...(resourceDoc ? { resourcePolicy: createValidatedPolicy(resourceDoc, validateResourcePolicy, { name: 'resource' }) as never } : {}) },
-    {},
-  ) as Decision;
+  return runUnsafeSimulation({ ...simulation, ...(resourceDoc ? { resourcePolicy: createValidatedPolicy(resourceDoc, validateResourcePolicy, { name: 'resource' }) as never } : {}) }, {}) as Decision;
 }
 
 export function describe(req: AccessRequest): string {
@@ -260,9 +260,7 @@ async function statementResourceProblems(where: string, statement: Statement, ac
 
 /** Every (document, statement index, action) of the stack's Allow statements, for the removal checks. */
 export function grantedActions(policies: StackPolicies): { doc: StackDocument; statement: number; action: string }[] {
-  return policies.documents.flatMap((doc) =>
-    doc.document.Statement.flatMap((s, statement) => (s.Effect === 'Allow' ? list(s.Action).map((action) => ({ doc, statement, action })) : [])),
-  );
+  return policies.documents.flatMap((doc) => doc.document.Statement.flatMap((s, statement) => (s.Effect === 'Allow' ? list(s.Action).map((action) => ({ doc, statement, action })) : [])));
 }
 
 /** The document with one action taken out of one statement (the statement goes when it was its last). */
@@ -299,7 +297,10 @@ type Doc = { Statement: readonly any[] };
 const strings = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
 
 function glob(pattern: string, value: string, caseInsensitive = false): boolean {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`, caseInsensitive ? 'i' : '').test(value);
 }
 
@@ -308,10 +309,7 @@ function principalMatches(statement: any, request: DocumentRequest): boolean {
   if (statement.Principal === '*') return true;
   if (!request.principal) return false;
   const { Service, AWS } = statement.Principal as { Service?: unknown; AWS?: unknown };
-  return (
-    (request.principal.Service !== undefined && strings(Service).includes(request.principal.Service)) ||
-    (request.principal.AWS !== undefined && strings(AWS).includes(request.principal.AWS))
-  );
+  return (request.principal.Service !== undefined && strings(Service).includes(request.principal.Service)) || (request.principal.AWS !== undefined && strings(AWS).includes(request.principal.AWS));
 }
 
 function operatorMatches(operator: string, expected: string, actual: string): boolean {

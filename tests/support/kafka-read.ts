@@ -24,7 +24,13 @@ export async function readTopic(bootstrap: string, topic: string, timeoutMs = 60
   }
   const records: TopicRecord[] = [];
   if (end === 0) return records;
-  const consumer = new Consumer({ clientId: 'sluice-test-reader', groupId: `sluice-test-${process.pid}-${Date.now()}-${Math.random()}`, bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, maxWaitTime: 200 });
+  const consumer = new Consumer({
+    clientId: 'sluice-test-reader',
+    groupId: `sluice-test-${process.pid}-${Date.now()}-${Math.random()}`,
+    bootstrapBrokers: [bootstrap],
+    deserializers: stringDeserializers,
+    maxWaitTime: 200,
+  });
   try {
     const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false });
     await new Promise<void>((resolve, reject) => {

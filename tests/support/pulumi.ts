@@ -91,8 +91,7 @@ export function mockEc2Id(prefix: string, name: string): string {
 function mockAwsxVpc(name: string, inputs: Record<string, unknown>): Record<string, unknown> {
   const zones = (inputs.availabilityZoneNames as string[] | undefined) ?? [];
   const specs = (inputs.subnetSpecs as { type: string; name?: string }[] | undefined) ?? [];
-  const subnetIds = (type: string) =>
-    specs.filter((spec) => spec.type === type).flatMap((spec) => zones.map((zone) => mockEc2Id('subnet', `${name}-${spec.name ?? type}-${zone}`)));
+  const subnetIds = (type: string) => specs.filter((spec) => spec.type === type).flatMap((spec) => zones.map((zone) => mockEc2Id('subnet', `${name}-${spec.name ?? type}-${zone}`)));
   const vpcId = mockEc2Id('vpc', name);
   return { ...inputs, vpcId, privateSubnetIds: subnetIds('Private'), publicSubnetIds: subnetIds('Public'), isolatedSubnetIds: subnetIds('Isolated') };
 }
@@ -126,7 +125,13 @@ function mockState(args: pulumi.runtime.MockResourceArgs, account: string, regio
       return { ...inputs, id, arn: `arn:aws:ec2:${region}:${account}:security-group/${id}` };
     }
     case 'aws:sqs/queue:Queue':
-      return { ...inputs, arn: awsArn(args.type, name, account, region), name, id: `https://sqs.${region}.amazonaws.com/${account}/${name}`, url: `https://sqs.${region}.amazonaws.com/${account}/${name}` };
+      return {
+        ...inputs,
+        arn: awsArn(args.type, name, account, region),
+        name,
+        id: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+        url: `https://sqs.${region}.amazonaws.com/${account}/${name}`,
+      };
     default:
       return { ...inputs, arn: awsArn(args.type, name, account, region) ?? `arn:aws:mock:${region}:${account}:${args.type.split(':')[1] ?? 'resource'}/${name}`, name };
   }
@@ -205,7 +210,13 @@ export async function runStackProgram(stack: string, edit?: (config: Record<stri
     ofType: (type) => resources.filter((r) => r.type === type),
     one(type, nameSuffix) {
       const found = resources.filter((r) => r.type === type && r.name.endsWith(nameSuffix));
-      if (found.length !== 1) throw new Error(`expected one ${type} named *${nameSuffix}, found ${found.length}: ${resources.filter((r) => r.type === type).map((r) => r.name).join(', ')}`);
+      if (found.length !== 1)
+        throw new Error(
+          `expected one ${type} named *${nameSuffix}, found ${found.length}: ${resources
+            .filter((r) => r.type === type)
+            .map((r) => r.name)
+            .join(', ')}`,
+        );
       return found[0];
     },
   };

@@ -9,8 +9,7 @@ import { createContext, stampIngestedAt, validateLine, ValidationContext } from 
 
 const INGESTED = new Date('2026-11-22T03:00:00.000Z');
 const registry = SchemaRegistry.fromDirectory();
-const ctx = (over: Partial<Parameters<typeof createContext>[0]> = {}): ValidationContext =>
-  createContext({ source: 'partner-files', registry, ingestedAt: INGESTED, ...over });
+const ctx = (over: Partial<Parameters<typeof createContext>[0]> = {}): ValidationContext => createContext({ source: 'partner-files', registry, ingestedAt: INGESTED, ...over });
 const UUID = '7d4f2a5e-1c3b-4e8a-9f0d-2b6c8e1a3f57';
 const base = { event_uuid: UUID, event_name: 'page:viewed', created_at: 1767225600.5 };
 const line = (over: Record<string, unknown> = {}, drop: string[] = []) => {
@@ -32,11 +31,11 @@ const codes = (text: string, c = ctx()) => reject(text, c).map((r) => r.code);
 
 describe('event contract: validateLine', () => {
   it('appends the enriched fields to the input bytes, payload untouched', () => {
-    const text = '{"event_uuid":"7d4f2a5e-1c3b-4e8a-9f0d-2b6c8e1a3f57","event_name":"payment:order:completed","created_at":1767225600.5,"user_id":"u_1","properties":{"order_id":"ord_1","currency":"GBP","amount":12.5,"payment_method":"card","note":"caf\\u00e9 1.50"}}';
+    const text =
+      '{"event_uuid":"7d4f2a5e-1c3b-4e8a-9f0d-2b6c8e1a3f57","event_name":"payment:order:completed","created_at":1767225600.5,"user_id":"u_1","properties":{"order_id":"ord_1","currency":"GBP","amount":12.5,"payment_method":"card","note":"caf\\u00e9 1.50"}}';
     const r = accept(text);
     expect(r.json).to.equal(
-      text.slice(0, -1) +
-        ',"created_datetime":"2026-01-01T00:00:00.500Z","event_type":"payment","event_subtype":"order","ingested_at":"2026-11-22T03:00:00.000Z","source":"partner-files"}',
+      text.slice(0, -1) + ',"created_datetime":"2026-01-01T00:00:00.500Z","event_type":"payment","event_subtype":"order","ingested_at":"2026-11-22T03:00:00.000Z","source":"partner-files"}',
     );
     expect(r.envelope).to.deep.equal({
       event_uuid: UUID,
@@ -59,7 +58,15 @@ describe('event contract: validateLine', () => {
     const text = JSON.stringify({ ...base, nested: { a: [1, 2], s: 'x y' } }, null, 2).replace(/\n/g, '\r\n') + '\n';
     const r = accept(text);
     expect(r.json).to.not.match(/[\r\n]/);
-    expect(JSON.parse(r.json)).to.deep.equal({ ...base, nested: { a: [1, 2], s: 'x y' }, created_datetime: '2026-01-01T00:00:00.500Z', event_type: 'page', event_subtype: 'viewed', ingested_at: '2026-11-22T03:00:00.000Z', source: 'partner-files' });
+    expect(JSON.parse(r.json)).to.deep.equal({
+      ...base,
+      nested: { a: [1, 2], s: 'x y' },
+      created_datetime: '2026-01-01T00:00:00.500Z',
+      event_type: 'page',
+      event_subtype: 'viewed',
+      ingested_at: '2026-11-22T03:00:00.000Z',
+      source: 'partner-files',
+    });
   });
 
   it('stores upper-case UUIDs and names lower-case', () => {
@@ -227,7 +234,13 @@ describe('event contract: validateLine', () => {
     expect(codes('')).to.deep.equal(['not_json']);
   });
 
-  for (const [text, kind] of [['null', 'null'], ['[{"a":1}]', 'an array'], ['42', 'a number'], ['"hello"', 'a string'], ['true', 'a boolean']] as const) {
+  for (const [text, kind] of [
+    ['null', 'null'],
+    ['[{"a":1}]', 'an array'],
+    ['42', 'a number'],
+    ['"hello"', 'a string'],
+    ['true', 'a boolean'],
+  ] as const) {
     it(`rejects ${text} as not an object`, () => {
       const [r] = reject(text);
       expect(r.code).to.equal('not_object');
@@ -237,12 +250,12 @@ describe('event contract: validateLine', () => {
 
   describe('schema registry', () => {
     const lesson = (properties: Record<string, unknown>, user = 'u_12') => line({ event_name: 'lesson:completed', user_id: user, properties });
-    it('accepts an event that matches its name\'s schema', () => accept(lesson({ course_id: 'c', lesson_id: 'l', duration_seconds: 60 })));
+    it("accepts an event that matches its name's schema", () => accept(lesson({ course_id: 'c', lesson_id: 'l', duration_seconds: 60 })));
     it('rejects every violation of the schema, naming the path and the schema', () => {
       const reasons = reject(lesson({ course_id: 'c', duration_seconds: -1, score: 101 }, 'bob'));
       expect(reasons.map((r) => r.code)).to.deep.equal(['schema_violation', 'schema_violation', 'schema_violation', 'schema_violation']);
       expect(reasons.map((r) => r.message)).to.have.members([
-        "/user_id must match pattern \"^u_[0-9]+$\" (schema lesson:completed)",
+        '/user_id must match pattern "^u_[0-9]+$" (schema lesson:completed)',
         "/properties must have required property 'lesson_id' (schema lesson:completed)",
         '/properties/duration_seconds must be >= 0 (schema lesson:completed)',
         '/properties/score must be <= 100 (schema lesson:completed)',

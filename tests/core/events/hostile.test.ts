@@ -92,19 +92,31 @@ describe('event contract: hostile input', () => {
   });
 
   it('property: valid + invalid == read, valid payloads byte-exact, invalid ones kept exactly', async () => {
-    const key = fc.string({ minLength: 1, maxLength: 8 }).filter((k) => !['event_uuid', 'event_name', 'created_at', 'created_datetime', 'event_type', 'event_subtype', 'ingested_at', 'source', 'specversion'].includes(k.toLowerCase()));
+    const key = fc
+      .string({ minLength: 1, maxLength: 8 })
+      .filter((k) => !['event_uuid', 'event_name', 'created_at', 'created_datetime', 'event_type', 'event_subtype', 'ingested_at', 'source', 'specversion'].includes(k.toLowerCase()));
     const payload = fc.dictionary(key, fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }).map((o) => JSON.stringify(o).slice(1, -1));
-    const line = fc.oneof(payload.map((p) => ({ payload: p as string | undefined, garbage: '' })), fc.string({ maxLength: 40 }).map((t) => ({ payload: undefined, garbage: t.replace(/[\r\n]/g, ' ') })));
+    const line = fc.oneof(
+      payload.map((p) => ({ payload: p as string | undefined, garbage: '' })),
+      fc.string({ maxLength: 40 }).map((t) => ({ payload: undefined, garbage: t.replace(/[\r\n]/g, ' ') })),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 20 }), async (generated) => {
         const events = generated.map((g, i) => ({
           ...g,
-          text: g.payload === undefined ? g.garbage : `{"event_uuid":"7d4f2a5e-1c3b-4e8a-9f0d-${String(i).padStart(12, '0')}","event_name":"page:viewed","created_at":1767225600${g.payload ? `,${g.payload}` : ''}}`,
+          text:
+            g.payload === undefined
+              ? g.garbage
+              : `{"event_uuid":"7d4f2a5e-1c3b-4e8a-9f0d-${String(i).padStart(12, '0')}","event_name":"page:viewed","created_at":1767225600${g.payload ? `,${g.payload}` : ''}}`,
         }));
         const published: string[] = [];
         const rejected: Array<{ raw?: string }> = [];
         const text = events.map((e) => e.text).join('\n') + '\n';
-        const counts = await ingestFile(Readable.from([Buffer.from(text)]), { ctx: ctx(), format: 'jsonl', sinks: { publish: (e) => void published.push(e.data), reject: (l) => void rejected.push(JSON.parse(l)) } });
+        const counts = await ingestFile(Readable.from([Buffer.from(text)]), {
+          ctx: ctx(),
+          format: 'jsonl',
+          sinks: { publish: (e) => void published.push(e.data), reject: (l) => void rejected.push(JSON.parse(l)) },
+        });
         const nonBlank = events.filter((e) => e.text.trim() !== '');
         expect(counts.valid + counts.invalid).to.equal(counts.records);
         expect(counts.records).to.equal(nonBlank.length);
