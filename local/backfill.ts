@@ -14,13 +14,12 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { jobSqlParameters } from '../core/jobs';
 import { projectRoot } from '../core/project';
 import { readEvents } from '../functions/ingest/reader';
 import { directoryArchive } from '../ops/archive';
 import { loadStackFile } from '../stacks/file';
 import { UserError } from '../core/user-error';
-import { ensureRunnerJar, localJavaCommand, runFlinkJob } from './flink';
+import { ensureRunnerJar, localJavaCommand, startPlatformJobs } from './flink';
 import { openLocalLake } from './lake';
 import { listLakeFiles } from './lake-files';
 import { LineWriter } from './line-writer';
@@ -197,9 +196,10 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
     const read = await archiveToEvents(archive, eventsPath);
     if (!backfill) copyArchive(archive, lake);
     log(`dedup-filter over ${read.events} archived events (${read.objects} objects) into ${target}`);
-    const dedup = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: join(work, 'dedup-filter'), lake: target, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
+    const [dedup, aggregate] = startPlatformJobs(eventsPath, work, target, config, { heap: opts.heap });
+    await dedup;
     log('aggregate');
-    await runFlinkJob({ job: 'aggregate', input: dedup.outputs.processed.path, output: join(work, 'aggregate'), lake: target, params: jobSqlParameters('aggregate', config), heap: opts.heap });
+    await aggregate;
     const rebuilt = await tableFigures(target);
     if (rebuilt.distinct !== rebuilt.events) {
       throw new UserError(

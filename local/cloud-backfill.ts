@@ -13,7 +13,6 @@ import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSyn
 import { join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { jobSqlParameters } from '../core/jobs';
 import { bucketName, glueDatabaseName, physicalName } from '../core/naming';
 import { projectRoot } from '../core/project';
 import { UserError } from '../core/user-error';
@@ -22,7 +21,7 @@ import type { ArchiveStore } from '../ops/archive';
 import { loadStackFile } from '../stacks/file';
 import type { SluiceConfig } from '../stacks/types';
 import { lakeBackfill, sampleRowsOfFiles, tableFigures, type PublishRecord, type TablePublication } from './backfill';
-import { runFlinkJob } from './flink';
+import { startPlatformJobs } from './flink';
 import { listLakeFiles } from './lake-files';
 import { LineWriter } from './line-writer';
 
@@ -213,9 +212,10 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
     const read = await archiveToEvents(opts.store, eventsPath);
     if (read.events === 0) throw new UserError(`${opts.store.location} holds no archived events under raw/; check the stack (or --archive)`);
     log(`dedup-filter over ${read.events} archived events (${read.objects} objects) into the staging lake ${staged}`);
-    const dedup = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: join(work, 'dedup-filter'), lake: staged, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
+    const [dedup, aggregate] = startPlatformJobs(eventsPath, work, staged, config, { heap: opts.heap });
+    await dedup;
     log('aggregate');
-    await runFlinkJob({ job: 'aggregate', input: dedup.outputs.processed.path, output: join(work, 'aggregate'), lake: staged, params: jobSqlParameters('aggregate', config), heap: opts.heap });
+    await aggregate;
     rmSync(eventsPath, { force: true });
     const rebuilt = await tableFigures(staged);
     if (rebuilt.distinct !== rebuilt.events) {

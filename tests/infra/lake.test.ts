@@ -197,6 +197,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
             expect(input.icebergTableInput.properties).to.deep.equal({
               'write.format.default': 'parquet',
               'write.parquet.compression-codec': 'zstd',
+              'write.parquet.compression-level': '1',
               'write.metadata.delete-after-commit.enabled': 'true',
               'write.metadata.previous-versions-max': '100',
             });

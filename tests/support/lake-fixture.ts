@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobSqlParameters, type FlinkJobName } from '../../core/jobs';
-import { runFlinkJob } from '../../local/flink';
+import { startPlatformJobs } from '../../local/flink';
 import { defaultProcessingConfig } from '../../stacks/load';
 import type { ErrorRecord } from '../../core/error-zone';
 import { writeErrors, writeRawArchive } from '../../local/lake';
@@ -79,9 +78,7 @@ async function build(): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), 'sluice-lake-work-'));
   try {
     writeFileSync(join(work, 'events.jsonl'), jsonl(RAW));
-    const params = (job: FlinkJobName) => jobSqlParameters(job, { processing: defaultProcessingConfig() });
-    const dedup = await runFlinkJob({ job: 'dedup-filter', input: join(work, 'events.jsonl'), output: join(work, 'dedup'), lake, params: params('dedup-filter') });
-    await runFlinkJob({ job: 'aggregate', input: dedup.outputs.processed!.path, output: join(work, 'aggregate'), lake, params: params('aggregate') });
+    await Promise.all(startPlatformJobs(join(work, 'events.jsonl'), work, lake, { processing: defaultProcessingConfig() }));
     await writeRawArchive(lake, jsonl(RAW), { batch: 'fixture' });
     await writeErrors(lake, ERROR_RECORDS, { batch: 'fixture', at: new Date('2026-03-17T12:00:00Z') });
     return lake;

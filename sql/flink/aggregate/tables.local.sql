@@ -19,7 +19,7 @@ CREATE TEMPORARY TABLE aggregates (
   'connector' = 'filesystem',
   'path' = ${aggregates_output},
   'format' = 'json',
-  'sink.rolling-policy.file-size' = '1 gb'
+  'sink.rolling-policy.file-size' = '64 gb'
 );
 
 CREATE TEMPORARY TABLE late_events (
@@ -27,8 +27,11 @@ CREATE TEMPORARY TABLE late_events (
 ) WITH (
   'connector' = 'filesystem',
   'path' = ${late_events_output},
-  'format' = 'raw',
-  'sink.rolling-policy.file-size' = '1 gb'
+  -- The raw format's bytes and a newline, written through a buffer (LinesFormatFactory).
+  'format' = 'sluice-lines',
+  -- One part file for any local run: the runner moves a single part into place instead of
+  -- copying parts into one file.
+  'sink.rolling-policy.file-size' = '64 gb'
 );
 
 -- The Iceberg table aggregates in a filesystem (Hadoop) catalog on the local disk: the namespace

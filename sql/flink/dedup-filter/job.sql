@@ -30,9 +30,6 @@ SELECT
   e.event_uuid,
   -- Numeric, so 1700000000 and 1700000000.0 are the same created_at.
   TRY_CAST(e.created_at AS DECIMAL(38, 6)) AS created_at,
-  e.event_name,
-  e.event_type,
-  e.ingested_at,
   e
 FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
@@ -42,7 +39,7 @@ FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events
 -- over every record, rather than a UNION ALL with a bypass branch, keeps lake_event() to one call
 -- per record.
 CREATE TEMPORARY VIEW events_first_seen AS
-SELECT record_text, created_at, event_name, event_type, ingested_at, e
+SELECT record_text, created_at, e
 FROM (
   SELECT *,
     ROW_NUMBER() OVER (PARTITION BY dedup_uuid, dedup_created_at ORDER BY arrival_time ASC) AS arrival_rank
@@ -60,11 +57,13 @@ SELECT record_text, e
 FROM events_first_seen
 -- Only a proven match drops an event: a missing type or name, or an unreadable created_at or
 -- ingested_at, keeps it.
-WHERE (event_type IN (${exclude_event_types})) IS NOT TRUE
-  AND (event_name IN (${exclude_event_names})) IS NOT TRUE
+WHERE (e.event_type IN (${exclude_event_types})) IS NOT TRUE
+  AND (e.event_name IN (${exclude_event_names})) IS NOT TRUE
+  -- ingested_at as lake_event() reads it for the lake (ISO 8601 UTC, as the validator stamps it):
+  -- one timestamp parse per record, shared with the lake column.
   AND (
     TO_TIMESTAMP_LTZ(TRY_CAST(FLOOR(created_at * 1000) AS BIGINT), 3)
-      > CAST(TO_TIMESTAMP(ingested_at, 'yyyy-MM-dd''T''HH:mm:ss[.SSS]X') AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}
+      > CAST(e.ingested_ts AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}
   ) IS NOT TRUE;
 
 INSERT INTO processed

@@ -17,8 +17,11 @@ CREATE TEMPORARY TABLE processed (
 ) WITH (
   'connector' = 'filesystem',
   'path' = ${processed_output},
-  'format' = 'raw',
-  'sink.rolling-policy.file-size' = '1 gb'
+  -- The raw format's bytes and a newline, written through a buffer (LinesFormatFactory).
+  'format' = 'sluice-lines',
+  -- One part file for any local run: the runner moves a single part into place instead of
+  -- copying parts into one file.
+  'sink.rolling-policy.file-size' = '64 gb'
 );
 
 -- The Iceberg table events in a filesystem (Hadoop) catalog on the local disk: the namespace

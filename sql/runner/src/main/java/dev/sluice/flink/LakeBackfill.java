@@ -25,7 +25,6 @@ import org.apache.iceberg.Snapshot;
 import org.apache.iceberg.SnapshotRef;
 import org.apache.iceberg.SnapshotSummary;
 import org.apache.iceberg.Table;
-import org.apache.iceberg.TableProperties;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.TableIdentifier;
@@ -262,7 +261,7 @@ public final class LakeBackfill {
 
     /** Creates a table the live catalog lacks with the staged table's schema and partition spec (a catalog lost with its tables). */
     private static void createLive(Lake lake, String name, Table source) {
-        Map<String, String> props = Map.of(TableProperties.FORMAT_VERSION, "2", TableProperties.DEFAULT_FILE_FORMAT, "parquet");
+        Map<String, String> props = LocalLake.TABLE_PROPERTIES;
         if (lake.copyFiles()) {
             String root = lake.recordRoot().substring(0, lake.recordRoot().length() - RECORDS.length() - 1);
             lake.catalog().buildTable(lake.id(name), source.schema()).withPartitionSpec(source.spec()).withLocation(root + "/" + name).withProperties(props).create();

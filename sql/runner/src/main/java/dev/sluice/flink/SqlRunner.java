@@ -59,7 +59,11 @@ public final class SqlRunner {
                 StreamRun.parse(args).execute();
                 return;
             }
-            System.out.println(LocalRun.parse(args).execute());
+            for (LocalRun run : LocalRun.parseChain(args)) {
+                // One line per job as it ends, so the caller can time each job of a chain.
+                System.out.println(run.execute());
+                System.out.flush();
+            }
         } catch (IllegalArgumentException e) {
             System.err.println("sluice-flink-runner: " + e.getMessage());
             System.exit(2);
@@ -153,7 +157,36 @@ public final class SqlRunner {
             this(job, input, false, output, output.resolve("lake"), null, params);
         }
 
+        /** Separates the runs of a chain: {@code <run> --then <run>...}. */
+        static final String THEN = "--then";
+
+        /**
+         * The runs of a command line that chains one or more runs with {@value #THEN}, executed one
+         * after another in this JVM: a later run may read an earlier run's output, so only the first
+         * run's input must exist before the chain starts. Every run's options are checked first, so a
+         * mistake in the last one is reported before the first job runs.
+         */
+        public static List<LocalRun> parseChain(String[] args) {
+            List<LocalRun> runs = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i <= args.length; i++) {
+                if (i == args.length || args[i].equals(THEN)) {
+                    String[] part = java.util.Arrays.copyOfRange(args, start, i);
+                    if (part.length == 0) {
+                        throw new IllegalArgumentException(THEN + " separates two runs; a run is missing before or after it");
+                    }
+                    runs.add(parse(part, runs.isEmpty()));
+                    start = i + 1;
+                }
+            }
+            return runs;
+        }
+
         public static LocalRun parse(String[] args) {
+            return parse(args, true);
+        }
+
+        private static LocalRun parse(String[] args, boolean inputMustExist) {
             String job = null;
             Path input = null;
             Path inputDir = null;
@@ -200,7 +233,7 @@ public final class SqlRunner {
                 throw new IllegalArgumentException(
                         "--job, one of --input or --input-dir, and --output are required; usage: " + usage());
             }
-            if (input != null && !Files.isRegularFile(input)) {
+            if (input != null && inputMustExist && !Files.isRegularFile(input)) {
                 throw new IllegalArgumentException("--input " + input + " is not a readable file; give a JSON-lines file");
             }
             if (inputDir != null && !Files.isDirectory(inputDir)) {
@@ -217,7 +250,7 @@ public final class SqlRunner {
 
         static String usage() {
             return "--job <" + String.join("|", JobSql.JOBS) + "> (--input <file.jsonl> | --input-dir <dir>) --output <dir>"
-                    + " [--lake <dir>] [--checkpoint-interval-ms <n>] [--param name=value]...";
+                    + " [--lake <dir>] [--checkpoint-interval-ms <n>] [--param name=value]... [" + THEN + " <another run>]...";
         }
 
         /** The job SQL of this run with its parameters, and the sink directories by sink name. */
@@ -263,6 +296,10 @@ public final class SqlRunner {
                 Files.createDirectories(output);
                 submit(localSettings(checkpointInterval), output).await();
                 return "{\"job\":" + jsonString(job) + ",\"stopped\":true}";
+            }
+            if (!Files.isRegularFile(input)) {
+                throw new IllegalArgumentException("--input " + input + " is not a readable file; in a chain (" + THEN
+                        + "), give a file an earlier run writes: <its --output>/<sink>.jsonl");
             }
             Path parts = output.resolve(".parts");
             deleteTree(parts);

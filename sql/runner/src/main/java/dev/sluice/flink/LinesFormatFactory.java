@@ -1,0 +1,126 @@
+package dev.sluice.flink;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import org.apache.flink.api.common.serialization.BulkWriter;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.file.table.factories.BulkWriterFormatFactory;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.connector.ChangelogMode;
+import org.apache.flink.table.connector.format.EncodingFormat;
+import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.binary.BinarySegmentUtils;
+import org.apache.flink.table.data.binary.BinaryStringData;
+import org.apache.flink.table.factories.DynamicTableFactory;
+import org.apache.flink.table.types.DataType;
+import org.apache.flink.table.types.logical.LogicalType;
+import org.apache.flink.table.types.logical.LogicalTypeRoot;
+
+/**
+ * Format {@value #IDENTIFIER} of the filesystem connector's sink: each row's one STRING column
+ * written as its UTF-8 bytes and a newline, the bytes {@code 'format' = 'raw'} writes, through a
+ * buffer of {@value #BUFFER_BYTES} bytes. The raw format is an encoder, and the filesystem sink hands
+ * an encoder the part file's unbuffered stream: on the local file system that is two write system
+ * calls per record (the record, then the newline). As a bulk format the writer owns its buffer and
+ * empties it when the sink flushes the part file (on each checkpoint and when the file rolls), so
+ * exactly-once commits are unchanged.
+ */
+public final class LinesFormatFactory implements BulkWriterFormatFactory {
+    public static final String IDENTIFIER = "sluice-lines";
+    static final int BUFFER_BYTES = 1 << 16;
+
+    @Override
+    public String factoryIdentifier() {
+        return IDENTIFIER;
+    }
+
+    @Override
+    public Set<ConfigOption<?>> requiredOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public Set<ConfigOption<?>> optionalOptions() {
+        return Set.of();
+    }
+
+    @Override
+    public EncodingFormat<BulkWriter.Factory<RowData>> createEncodingFormat(DynamicTableFactory.Context context, ReadableConfig formatOptions) {
+        return new EncodingFormat<>() {
+            @Override
+            public BulkWriter.Factory<RowData> createRuntimeEncoder(DynamicTableSink.Context sinkContext, DataType physicalDataType) {
+                List<LogicalType> columns = physicalDataType.getLogicalType().getChildren();
+                if (columns.size() != 1 || !columns.get(0).is(LogicalTypeRoot.VARCHAR)) {
+                    throw new ValidationException("format '" + IDENTIFIER + "' writes a table of one STRING column; table "
+                            + context.getObjectIdentifier().asSummaryString() + " has " + physicalDataType
+                            + ": declare it as (record_text STRING)");
+                }
+                return LinesWriter::new;
+            }
+
+            @Override
+            public ChangelogMode getChangelogMode() {
+                return ChangelogMode.insertOnly();
+            }
+        };
+    }
+
+    /** Appends each row's text and a newline to a buffer that goes to the part file when full or flushed. */
+    static final class LinesWriter implements BulkWriter<RowData> {
+        private final FSDataOutputStream out;
+        private final byte[] buffer = new byte[BUFFER_BYTES];
+        private int length;
+
+        LinesWriter(FSDataOutputStream out) {
+            this.out = out;
+        }
+
+        @Override
+        public void addElement(RowData row) throws IOException {
+            if (!row.isNullAt(0)) {
+                write((BinaryStringData) row.getString(0));
+            }
+            if (length == buffer.length) {
+                drain();
+            }
+            buffer[length++] = '\n';
+        }
+
+        /** Copies the string's UTF-8 bytes straight from its memory segments into the buffer. */
+        private void write(BinaryStringData text) throws IOException {
+            // A string made from a Java string has no bytes until asked for them.
+            text.ensureMaterialized();
+            int size = text.getSizeInBytes();
+            if (size > buffer.length - length) {
+                drain();
+                if (size > buffer.length) {
+                    out.write(text.toBytes());
+                    return;
+                }
+            }
+            BinarySegmentUtils.copyToBytes(text.getSegments(), text.getOffset(), buffer, length, size);
+            length += size;
+        }
+
+        private void drain() throws IOException {
+            out.write(buffer, 0, length);
+            length = 0;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            drain();
+            out.flush();
+        }
+
+        /** Must not close the stream: the sink closes and commits the part file itself. */
+        @Override
+        public void finish() throws IOException {
+            flush();
+        }
+    }
+}

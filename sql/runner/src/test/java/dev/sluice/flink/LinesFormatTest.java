@@ -1,0 +1,143 @@
+package dev.sluice.flink;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.core.fs.FSDataOutputStream;
+import org.apache.flink.table.api.EnvironmentSettings;
+import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.api.ValidationException;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.StringData;
+import org.apache.flink.table.data.binary.BinaryStringData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LinesFormatTest {
+    @TempDir
+    Path dir;
+
+    /** An in-memory part file that records how many times it was written to. */
+    private static final class PartFile extends FSDataOutputStream {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int writes;
+
+        @Override
+        public long getPos() {
+            return bytes.size();
+        }
+
+        @Override
+        public void write(int b) {
+            writes++;
+            bytes.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            writes++;
+            bytes.write(b, off, len);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void sync() {}
+
+        @Override
+        public void close() {
+            throw new AssertionError("the writer must leave closing the part file to the sink");
+        }
+    }
+
+    private static GenericRowData row(String text) {
+        return GenericRowData.of(text == null ? null : StringData.fromString(text));
+    }
+
+    @Test
+    void writesEachRecordsBytesAndANewlineInOneWritePerBuffer() throws Exception {
+        PartFile part = new PartFile();
+        LinesFormatFactory.LinesWriter writer = new LinesFormatFactory.LinesWriter(part);
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        for (int i = 0; i < 1000; i++) {
+            String line = "{\"n\":" + i + ",\"text\":\"caf\u00e9 \ud83d\ude00\"}";
+            writer.addElement(row(line));
+            expected.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        assertEquals(0, part.writes, "nothing reaches the file before the buffer fills or the sink flushes");
+        writer.finish();
+        assertArrayEquals(expected.toByteArray(), part.bytes.toByteArray());
+        assertEquals(1, part.writes);
+    }
+
+    @Test
+    void copiesRecordsFromBinaryRowsAndEmptiesAFullBufferFirst() throws Exception {
+        PartFile part = new PartFile();
+        LinesFormatFactory.LinesWriter writer = new LinesFormatFactory.LinesWriter(part);
+        String filler = "x".repeat(LinesFormatFactory.BUFFER_BYTES - 10);
+        String next = "y".repeat(20);
+        writer.addElement(GenericRowData.of(BinaryStringData.fromBytes(filler.getBytes(StandardCharsets.UTF_8))));
+        writer.addElement(row(next));
+        assertEquals(1, part.writes, "the second record did not fit beside the first");
+        writer.flush();
+        assertEquals(filler + "\n" + next + "\n", part.bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void writesARecordLargerThanTheBufferWhole() throws Exception {
+        PartFile part = new PartFile();
+        LinesFormatFactory.LinesWriter writer = new LinesFormatFactory.LinesWriter(part);
+        String huge = "z".repeat(3 * LinesFormatFactory.BUFFER_BYTES);
+        writer.addElement(row("a"));
+        writer.addElement(row(huge));
+        writer.addElement(row(null));
+        writer.finish();
+        assertEquals("a\n" + huge + "\n\n", part.bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aFilesystemSinkWritesTheSameBytesAsTheRawFormat() throws Exception {
+        Path input = dir.resolve("in.jsonl");
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            lines.add("{\"i\":" + i + ",\"s\":\"\u65e5\u672c\u8a9e \\\"q\\\"\"}");
+        }
+        Files.write(input, lines, StandardCharsets.UTF_8);
+        TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+        env.executeSql("CREATE TEMPORARY TABLE src (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '" + input
+                + "', 'format' = 'raw')");
+        for (String format : List.of("raw", LinesFormatFactory.IDENTIFIER)) {
+            env.executeSql("CREATE TEMPORARY TABLE out_" + format.replace('-', '_') + " (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '"
+                    + dir.resolve(format) + "', 'format' = '" + format + "')");
+            env.executeSql("INSERT INTO out_" + format.replace('-', '_') + " SELECT record_text FROM src").await();
+        }
+        byte[] raw = partsOf(dir.resolve("raw"));
+        assertTrue(raw.length > 500 * 20);
+        assertArrayEquals(raw, partsOf(dir.resolve(LinesFormatFactory.IDENTIFIER)));
+    }
+
+    private static byte[] partsOf(Path sinkDir) throws Exception {
+        Path target = sinkDir.resolveSibling(sinkDir.getFileName() + ".jsonl");
+        SqlRunner.concatenateParts(sinkDir, target);
+        return Files.readAllBytes(target);
+    }
+
+    @Test
+    void refusesATableOfOtherColumnsNamingTheFix() {
+        TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+        env.executeSql("CREATE TEMPORARY TABLE wide (a STRING, b INT) WITH ('connector' = 'filesystem', 'path' = '"
+                + dir.resolve("wide") + "', 'format' = '" + LinesFormatFactory.IDENTIFIER + "')");
+        ValidationException e = assertThrows(ValidationException.class, () -> env.executeSql("INSERT INTO wide VALUES ('x', 1)"));
+        String message = e.getMessage() + (e.getCause() == null ? "" : " " + e.getCause().getMessage());
+        assertTrue(message.contains("declare it as (record_text STRING)"), message);
+    }
+}

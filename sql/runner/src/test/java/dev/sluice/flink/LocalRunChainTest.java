@@ -1,0 +1,74 @@
+package dev.sluice.flink;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocalRunChainTest {
+    @TempDir
+    Path dir;
+
+    private String[] args(String... args) {
+        return args;
+    }
+
+    @Test
+    void chainsRunsWhoseLaterInputsAnEarlierRunWrites() throws Exception {
+        Path events = Files.writeString(dir.resolve("events.jsonl"), "");
+        List<SqlRunner.LocalRun> runs = SqlRunner.LocalRun.parseChain(args(
+                "--job", "dedup-filter", "--input", events.toString(), "--output", dir.resolve("d").toString(), "--param", "a=1",
+                "--then",
+                "--job", "aggregate", "--input", dir.resolve("d/processed.jsonl").toString(), "--output", dir.resolve("a").toString()));
+        assertEquals(List.of("dedup-filter", "aggregate"), runs.stream().map(SqlRunner.LocalRun::job).toList());
+        assertEquals(dir.resolve("d/processed.jsonl"), runs.get(1).input());
+        assertEquals(java.util.Map.of("a", "1"), runs.get(0).params());
+        assertTrue(runs.get(1).params().isEmpty());
+    }
+
+    @Test
+    void oneRunIsAChainOfOne() throws Exception {
+        Path events = Files.writeString(dir.resolve("events.jsonl"), "");
+        assertEquals(1, SqlRunner.LocalRun.parseChain(args("--job", "aggregate", "--input", events.toString(), "--output", "o")).size());
+    }
+
+    @Test
+    void theFirstRunsInputMustExist() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SqlRunner.LocalRun.parseChain(args(
+                "--job", "dedup-filter", "--input", dir.resolve("missing.jsonl").toString(), "--output", "d")));
+        assertEquals("--input " + dir.resolve("missing.jsonl") + " is not a readable file; give a JSON-lines file", e.getMessage());
+    }
+
+    @Test
+    void aMistakeInALaterRunIsFoundBeforeAnyRunStarts() throws Exception {
+        Path events = Files.writeString(dir.resolve("events.jsonl"), "");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SqlRunner.LocalRun.parseChain(args(
+                "--job", "dedup-filter", "--input", events.toString(), "--output", "d", "--then", "--job", "aggregate", "--input", "x")));
+        assertTrue(e.getMessage().startsWith("--job, one of --input or --input-dir, and --output are required"), e.getMessage());
+    }
+
+    @Test
+    void refusesAThenWithoutARunOnEitherSide() throws Exception {
+        Path events = Files.writeString(dir.resolve("events.jsonl"), "");
+        for (String[] line : List.of(
+                args("--job", "aggregate", "--input", events.toString(), "--output", "o", "--then"),
+                args("--then", "--job", "aggregate", "--input", events.toString(), "--output", "o"))) {
+            assertEquals("--then separates two runs; a run is missing before or after it",
+                    assertThrows(IllegalArgumentException.class, () -> SqlRunner.LocalRun.parseChain(line)).getMessage());
+        }
+    }
+
+    @Test
+    void aLaterRunWhoseInputNoEarlierRunWroteIsRefusedWhenItsTurnComes() throws Exception {
+        SqlRunner.LocalRun run = SqlRunner.LocalRun.parseChain(args(
+                "--job", "aggregate", "--input", Files.writeString(dir.resolve("e.jsonl"), "").toString(), "--output", "o",
+                "--then", "--job", "aggregate", "--input", dir.resolve("never.jsonl").toString(), "--output", "o2")).get(1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run::execute);
+        assertTrue(e.getMessage().startsWith("--input " + dir.resolve("never.jsonl") + " is not a readable file; in a chain"), e.getMessage());
+    }
+}
