@@ -1,7 +1,8 @@
 /** The analysts' named queries run over a local lake, with parameter values taken from what it holds. */
 import { loadNamedQueries, renderQuery, type NamedQuery } from '../core/named-queries';
 import { UserError } from '../core/user-error';
-import { queryLocalLake } from './lake';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { openLocalLake, queryLake } from './lake';
 
 export interface QueryOutcome {
   params: Record<string, string>;
@@ -16,8 +17,8 @@ export interface QueryOutcome {
  * spans the lake's dates (event dates and arrival dates), times span the aggregate windows, and an
  * event type is the most frequent one. A parameter with a default keeps it.
  */
-async function localParameters(lake: string): Promise<Record<string, string>> {
-  const { rows } = await queryLocalLake(
+async function localParameters(lake: DuckDBConnection): Promise<Record<string, string>> {
+  const { rows } = await queryLake(
     lake,
     `SELECT
        least(min(CAST(CAST(created_datetime AS date) AS varchar)), min(CAST(CAST(ingested_at AS date) AS varchar))),
@@ -39,22 +40,31 @@ async function localParameters(lake: string): Promise<Record<string, string>> {
   return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== null));
 }
 
-/** Runs every named query on the lake in `lake` and returns each one's parameters and result. */
+/**
+ * Runs every named query on the lake in `lake` and returns each one's parameters and result. They
+ * share one DuckDB connection: opening the lake lists the Iceberg tables' live files, which starts
+ * a JVM, and doing that once per query cost more than the queries.
+ */
 export async function runNamedQueries(lake: string): Promise<Record<string, QueryOutcome>> {
-  const values = await localParameters(lake);
-  const outcomes: Record<string, QueryOutcome> = {};
-  for (const query of loadNamedQueries()) {
-    // An empty lake (every input event invalid) has no dates to fill a query's parameters with.
-    const unfilled = values.from_date === undefined ? query.params.find((p) => p.default === undefined && values[p.name] === undefined) : undefined;
-    if (unfilled !== undefined) {
-      outcomes[query.name] = { params: {}, columns: [], rows: [], skipped: `the lake holds no events, so there is no value for its parameter ${unfilled.name}` };
-      continue;
+  const connection = await openLocalLake(lake);
+  try {
+    const values = await localParameters(connection);
+    const outcomes: Record<string, QueryOutcome> = {};
+    for (const query of loadNamedQueries()) {
+      // An empty lake (every input event invalid) has no dates to fill a query's parameters with.
+      const unfilled = values.from_date === undefined ? query.params.find((p) => p.default === undefined && values[p.name] === undefined) : undefined;
+      if (unfilled !== undefined) {
+        outcomes[query.name] = { params: {}, columns: [], rows: [], skipped: `the lake holds no events, so there is no value for its parameter ${unfilled.name}` };
+        continue;
+      }
+      const params = paramsFor(query, values);
+      const result = await queryLake(connection, renderQuery(query, params));
+      outcomes[query.name] = { params, ...result };
     }
-    const params = paramsFor(query, values);
-    const result = await queryLocalLake(lake, renderQuery(query, params));
-    outcomes[query.name] = { params, ...result };
+    return outcomes;
+  } finally {
+    connection.closeSync();
   }
-  return outcomes;
 }
 
 function paramsFor(query: NamedQuery, values: Record<string, string>): Record<string, string> {

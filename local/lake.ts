@@ -7,9 +7,8 @@
  */
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { constants as zlibConstants, createGzip, type Gzip } from 'node:zlib';
 import { partitionPath, rawPartition, utcDate } from '../core/lake/partitions';
@@ -40,16 +39,7 @@ const BATCH = /^[A-Za-z0-9_-]{1,64}$/;
  * event's `ingested_at`, the moment the platform accepted it.
  */
 export async function writeRawArchive(dir: string, jsonLines: JsonLines, opts: WriteOptions): Promise<WriteResult> {
-  checkBatch(opts.batch);
-  const archives = new Map<string, { gzip: Gzip; done: Promise<void>; pending: string[]; size: number }>();
-  // Lines are handed to gzip in chunks of about 1 MiB: a write per line costs more than compressing it.
-  const flush = async (archive: { gzip: Gzip; pending: string[]; size: number }) => {
-    const chunk = archive.pending.join('');
-    archive.pending = [];
-    archive.size = 0;
-    if (!archive.gzip.write(chunk)) await once(archive.gzip, 'drain');
-  };
-  let rows = 0;
+  const archive = new RawArchiveWriter(dir, opts);
   try {
     for await (const { text, number } of nonEmptyLines(jsonLines)) {
       let ingested: number | undefined;
@@ -59,27 +49,86 @@ export async function writeRawArchive(dir: string, jsonLines: JsonLines, opts: W
         ingested = undefined;
       }
       if (ingested === undefined) throw new Error(`raw archive, line ${number}: not an enriched event with an ISO 8601 ingested_at`);
-      const path = partitionPath(RAW_EVENTS, rawPartition(ingested));
-      let archive = archives.get(path);
-      if (archive === undefined) {
-        const file = join(dir, `${path}${opts.batch}.json.gz`);
-        mkdirSync(join(file, '..'), { recursive: true });
-        // Firehose's archive is plain gzip; the fastest level keeps a large local run quick.
-        const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
-        archive = { gzip, done: pipeline(gzip, createWriteStream(file)), pending: [], size: 0 };
-        archives.set(path, archive);
-      }
-      archive.pending.push(`${text}\n`);
-      archive.size += text.length + 1;
-      if (archive.size >= 1 << 20) await flush(archive);
-      rows++;
+      const wait = archive.add(text, ingested);
+      if (wait) await wait;
     }
-    for (const archive of archives.values()) await flush(archive);
   } finally {
-    for (const archive of archives.values()) archive.gzip.end();
-    await Promise.all([...archives.values()].map((a) => a.done));
+    await archive.close();
   }
-  return { rows, files: [...archives.keys()].map((path) => `${path}${opts.batch}.json.gz`).sort() };
+  return archive.result();
+}
+
+const HOUR_MS = 3_600_000;
+
+interface HourArchive {
+  readonly path: string;
+  readonly gzip: Gzip;
+  readonly done: Promise<void>;
+  pending: string[];
+  size: number;
+}
+
+/**
+ * The raw archive written one enriched event at a time, in the order given, each to the file of
+ * its arrival hour (`raw/dt=../hour=../<batch>.json.gz`). The local run archives events as it
+ * accepts them, from the arrival time it stamped, instead of reading them back and parsing each
+ * one again; gzip runs in libuv's thread pool, beside the ingestion on the main thread.
+ */
+export class RawArchiveWriter {
+  private readonly archives = new Map<number, HourArchive>();
+  private rows = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly opts: WriteOptions,
+  ) {
+    checkBatch(opts.batch);
+  }
+
+  /**
+   * Adds one line (without its newline) that arrived at `ingestedMs`. Returns a promise only when
+   * gzip is behind and the caller should wait for it.
+   */
+  add(text: string, ingestedMs: number): Promise<void> | undefined {
+    const hour = Math.floor(ingestedMs / HOUR_MS);
+    let archive = this.archives.get(hour);
+    if (archive === undefined) {
+      const path = partitionPath(RAW_EVENTS, rawPartition(ingestedMs));
+      const file = join(this.dir, `${path}${this.opts.batch}.json.gz`);
+      mkdirSync(join(file, '..'), { recursive: true });
+      // Firehose's archive is plain gzip; the fastest level keeps a large local run quick.
+      const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
+      archive = { path, gzip, done: pipeline(gzip, createWriteStream(file)), pending: [], size: 0 };
+      this.archives.set(hour, archive);
+    }
+    archive.pending.push(`${text}\n`);
+    archive.size += text.length + 1;
+    this.rows++;
+    // Lines are handed to gzip in chunks of about 1 MiB: a write per line costs more than compressing it.
+    return archive.size >= 1 << 20 ? flush(archive) : undefined;
+  }
+
+  /** Writes what is pending and waits for every file to be complete on disk. */
+  async close(): Promise<void> {
+    try {
+      for (const archive of this.archives.values()) await flush(archive);
+    } finally {
+      for (const archive of this.archives.values()) archive.gzip.end();
+      await Promise.all([...this.archives.values()].map((a) => a.done));
+    }
+  }
+
+  /** Rows archived and the files written, relative to the lake directory, sorted. */
+  result(): WriteResult {
+    return { rows: this.rows, files: [...this.archives.values()].map((a) => `${a.path}${this.opts.batch}.json.gz`).sort() };
+  }
+}
+
+async function flush(archive: HourArchive): Promise<void> {
+  const chunk = archive.pending.join('');
+  archive.pending = [];
+  archive.size = 0;
+  if (!archive.gzip.write(chunk)) await once(archive.gzip, 'drain');
 }
 
 /** Writes error records as JSON lines under `errors/source=../dt=../<batch>.jsonl`, dated `at` (UTC). */
@@ -150,11 +199,6 @@ export function viewSql(dir: string, table: TableDefinition): string {
  */
 export type JsonLines = string | Iterable<string> | AsyncIterable<string>;
 
-/** The lines of a JSON-lines file, read as a stream. */
-export function linesOfFile(path: string): AsyncIterable<string> {
-  return createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-}
-
 async function* nonEmptyLines(input: JsonLines): AsyncGenerator<{ text: string; number: number }> {
   let number = 0;
   for await (const line of typeof input === 'string' ? input.split('\n') : input) {
@@ -194,13 +238,23 @@ function literal(text: string): string {
 }
 
 /** Runs one SQL text on a local lake's views and returns every value as text, as Athena would. */
-export async function queryLocalLake(dir: string, sql: string): Promise<{ columns: string[]; rows: (string | null)[][] }> {
+export async function queryLocalLake(dir: string, sql: string): Promise<QueryResult> {
   const lake = await openLocalLake(dir);
   try {
-    const reader = await lake.runAndReadAll(sql);
-    const rows = reader.getRowsJson().map((row) => row.map((v) => (v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))));
-    return { columns: reader.columnNames(), rows };
+    return await queryLake(lake, sql);
   } finally {
     lake.closeSync();
   }
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: (string | null)[][];
+}
+
+/** Runs one SQL text on a lake opened with {@link openLocalLake}; values as text, as Athena returns them. */
+export async function queryLake(lake: DuckDBConnection, sql: string): Promise<QueryResult> {
+  const reader = await lake.runAndReadAll(sql);
+  const rows = reader.getRowsJson().map((row) => row.map((v) => (v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v))));
+  return { columns: reader.columnNames(), rows };
 }

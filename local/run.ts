@@ -9,17 +9,16 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { errorKey } from '../core/error-zone';
 import { loadRegistry } from '../core/events/registry';
 import { createContext } from '../core/events/validate';
-import { jobSqlParameters } from '../core/jobs';
 import { projectRoot } from '../core/project';
 import { ingestFile, type IngestCounts } from '../functions/ingest/pipeline';
 import { loadStackFile } from '../stacks/file';
 import type { SluiceConfig } from '../stacks/types';
 import { filterBreakdown } from './filter-breakdown';
-import { runFlinkJob } from './flink';
+import { startPlatformJobs } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { checkInput } from './input';
 import { undoOnInterrupt } from './interrupt';
-import { linesOfFile, writeRawArchive } from './lake';
+import { RawArchiveWriter } from './lake';
 import { runNamedQueries } from './lake-queries';
 import { LineWriter } from './line-writer';
 import { prepareOutput } from './output';
@@ -86,7 +85,8 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
       const generation = generate({ events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late });
       const out = new LineWriter(path);
       for (const line of generation.lines) {
-        await out.write(line);
+        const wait = out.write(line);
+        if (wait) await wait;
         tick(generation.stats.lines);
       }
       await out.close();
@@ -100,7 +100,13 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
   const ingestedAt = generated ? acceptedAtEndOfSpan(generated) : new Date();
   const eventsPath = join(work, 'events.jsonl');
   const errorsRelative = errorKey(opts.source, ingestedAt, 'local', 0);
-  const counts = await clock.run('ingest', async (tick) => {
+  // The raw archive is written while events are accepted, as the archive delivery stream takes
+  // them from the ingest stream, from the arrival time stamped on them: no second pass that reads
+  // and parses every event again, and gzip runs in libuv's thread pool on the core that ingestion
+  // leaves free. The 'lake' stage spans it, from the first event to the last archive file closed.
+  const archive = new RawArchiveWriter(lake, { batch: 'local' });
+  const ingestedMs = ingestedAt.getTime();
+  const ingesting = clock.run('ingest', async (tick) => {
     const ctx = createContext({ source: opts.source, registry: loadRegistry(), unknownEventNames: config.validation.unknownEventNames, ingestedAt });
     const valid = new LineWriter(eventsPath);
     mkdirSync(dirname(join(dir, errorsRelative)), { recursive: true });
@@ -110,13 +116,15 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
       ctx,
       objectKey: basename(inputPath!),
       sinks: {
-        publish: async (entry) => {
-          await valid.write(entry.data);
+        publish: (entry) => {
           tick(++handled);
+          const written = valid.write(entry.data);
+          const archived = archive.add(entry.data, ingestedMs);
+          return written && archived ? Promise.all([written, archived]).then(() => undefined) : (written ?? archived);
         },
-        reject: async (line) => {
-          await errors.write(line);
+        reject: (line) => {
           tick(++handled);
+          return errors.write(line);
         },
       },
     });
@@ -124,31 +132,31 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
     if (result.invalid === 0) rmSync(join(dir, errorsRelative));
     return { result, events: result.records };
   });
+  const archiving = clock.run('lake', async () => {
+    try {
+      await ingesting;
+    } finally {
+      await archive.close();
+    }
+    return { result: undefined, events: archive.result().rows };
+  });
+  const [counts] = await Promise.all([ingesting, archiving]);
   // The error zone is `errors/` of the output, and the lake's own `errors/` zone points at it.
   symlinkSync(relative(lake, join(dir, 'errors')), join(lake, 'errors'));
 
-  const dedupDir = join(work, 'dedup-filter');
-  const dedup = await clock.run('dedup_filter', async () => {
-    const summary = await runFlinkJob({ job: 'dedup-filter', input: eventsPath, output: dedupDir, lake: lakePath, params: jobSqlParameters('dedup-filter', config), heap: opts.heap });
-    return { result: summary, events: counts.valid };
-  });
-  const processedPath = dedup.outputs.processed.path;
+  // DuckDB counts the filter breakdown on its own threads while the Flink jobs start and run; the
+  // handler keeps a failure from being reported as unhandled before it is awaited below.
+  const breakingDown = filterBreakdown(eventsPath, config);
+  breakingDown.catch(() => undefined);
+
+  // Both jobs run one after another in one JVM, which starts (and compiles the planner) once; each
+  // stage ends when its job's summary arrives.
+  const [dedupSummary, aggregateSummary] = startPlatformJobs(eventsPath, work, lakePath, config, { heap: opts.heap });
+  const dedup = await clock.run('dedup_filter', async () => ({ result: await dedupSummary, events: counts.valid }));
   const processed = dedup.outputs.processed.records;
+  const aggregate = await clock.run('aggregate', async () => ({ result: await aggregateSummary, events: processed }));
 
-  const aggregateDir = join(work, 'aggregate');
-  const aggregate = await clock.run('aggregate', async () => {
-    const summary = await runFlinkJob({ job: 'aggregate', input: processedPath, output: aggregateDir, lake: lakePath, params: jobSqlParameters('aggregate', config), heap: opts.heap });
-    return { result: summary, events: processed };
-  });
-
-  // The curated tables were committed by the Flink jobs; the raw archive is written here, as the
-  // archive delivery stream writes it in the cloud.
-  await clock.run('lake', async () => {
-    await writeRawArchive(lake, linesOfFile(eventsPath), { batch: 'local' });
-    return { result: undefined, events: counts.valid };
-  });
-
-  const breakdown = await filterBreakdown(eventsPath, config);
+  const breakdown = await breakingDown;
   const queries = await clock.run('queries', async () => {
     const outcomes = await runNamedQueries(lakePath);
     return { result: outcomes, events: processed };

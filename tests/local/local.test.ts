@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { loadRegistry } from '../../core/events/registry';
 import { createContext, validateLine } from '../../core/events/validate';
 import { generate } from '../../local/generator';
@@ -105,6 +106,21 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
     expect(stored.length).to.equal(expected.size);
     expect(new Set(stored).size).to.equal(stored.length);
     expect([...stored].sort()).to.deep.equal([...expected].sort());
+  });
+
+  it('archives every valid event, enriched and in input order, in the raw file of the hour it was accepted', () => {
+    const ctx = createContext({ source: 'local', registry: loadRegistry(), ingestedAt: new Date(report.ingested_at) });
+    const expected: string[] = [];
+    for (const line of generate(GENERATOR).lines) {
+      const result = validateLine(line, ctx);
+      if (result.ok) expected.push(`${result.json}\n`);
+    }
+    const [date, time] = report.ingested_at.split('T');
+    const raw = join(first, 'lake', 'raw');
+    expect(readdirSync(raw)).to.deep.equal([`dt=${date}`]);
+    expect(readdirSync(join(raw, `dt=${date}`))).to.deep.equal([`hour=${time.slice(0, 2)}`]);
+    expect(readdirSync(join(raw, `dt=${date}`, `hour=${time.slice(0, 2)}`))).to.deep.equal(['local.json.gz']);
+    expect(gunzipSync(readFileSync(join(raw, `dt=${date}`, `hour=${time.slice(0, 2)}`, 'local.json.gz'))).toString('utf8')).to.equal(expected.join(''));
   });
 
   it('lays the lake out like the S3 lake, with the error zone beside it', () => {
