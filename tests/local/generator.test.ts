@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Command } from 'commander';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,18 @@ describe('generator', () => {
     const a = run({ ...opts, seed: 42 }).lines;
     expect(run({ ...opts, seed: 42 }).lines).to.deep.equal(a);
     expect(run({ ...opts, seed: 43 }).lines).to.not.deep.equal(a);
+  });
+
+  it('keeps the bytes of a seed from one version to the next (benchmarks and saved runs compare against them)', () => {
+    // Digests of the lines as written before the generator built its lines as text; a change to
+    // the workload must update them on purpose.
+    const digest = (seed: number) => {
+      const hash = createHash('sha256');
+      for (const line of generate({ events: 20000, seed, duplicates: 0.05, invalid: 0.05, late: 0.02 }).lines) hash.update(`${line}\n`);
+      return hash.digest('hex');
+    };
+    expect(digest(1)).to.equal('cf008206421f519e8f52421a22ab1df070d225c08d397d0b8cd2177bb1a6593c');
+    expect(digest(42)).to.equal('d9e5b22166207f0c3f215883e30f52d691800d358e6c4dab330118ffbe833b10');
   });
 
   it('produces exactly the requested number of lines of each kind', () => {

@@ -70,6 +70,23 @@ describe('event contract: hostile input', () => {
     expect(codes(`{${base},"s":"\\ud800"}`)).to.deep.equal(['unreadable_text']);
   });
 
+  it('finds repeated keys in objects of every size, escaped or not, under Unicode lower-casing', () => {
+    const base = `"event_uuid":"${UUID}","event_name":"page:viewed","created_at":1767225600`;
+    // Small objects are searched key by key and large ones through a map: both sides of the switch.
+    for (const size of [1, 2, 16, 17, 40]) {
+      const keys = Array.from({ length: size }, (_, k) => `"k${k}":${k}`).join(',');
+      const r = validateLine(`{${base},"o":{${keys},"K0":"x","k${size - 1}":"y"}}`, ctx());
+      expect(r.ok ? [] : r.reasons.map((x) => x.message), `${size} keys`).to.deep.equal([
+        'the event at depth 2 has the keys "k0" and "K0", which differ only in case; Athena and DuckDB read keys case-insensitively and refuse the row, rename one',
+        `the event at depth 2 has the key "k${size - 1}" twice; readers disagree on which value counts (DuckDB refuses the row), send it once`,
+      ]);
+    }
+    expect(codes(`{${base},"a":"x\\"y","b\\"":1,"c":"\\\\","b\\"":2}`)).to.deep.equal(['duplicate_key']);
+    expect(codes(`{${base},"a":"x\\"y","b\\"":1,"c":"\\\\","B\\"":2}`)).to.deep.equal(['case_collision']);
+    expect(codes(`{${base},"é":1,"É":2}`)).to.deep.equal(['case_collision']);
+    expect(codes(`{${base},"k":1,"\u212a":2}`)).to.deep.equal(['case_collision']);
+  });
+
   it('keeps invalid UTF-8 as raw_base64 with its exact bytes', async () => {
     const bad = Buffer.concat([Buffer.from(`{"event_uuid":"${UUID}","event_name":"page:viewed","created_at":1767225600,"s":"`), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
     const rejected: string[] = [];
