@@ -3,7 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { flinkCommand, flinkJvmOptions, runnerPaths } from '../../local/flink';
+import { FlinkRunError, flinkCommand, flinkJvmOptions, runnerPaths, startFlinkJobs, startPlatformJobs } from '../../local/flink';
+import { defaultProcessingConfig } from '../../stacks/load';
 import { REPO_ROOT } from '../support/pulumi';
 
 const SLUICE = join(REPO_ROOT, 'cli', 'bin', 'sluice.js');
@@ -97,5 +98,58 @@ describe('flink command line', () => {
       '--param',
       'window_seconds=120',
     ]);
+  });
+
+  it('chains runs with --then and sizes the heap once for all of them', () => {
+    const args = flinkCommand(
+      [
+        { job: 'dedup-filter', input: 'in.jsonl', output: 'd', lake: 'lake', params: { a: '1' } },
+        { job: 'aggregate', input: 'd/processed.jsonl', output: 'a', params: {} },
+      ],
+      '3g',
+    );
+    expect(args).to.include.members(['-XX:+UseParallelGC', '-Xms3g', '-Xmx3g']);
+    expect(args.slice(args.indexOf('dev.sluice.flink.SqlRunner') + 1)).to.deep.equal([
+      ...['--job', 'dedup-filter', '--input', join(process.cwd(), 'in.jsonl'), '--output', join(process.cwd(), 'd'), '--lake', join(process.cwd(), 'lake'), '--param', 'a=1'],
+      ...['--then', '--job', 'aggregate', '--input', join(process.cwd(), 'd', 'processed.jsonl'), '--output', join(process.cwd(), 'a')],
+    ]);
+  });
+});
+
+describe('both jobs in one JVM (startPlatformJobs, startFlinkJobs)', function () {
+  this.timeout(300_000);
+  const work = mkdtempSync(join(tmpdir(), 'sluice-flink-chain-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
+  const input = join(FIXTURES, 'dedup-filter.input.jsonl');
+
+  it('resolves each job as it ends, aggregate over what dedup-filter wrote', async () => {
+    let dedupEnded = false;
+    const [dedup, aggregate] = startPlatformJobs(input, join(work, 'ok'), join(work, 'ok', 'lake'), { processing: defaultProcessingConfig() });
+    const aggregated = aggregate.then((summary) => ({ summary, afterDedup: dedupEnded }));
+    const dedupSummary = await dedup;
+    dedupEnded = true;
+    expect(dedupSummary.job).to.equal('dedup-filter');
+    expect(dedupSummary.outputs.processed.path).to.equal(join(work, 'ok', 'dedup-filter', 'processed.jsonl'));
+    const { summary, afterDedup } = await aggregated;
+    expect(afterDedup).to.equal(true);
+    expect(summary.job).to.equal('aggregate');
+    const counted = lines(join(work, 'ok', 'aggregate', 'aggregates.jsonl')).reduce((sum, line) => sum + (JSON.parse(line) as { event_count: number }).event_count, 0);
+    expect(counted + summary.outputs['late-events'].records).to.equal(dedupSummary.outputs.processed.records);
+    expect(Object.keys(summary.lake.tables).sort()).to.deep.equal(['aggregates', 'events']);
+  });
+
+  it("fails the later job with the runner's reason and keeps the earlier one", async () => {
+    const [first, second] = startFlinkJobs([
+      { job: 'dedup-filter', input, output: join(work, 'bad', 'd'), params: { exclude_event_types: '', exclude_event_names: '', dedup_ttl_seconds: '86400', max_future_skew_seconds: '301' } },
+      { job: 'aggregate', input: join(work, 'bad', 'd', 'processed.jsonl'), output: join(work, 'bad', 'a'), params: { window_seconds: 'soon', allowed_lateness_seconds: '30' } },
+    ]);
+    expect((await first).outputs.processed.records).to.equal(11);
+    const failure = await second.then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).to.be.instanceOf(FlinkRunError);
+    expect((failure as FlinkRunError).message).to.match(/^flink job aggregate failed: .*window_seconds/);
+    expect((failure as FlinkRunError).exitCode).to.equal(2);
   });
 });
