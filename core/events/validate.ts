@@ -1,6 +1,6 @@
 import { isCloudEvent, mapCloudEvent, validateCloudEvent } from './cloudevents';
 import { checkCreatedAt, checkEventName, checkEventUuid, eventNameShape, isoFromSeconds, MAX_CREATED_AT, uuidShape } from './envelope';
-import { Member, scanJson } from './json-text';
+import { lowerCase, Member, scanJson } from './json-text';
 import { Reason, reason, show } from './reasons';
 import { SchemaRegistry } from './registry';
 
@@ -142,7 +142,7 @@ const CLOUDEVENT_MAPPED: ReadonlySet<string> = new Set(['id', 'type', 'time', 'd
 function caseCollisions(members: readonly Member[], where: string): Reason[] {
   const reasons: Reason[] = [];
   for (const m of members) {
-    const lower = m.key.toLowerCase();
+    const lower = lowerCase(m.key);
     if (lower !== m.key && RESERVED_LOWER.has(lower)) {
       reasons.push(
         reason('case_collision', `${where} has the key ${show(m.key)}, which differs from the platform's field ${show(lower)} only in case; Athena and DuckDB read keys case-insensitively, rename it`),
@@ -241,31 +241,57 @@ function finish(layout: Layout, event: Record<string, unknown>, earlier: Reason[
   return { ok: true, json, envelope };
 }
 
+/** Bits of {@link carriedFields}: which enriched fields the input carries itself. */
+const CARRIES_CREATED_DATETIME = 1;
+const CARRIES_EVENT_TYPE = 2;
+const CARRIES_EVENT_SUBTYPE = 4;
+const CARRIES_INGESTED_AT = 8;
+const CARRIES_SOURCE = 16;
+
+/** The enriched fields among the members' keys, as bits; one pass, no Set per event. */
+function carriedFields(members: readonly Member[]): number {
+  let carried = 0;
+  for (const m of members) {
+    switch (m.key) {
+      case 'created_datetime':
+        carried |= CARRIES_CREATED_DATETIME;
+        break;
+      case 'event_type':
+        carried |= CARRIES_EVENT_TYPE;
+        break;
+      case 'event_subtype':
+        carried |= CARRIES_EVENT_SUBTYPE;
+        break;
+      case 'ingested_at':
+        carried |= CARRIES_INGESTED_AT;
+        break;
+      case 'source':
+        carried |= CARRIES_SOURCE;
+        break;
+    }
+  }
+  return carried;
+}
+
 /** The enriched event's text, spliced from the input's text (see {@link validateLine}). */
 function enrichedText(layout: Layout, envelope: Envelope, tail: string): string {
   const { text } = layout;
-  const enriched: Array<[string, string]> = [
-    ['created_datetime', `"${envelope.created_datetime}"`],
-    ['event_type', `"${envelope.event_type}"`],
-    ['event_subtype', envelope.event_subtype === null ? 'null' : `"${envelope.event_subtype}"`],
-  ];
   let out: string;
-  let present: ReadonlySet<string>;
+  let carried: number;
   if (layout.kind === 'event') {
     const { members } = layout;
-    const replace = new Map<Member, string>();
-    for (const m of members) {
-      if (m.key === 'event_uuid' && text.slice(m.valueStart + 1, m.end - 1) !== envelope.event_uuid) replace.set(m, JSON.stringify(envelope.event_uuid));
-      if (m.key === 'event_name' && text.slice(m.valueStart + 1, m.end - 1) !== envelope.event_name) replace.set(m, JSON.stringify(envelope.event_name));
-    }
     out = '';
     let at = text.indexOf('{');
-    for (const [m, value] of replace) {
-      out += text.slice(at, m.valueStart) + value;
-      at = m.end;
+    // Members are in text order, so the normalised values are spliced in one pass.
+    for (const m of members) {
+      const value = m.key === 'event_uuid' ? envelope.event_uuid : m.key === 'event_name' ? envelope.event_name : undefined;
+      if (value !== undefined && text.slice(m.valueStart + 1, m.end - 1) !== value) {
+        out += text.slice(at, m.valueStart) + JSON.stringify(value);
+        at = m.end;
+      }
     }
     out += text.slice(at, text.lastIndexOf('}'));
-    present = new Set(members.map((m) => m.key));
+    carried = carriedFields(members);
   } else {
     out = `{"event_uuid":${JSON.stringify(envelope.event_uuid)},"event_name":${JSON.stringify(envelope.event_name)},"created_at":${JSON.stringify(envelope.created_at)}`;
     if (layout.dataMembers) {
@@ -275,14 +301,16 @@ function enrichedText(layout: Layout, envelope: Envelope, tail: string): string 
     }
     if (layout.dataBase64) out += `,"data_base64":${text.slice(layout.dataBase64.valueStart, layout.dataBase64.end)}`;
     out += `,"cloudevent":{${layout.attributes.map((m) => text.slice(m.start, m.end)).join(',')}}`;
-    present = new Set((layout.dataMembers ?? []).map((m) => m.key));
+    carried = carriedFields(layout.dataMembers ?? []);
   }
-  for (const [field, value] of enriched) if (!present.has(field)) out += `,"${field}":${value}`;
-  if (!present.has('ingested_at') && !present.has('source')) {
+  if ((carried & CARRIES_CREATED_DATETIME) === 0) out += `,"created_datetime":"${envelope.created_datetime}"`;
+  if ((carried & CARRIES_EVENT_TYPE) === 0) out += `,"event_type":"${envelope.event_type}"`;
+  if ((carried & CARRIES_EVENT_SUBTYPE) === 0) out += envelope.event_subtype === null ? ',"event_subtype":null' : `,"event_subtype":"${envelope.event_subtype}"`;
+  if ((carried & (CARRIES_INGESTED_AT | CARRIES_SOURCE)) === 0) {
     out += tail;
   } else {
-    if (!present.has('ingested_at')) out += `,"ingested_at":"${envelope.ingested_at}"`;
-    if (!present.has('source')) out += `,"source":${JSON.stringify(envelope.source)}`;
+    if ((carried & CARRIES_INGESTED_AT) === 0) out += `,"ingested_at":"${envelope.ingested_at}"`;
+    if ((carried & CARRIES_SOURCE) === 0) out += `,"source":${JSON.stringify(envelope.source)}`;
     out += '}';
   }
   // Raw newlines can only sit between tokens in valid JSON, so removing them (and the indentation
