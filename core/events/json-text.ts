@@ -38,7 +38,11 @@ export type ScanResult = { readonly ok: true; readonly members: Member[] } | { r
 interface Frame {
   object: boolean;
   expectKey: boolean;
-  /** The object's keys so far, lower-cased, and as written at the same index. */
+  /**
+   * The object's first `keys` keys, lower-cased, and as written at the same index. The arrays are
+   * kept when the frame is reused, so entries from `keys` on are stale.
+   */
+  keys: number;
   readonly lowered: string[];
   readonly written: string[];
   /** Lower-cased key -> key as written, built once the object has more than {@link LINEAR_KEYS} keys. */
@@ -122,12 +126,11 @@ export function scanJson(text: string, from = 0, where = 'the event'): ScanResul
       }
       const frame = frames[depth];
       if (frame === undefined) {
-        frames.push({ object: c === 123, expectKey: c === 123, lowered: [], written: [], index: undefined });
+        frames.push({ object: c === 123, expectKey: c === 123, keys: 0, lowered: [], written: [], index: undefined });
       } else {
         frame.object = c === 123;
         frame.expectKey = c === 123;
-        frame.lowered.length = 0;
-        frame.written.length = 0;
+        frame.keys = 0;
         frame.index = undefined;
       }
       depth++;
@@ -206,7 +209,7 @@ function checkKey(frame: Frame, key: string, where: string, depth: number, reaso
   if (frame.index !== undefined) {
     seen = frame.index.get(lower);
   } else {
-    for (let k = 0; k < lowered.length; k++) {
+    for (let k = 0; k < frame.keys; k++) {
       if (lowered[k] === lower) {
         seen = written[k];
         break;
@@ -214,10 +217,14 @@ function checkKey(frame: Frame, key: string, where: string, depth: number, reaso
     }
   }
   if (seen === undefined) {
-    lowered.push(lower);
-    written.push(key);
-    if (frame.index !== undefined) frame.index.set(lower, key);
-    else if (lowered.length > LINEAR_KEYS) frame.index = new Map(lowered.map((l, k) => [l, written[k]]));
+    if (frame.index !== undefined) {
+      frame.index.set(lower, key);
+      return;
+    }
+    lowered[frame.keys] = lower;
+    written[frame.keys] = key;
+    frame.keys++;
+    if (frame.keys > LINEAR_KEYS) frame.index = new Map(lowered.slice(0, frame.keys).map((l, k) => [l, written[k]]));
   } else if (seen === key) {
     reasons.push(reason('duplicate_key', `${at(where, depth)} has the key ${show(key)} twice; readers disagree on which value counts (DuckDB refuses the row), send it once`));
   } else {
