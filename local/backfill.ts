@@ -19,7 +19,7 @@ import { readEvents } from '../functions/ingest/reader';
 import { directoryArchive } from '../ops/archive';
 import { loadStackFile } from '../stacks/file';
 import { UserError } from '../core/user-error';
-import { ensureRunnerJar, localJavaCommand, startPlatformJobs } from './flink';
+import { ensureRunnerJar, localJavaCommand, launchPlatformJobs } from './flink';
 import { openLocalLake } from './lake';
 import { listLakeFiles } from './lake-files';
 import { LineWriter } from './line-writer';
@@ -196,7 +196,9 @@ export async function runFromArchive(opts: FromArchiveOptions): Promise<FromArch
     const read = await archiveToEvents(archive, eventsPath);
     if (!backfill) copyArchive(archive, lake);
     log(`dedup-filter over ${read.events} archived events (${read.objects} objects) into ${target}`);
-    const [dedup, aggregate] = startPlatformJobs(eventsPath, work, target, config, { heap: opts.heap });
+    const {
+      summaries: [dedup, aggregate],
+    } = launchPlatformJobs(eventsPath, work, target, config, { heap: opts.heap });
     await dedup;
     log('aggregate');
     await aggregate;

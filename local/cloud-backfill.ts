@@ -21,7 +21,7 @@ import type { ArchiveStore } from '../ops/archive';
 import { loadStackFile } from '../stacks/file';
 import type { SluiceConfig } from '../stacks/types';
 import { lakeBackfill, sampleRowsOfFiles, tableFigures, type PublishRecord, type TablePublication } from './backfill';
-import { startPlatformJobs } from './flink';
+import { launchPlatformJobs } from './flink';
 import { listLakeFiles } from './lake-files';
 import { LineWriter } from './line-writer';
 
@@ -212,7 +212,9 @@ export async function runCloudBackfill(opts: CloudBackfillOptions): Promise<Clou
     const read = await archiveToEvents(opts.store, eventsPath);
     if (read.events === 0) throw new UserError(`${opts.store.location} holds no archived events under raw/; check the stack (or --archive)`);
     log(`dedup-filter over ${read.events} archived events (${read.objects} objects) into the staging lake ${staged}`);
-    const [dedup, aggregate] = startPlatformJobs(eventsPath, work, staged, config, { heap: opts.heap });
+    const {
+      summaries: [dedup, aggregate],
+    } = launchPlatformJobs(eventsPath, work, staged, config, { heap: opts.heap });
     await dedup;
     log('aggregate');
     await aggregate;

@@ -154,12 +154,23 @@ export function flinkCommand(runs: FlinkJobRun | readonly FlinkJobRun[], heap?: 
   return localJavaCommand('dev.sluice.flink.SqlRunner', args, heap, paths).slice(1);
 }
 
+/** Jobs running one after another in one Flink JVM (launchFlinkJobs). */
+export interface FlinkJobs {
+  /** One per job, in order, each resolved with the job's summary as soon as that job ends. */
+  readonly summaries: Promise<FlinkRunSummary>[];
+  /** With `waitForStart`: the input is ready; the JVM, which has planned the first job meanwhile, runs the jobs. */
+  start(): void;
+  /** Ends the JVM; every job that has not ended fails. For a caller whose own work failed. */
+  stop(): void;
+}
+
 /**
  * Runs jobs locally, one after another in one Flink JVM, with the packaged SQL: the JVM starts, and
- * the planner's code is compiled, once for all of them. Returns one promise per job, resolved with
- * its summary as soon as that job ends, so a caller can time each job.
+ * the planner's code is compiled, once for all of them. With `waitForStart` the JVM starts now and
+ * plans the first job, but runs nothing until `start()`: the caller may still be writing the first
+ * job's input.
  */
-export function startFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptions = {}): Promise<FlinkRunSummary>[] {
+export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptions = {}, opts: { waitForStart?: boolean } = {}): FlinkJobs {
   ensureRunnerJar();
   const settlers = runs.map(() => ({}) as { resolve: (s: FlinkRunSummary) => void; reject: (e: Error) => void });
   const summaries = runs.map(
@@ -170,7 +181,10 @@ export function startFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOption
   );
   // A caller that stops at the first failure does not await the later jobs: their rejection is expected.
   for (const summary of summaries) summary.catch(() => undefined);
-  const child = spawn('java', flinkCommand(runs, jvm.heap), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = flinkCommand(runs, jvm.heap);
+  const child = spawn('java', opts.waitForStart ? [...args, '--wait-for-start'] : args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  // A JVM that has already exited closes its end of the pipe; its exit is reported below.
+  child.stdin.on('error', () => undefined);
   const forget = undoOnInterrupt(() => child.kill('SIGKILL'));
   let ended = 0;
   let pending = '';
@@ -199,33 +213,39 @@ export function startFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOption
     const detail = refusal ? refusal[1] : stderr.trim().split('\n').slice(-20).join('\n');
     failRest((job) => new FlinkRunError(`flink job ${job} failed: ${detail}`, exitCode));
   });
-  return summaries;
+  return {
+    summaries,
+    start: () => child.stdin.write('start\n'),
+    stop: () => child.kill('SIGKILL'),
+  };
 }
 
 /**
  * The platform's two jobs over one input, as they run in the cloud: dedup-filter over `input` into
  * `<work>/dedup-filter/`, then aggregate over its `processed` output into `<work>/aggregate/`, both
- * writing their Iceberg tables into `lake`, in one JVM (startFlinkJobs).
+ * writing their Iceberg tables into `lake`, in one JVM (launchFlinkJobs); `summaries` holds
+ * dedup-filter's, then aggregate's.
  */
-export function startPlatformJobs(
+export function launchPlatformJobs(
   input: string,
   work: string,
   lake: string,
   config: { readonly processing: ProcessingConfig },
   jvm: FlinkJvmOptions = {},
-): [dedupFilter: Promise<FlinkRunSummary>, aggregate: Promise<FlinkRunSummary>] {
+  opts: { waitForStart?: boolean } = {},
+): FlinkJobs {
   const dedupDir = join(work, 'dedup-filter');
-  const [dedupFilter, aggregate] = startFlinkJobs(
+  return launchFlinkJobs(
     [
       { job: 'dedup-filter', input, output: dedupDir, lake, params: jobSqlParameters('dedup-filter', config) },
       { job: 'aggregate', input: join(dedupDir, 'processed.jsonl'), output: join(work, 'aggregate'), lake, params: jobSqlParameters('aggregate', config) },
     ],
     jvm,
+    opts,
   );
-  return [dedupFilter, aggregate];
 }
 
 /** Runs one job locally in a Flink mini-cluster with the packaged SQL; resolves with its summary. */
 export async function runFlinkJob(opts: FlinkRunOptions): Promise<FlinkRunSummary> {
-  return startFlinkJobs([opts], opts)[0];
+  return launchFlinkJobs([opts], opts).summaries[0];
 }

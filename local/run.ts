@@ -14,7 +14,7 @@ import { ingestFile, type IngestCounts } from '../functions/ingest/pipeline';
 import { loadStackFile } from '../stacks/file';
 import type { SluiceConfig } from '../stacks/types';
 import { filterBreakdown } from './filter-breakdown';
-import { startPlatformJobs } from './flink';
+import { launchPlatformJobs, type FlinkJobs } from './flink';
 import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
 import { checkInput } from './input';
 import { undoOnInterrupt } from './interrupt';
@@ -69,13 +69,32 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
  * name that, and so does the lake's Iceberg metadata, which records files by absolute path.
  */
 async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, finalDir: string): Promise<LocalReport> {
-  const lakePath = join(finalDir, 'lake');
-  const clock = new StageClock(opts.progress);
   const started = process.hrtime.bigint();
-  const work = join(dir, '.work');
-  const lake = join(dir, 'lake');
-  mkdirSync(work, { recursive: true });
-  mkdirSync(lake, { recursive: true });
+  const paths = { work: join(dir, '.work'), lake: join(dir, 'lake'), lakePath: join(finalDir, 'lake') };
+  mkdirSync(paths.work, { recursive: true });
+  mkdirSync(paths.lake, { recursive: true });
+  // The Flink JVM starts now and plans dedup-filter while this process generates and accepts the
+  // events, which keep one core busy and leave the other mostly idle; it runs both jobs, one after
+  // the other, once the events file is complete.
+  const flink = launchPlatformJobs(join(paths.work, 'events.jsonl'), paths.work, paths.lakePath, config, { heap: opts.heap }, { waitForStart: true });
+  try {
+    return await runStagesWith(flink, paths, started, opts, config, dir, finalDir);
+  } catch (err) {
+    flink.stop();
+    throw err;
+  }
+}
+
+async function runStagesWith(
+  flink: FlinkJobs,
+  { work, lake, lakePath }: { work: string; lake: string; lakePath: string },
+  started: bigint,
+  opts: LocalOptions,
+  config: SluiceConfig,
+  dir: string,
+  finalDir: string,
+): Promise<LocalReport> {
+  const clock = new StageClock(opts.progress);
 
   let inputPath = opts.input;
   let generated: GeneratorStats | undefined;
@@ -149,9 +168,10 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
   const breakingDown = filterBreakdown(eventsPath, config);
   breakingDown.catch(() => undefined);
 
-  // Both jobs run one after another in one JVM, which starts (and compiles the planner) once; each
-  // stage ends when its job's summary arrives.
-  const [dedupSummary, aggregateSummary] = startPlatformJobs(eventsPath, work, lakePath, config, { heap: opts.heap });
+  // The events file is complete: the JVM launched at the start runs both jobs, and each Flink stage
+  // ends when its job's summary arrives.
+  flink.start();
+  const [dedupSummary, aggregateSummary] = flink.summaries;
   const dedup = await clock.run('dedup_filter', async () => ({ result: await dedupSummary, events: counts.valid }));
   const processed = dedup.outputs.processed.records;
   const aggregate = await clock.run('aggregate', async () => ({ result: await aggregateSummary, events: processed }));

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlinkRunError, flinkCommand, flinkJvmOptions, runnerPaths, startFlinkJobs, startPlatformJobs } from '../../local/flink';
+import { FlinkRunError, flinkCommand, flinkJvmOptions, runnerPaths, launchFlinkJobs, launchPlatformJobs } from '../../local/flink';
 import { defaultProcessingConfig } from '../../stacks/load';
 import { REPO_ROOT } from '../support/pulumi';
 
@@ -116,7 +116,7 @@ describe('flink command line', () => {
   });
 });
 
-describe('both jobs in one JVM (startPlatformJobs, startFlinkJobs)', function () {
+describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function () {
   this.timeout(300_000);
   const work = mkdtempSync(join(tmpdir(), 'sluice-flink-chain-'));
   after(() => rmSync(work, { recursive: true, force: true }));
@@ -124,7 +124,9 @@ describe('both jobs in one JVM (startPlatformJobs, startFlinkJobs)', function ()
 
   it('resolves each job as it ends, aggregate over what dedup-filter wrote', async () => {
     let dedupEnded = false;
-    const [dedup, aggregate] = startPlatformJobs(input, join(work, 'ok'), join(work, 'ok', 'lake'), { processing: defaultProcessingConfig() });
+    const {
+      summaries: [dedup, aggregate],
+    } = launchPlatformJobs(input, join(work, 'ok'), join(work, 'ok', 'lake'), { processing: defaultProcessingConfig() });
     const aggregated = aggregate.then((summary) => ({ summary, afterDedup: dedupEnded }));
     const dedupSummary = await dedup;
     dedupEnded = true;
@@ -139,7 +141,9 @@ describe('both jobs in one JVM (startPlatformJobs, startFlinkJobs)', function ()
   });
 
   it("fails the later job with the runner's reason and keeps the earlier one", async () => {
-    const [first, second] = startFlinkJobs([
+    const {
+      summaries: [first, second],
+    } = launchFlinkJobs([
       { job: 'dedup-filter', input, output: join(work, 'bad', 'd'), params: { exclude_event_types: '', exclude_event_names: '', dedup_ttl_seconds: '86400', max_future_skew_seconds: '301' } },
       { job: 'aggregate', input: join(work, 'bad', 'd', 'processed.jsonl'), output: join(work, 'bad', 'a'), params: { window_seconds: 'soon', allowed_lateness_seconds: '30' } },
     ]);
@@ -151,5 +155,35 @@ describe('both jobs in one JVM (startPlatformJobs, startFlinkJobs)', function ()
     expect(failure).to.be.instanceOf(FlinkRunError);
     expect((failure as FlinkRunError).message).to.match(/^flink job aggregate failed: .*window_seconds/);
     expect((failure as FlinkRunError).exitCode).to.equal(2);
+  });
+
+  it('plans while the input is still being written and runs once told to start', async () => {
+    const late = join(work, 'late', 'events.jsonl');
+    const jobs = launchPlatformJobs(late, join(work, 'late'), join(work, 'late', 'lake'), { processing: defaultProcessingConfig() }, {}, { waitForStart: true });
+    let settled = false;
+    void Promise.allSettled(jobs.summaries).then(() => (settled = true));
+    // Planned and waiting: the lake's tables exist (the plan needs them), nothing has run.
+    const eventsTable = join(work, 'late', 'lake', 'curated', 'events', 'metadata');
+    while (!existsSync(eventsTable)) await new Promise((done) => setTimeout(done, 100));
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(settled).to.equal(false);
+    expect(existsSync(join(work, 'late', 'dedup-filter', 'processed.jsonl'))).to.equal(false);
+    writeFileSync(late, readFileSync(input));
+    jobs.start();
+    const [dedup, aggregate] = await Promise.all(jobs.summaries);
+    expect(dedup.outputs.processed.records).to.equal(10);
+    expect(aggregate.job).to.equal('aggregate');
+  });
+
+  it('ends a waiting JVM on stop, failing every job', async () => {
+    const jobs = launchPlatformJobs(join(work, 'never', 'events.jsonl'), join(work, 'never'), join(work, 'never', 'lake'), { processing: defaultProcessingConfig() }, {}, { waitForStart: true });
+    jobs.stop();
+    for (const summary of jobs.summaries) {
+      const failure = await summary.then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      expect(failure).to.be.instanceOf(FlinkRunError);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPlatformJobs } from '../../local/flink';
+import { launchPlatformJobs } from '../../local/flink';
 import { defaultProcessingConfig } from '../../stacks/load';
 import type { ErrorRecord } from '../../core/error-zone';
 import { writeErrors, writeRawArchive } from '../../local/lake';
@@ -78,7 +78,7 @@ async function build(): Promise<string> {
   const work = mkdtempSync(join(tmpdir(), 'sluice-lake-work-'));
   try {
     writeFileSync(join(work, 'events.jsonl'), jsonl(RAW));
-    await Promise.all(startPlatformJobs(join(work, 'events.jsonl'), work, lake, { processing: defaultProcessingConfig() }));
+    await Promise.all(launchPlatformJobs(join(work, 'events.jsonl'), work, lake, { processing: defaultProcessingConfig() }).summaries);
     await writeRawArchive(lake, jsonl(RAW), { batch: 'fixture' });
     await writeErrors(lake, ERROR_RECORDS, { batch: 'fixture', at: new Date('2026-03-17T12:00:00Z') });
     return lake;

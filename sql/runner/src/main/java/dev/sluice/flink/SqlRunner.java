@@ -59,7 +59,14 @@ public final class SqlRunner {
                 StreamRun.parse(args).execute();
                 return;
             }
-            for (LocalRun run : LocalRun.parseChain(args)) {
+            List<String> chain = new ArrayList<>(java.util.Arrays.asList(args));
+            boolean waitForStart = chain.remove(LocalRun.WAIT_FOR_START);
+            List<LocalRun> runs = LocalRun.parseChain(chain.toArray(String[]::new), !waitForStart);
+            if (waitForStart) {
+                runs.get(0).warmUp();
+                awaitStartSignal();
+            }
+            for (LocalRun run : runs) {
                 // One line per job as it ends, so the caller can time each job of a chain.
                 System.out.println(run.execute());
                 System.out.flush();
@@ -118,6 +125,11 @@ public final class SqlRunner {
 
     /** As {@link #submit(TableEnvironment, List)}, with {@code beforeInserts} run once the tables are declared. */
     static TableResult submit(TableEnvironment tableEnv, List<JobSql.Statement> statements, Consumer<TableEnvironment> beforeInserts) {
+        return statementSet(tableEnv, statements, beforeInserts).execute();
+    }
+
+    /** The job's INSERTs as one statement set, once its options are set and its tables declared. */
+    static StatementSet statementSet(TableEnvironment tableEnv, List<JobSql.Statement> statements, Consumer<TableEnvironment> beforeInserts) {
         for (JobSql.Statement statement : statements) {
             if (statement instanceof JobSql.SetOption set) {
                 tableEnv.getConfig().set(set.key(), set.value());
@@ -140,7 +152,21 @@ public final class SqlRunner {
         if (insertCount == 0) {
             throw new IllegalArgumentException("the job has no INSERT statement; nothing to run");
         }
-        return inserts.execute();
+        return inserts;
+    }
+
+    /**
+     * Blocks until the process that started this one writes a line to its standard input. An owner
+     * that closes it instead has given up (its own run failed), and this JVM exits without running
+     * anything; once started, the JVM ends when the owner goes.
+     */
+    static void awaitStartSignal() throws IOException {
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
+        if (line == null) {
+            System.err.println("sluice-flink-runner: standard input closed before the start signal; nothing was run");
+            System.exit(1);
+        }
+        exitWhenStdinCloses();
     }
 
     /**
@@ -159,6 +185,12 @@ public final class SqlRunner {
 
         /** Separates the runs of a chain: {@code <run> --then <run>...}. */
         static final String THEN = "--then";
+        /**
+         * Anywhere in a chain's command line: plan the first run (EXPLAIN, without running it), then
+         * wait for a line on standard input before running the chain, so that the JVM's start and the
+         * planner's first compilation overlap with whatever the caller still does to the input.
+         */
+        static final String WAIT_FOR_START = "--wait-for-start";
 
         /**
          * The runs of a command line that chains one or more runs with {@value #THEN}, executed one
@@ -167,6 +199,11 @@ public final class SqlRunner {
          * mistake in the last one is reported before the first job runs.
          */
         public static List<LocalRun> parseChain(String[] args) {
+            return parseChain(args, true);
+        }
+
+        /** As {@link #parseChain(String[])}; the first run's input is checked only when it runs unless {@code firstInputMustExist}. */
+        static List<LocalRun> parseChain(String[] args, boolean firstInputMustExist) {
             List<LocalRun> runs = new ArrayList<>();
             int start = 0;
             for (int i = 0; i <= args.length; i++) {
@@ -175,7 +212,7 @@ public final class SqlRunner {
                     if (part.length == 0) {
                         throw new IllegalArgumentException(THEN + " separates two runs; a run is missing before or after it");
                     }
-                    runs.add(parse(part, runs.isEmpty()));
+                    runs.add(parse(part, runs.isEmpty() && firstInputMustExist));
                     start = i + 1;
                 }
             }
@@ -285,6 +322,19 @@ public final class SqlRunner {
             Rendered rendered = render(sinkRoot);
             Files.createDirectories(lake);
             return SqlRunner.submit(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables);
+        }
+
+        /**
+         * Plans the job as {@link #execute()} would and explains the plan instead of running it: the
+         * planner's classes load and its code compiles before the input is ready. The lake's tables
+         * are created as a run would create them; the sinks' directories are not.
+         */
+        void warmUp() throws IOException {
+            Path scratch = Files.createTempDirectory(flinkScratch(), "warm-up-");
+            Rendered rendered = render(scratch);
+            Files.createDirectories(lake);
+            SqlRunner.statementSet(TableEnvironment.create(localSettings(checkpointInterval)), rendered.statements(),
+                    new LocalLake(lake)::ensureTables).explain();
         }
 
         /**
