@@ -160,7 +160,11 @@ export interface FlinkJobs {
   readonly summaries: Promise<FlinkRunSummary>[];
   /** With `waitForStart`: the input is ready; the JVM, which has planned the first job meanwhile, runs the jobs. */
   start(): void;
-  /** Ends the JVM; every job that has not ended fails. For a caller whose own work failed. */
+  /**
+   * Ends the JVM; every job that has not ended fails. For a caller whose own work failed: the
+   * runner sees its standard input close and exits through its shutdown hooks, which remove its
+   * scratch directory.
+   */
   stop(): void;
 }
 
@@ -216,7 +220,7 @@ export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptio
   return {
     summaries,
     start: () => child.stdin.write('start\n'),
-    stop: () => child.kill('SIGKILL'),
+    stop: () => child.stdin.end(),
   };
 }
 

@@ -184,6 +184,7 @@ describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function 
         (err: unknown) => err,
       );
       expect(failure).to.be.instanceOf(FlinkRunError);
+      expect((failure as FlinkRunError).message).to.include('standard input closed before the start signal; nothing was run');
     }
   });
 });

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.fs.FSDataOutputStream;
-import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.data.GenericRowData;
@@ -112,7 +111,7 @@ class LinesFormatTest {
             lines.add("{\"i\":" + i + ",\"s\":\"\u65e5\u672c\u8a9e \\\"q\\\"\"}");
         }
         Files.write(input, lines, StandardCharsets.UTF_8);
-        TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
         env.executeSql("CREATE TEMPORARY TABLE src (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '" + input
                 + "', 'format' = 'raw')");
         for (String format : List.of("raw", LinesFormatFactory.IDENTIFIER)) {
@@ -133,7 +132,7 @@ class LinesFormatTest {
 
     @Test
     void refusesATableOfOtherColumnsNamingTheFix() {
-        TableEnvironment env = TableEnvironment.create(EnvironmentSettings.inBatchMode());
+        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
         env.executeSql("CREATE TEMPORARY TABLE wide (a STRING, b INT) WITH ('connector' = 'filesystem', 'path' = '"
                 + dir.resolve("wide") + "', 'format' = '" + LinesFormatFactory.IDENTIFIER + "')");
         ValidationException e = assertThrows(ValidationException.class, () -> env.executeSql("INSERT INTO wide VALUES ('x', 1)"));
