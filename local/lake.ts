@@ -96,8 +96,9 @@ export class RawArchiveWriter {
       const path = partitionPath(RAW_EVENTS, rawPartition(ingestedMs));
       const file = join(this.dir, `${path}${this.opts.batch}.json.gz`);
       mkdirSync(join(file, '..'), { recursive: true });
-      // Firehose's archive is plain gzip; the fastest level keeps a large local run quick.
-      const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED });
+      // Firehose's archive is plain gzip; the fastest level keeps a large local run quick. gzip
+      // hands back 1 MiB at a time instead of 16 KiB, each output chunk a turn of the event loop.
+      const gzip = createGzip({ level: zlibConstants.Z_BEST_SPEED, chunkSize: 1 << 20 });
       archive = { path, gzip, done: pipeline(gzip, createWriteStream(file)), pending: [], size: 0 };
       this.archives.set(hour, archive);
     }
@@ -124,11 +125,18 @@ export class RawArchiveWriter {
   }
 }
 
+/**
+ * Up to 16 MiB may wait for gzip, so the caller goes on accepting events while the thread pool
+ * compresses: waiting whenever a write passed the stream's 16 KiB mark made every 1 MiB chunk wait
+ * for its own compression.
+ */
+const GZIP_BACKLOG_BYTES = 16 << 20;
+
 async function flush(archive: HourArchive): Promise<void> {
   const chunk = archive.pending.join('');
   archive.pending = [];
   archive.size = 0;
-  if (!archive.gzip.write(chunk)) await once(archive.gzip, 'drain');
+  if (!archive.gzip.write(chunk) && archive.gzip.writableLength >= GZIP_BACKLOG_BYTES) await once(archive.gzip, 'drain');
 }
 
 /** Writes error records as JSON lines under `errors/source=../dt=../<batch>.jsonl`, dated `at` (UTC). */
