@@ -9,6 +9,7 @@ import { createContext, validateLine } from '../../core/events/validate';
 import { generate } from '../../local/generator';
 import { queryLocalLake } from '../../local/lake';
 import { ICEBERG_TABLES, icebergType } from '../../core/lake/schema';
+import { ICEBERG_TABLE_PROPERTIES } from '../../core/lake/iceberg';
 import type { LocalReport } from '../../local/report';
 import { loadStackFile } from '../../stacks/file';
 import { REPO_ROOT } from '../support/pulumi';
@@ -146,7 +147,7 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
     expect(existsSync(join(first, '.work'))).to.equal(false);
   });
 
-  it('writes Iceberg v2 tables with the columns and partition spec of core/lake/schema.ts', () => {
+  it("writes Iceberg v2 tables with the columns and partition spec of core/lake/schema.ts and the cloud tables' file format", () => {
     for (const table of ICEBERG_TABLES) {
       const metadataDir = join(first, 'lake', table.prefix, 'metadata');
       const version = readFileSync(join(metadataDir, 'version-hint.text'), 'utf8').trim();
@@ -164,7 +165,10 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
         spec.fields.map((f: { 'source-id': number; transform: string; name: string }) => ({ source: byId.get(f['source-id']), transform: f.transform, name: f.name })),
         table.name,
       ).to.deep.equal(table.partitionSpec.map((f) => ({ ...f })));
-      expect(metadata.properties['write.format.default'], table.name).to.equal('parquet');
+      // LocalLake.TABLE_PROPERTIES (Java) must write the Parquet files the cloud tables' properties ask for.
+      for (const key of ['write.format.default', 'write.parquet.compression-codec', 'write.parquet.compression-level']) {
+        expect(metadata.properties[key], `${table.name} ${key}`).to.equal(ICEBERG_TABLE_PROPERTIES[key]);
+      }
     }
   });
 

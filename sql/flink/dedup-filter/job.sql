@@ -28,10 +28,9 @@ SELECT
   record_text,
   arrival_time,
   e.event_uuid,
-  -- Numeric, so 1700000000 and 1700000000.0 are the same created_at. Eighteen digits hold every
-  -- created_at the validator accepts (0 to 253402300799.999, the end of year 9999) and keep the
-  -- decimal in a long instead of a BigDecimal through the key, the exchange and the state.
-  TRY_CAST(e.created_at AS DECIMAL(18, 6)) AS created_at,
+  -- Numeric, so 1700000000 and 1700000000.0 are the same created_at. Its type is part of the dedup
+  -- state's key: changing it makes a snapshot of the running application unrestorable.
+  TRY_CAST(e.created_at AS DECIMAL(38, 6)) AS created_at,
   e
 FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
 

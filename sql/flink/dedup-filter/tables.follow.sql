@@ -19,8 +19,7 @@ CREATE TEMPORARY TABLE processed (
   'path' = ${processed_output},
   -- The raw format's bytes and a newline, written through a buffer (LinesFormatFactory).
   'format' = 'sluice-lines',
-  -- One part file for any local run: the runner moves a single part into place instead of
-  -- copying parts into one file.
+  -- Parts roll on each checkpoint; no size limit splits one.
   'sink.rolling-policy.file-size' = '64 gb'
 );
 

@@ -261,12 +261,11 @@ public final class LakeBackfill {
 
     /** Creates a table the live catalog lacks with the staged table's schema and partition spec (a catalog lost with its tables). */
     private static void createLive(Lake lake, String name, Table source) {
-        Map<String, String> props = LocalLake.TABLE_PROPERTIES;
         if (lake.copyFiles()) {
             String root = lake.recordRoot().substring(0, lake.recordRoot().length() - RECORDS.length() - 1);
-            lake.catalog().buildTable(lake.id(name), source.schema()).withPartitionSpec(source.spec()).withLocation(root + "/" + name).withProperties(props).create();
+            lake.catalog().buildTable(lake.id(name), source.schema()).withPartitionSpec(source.spec()).withLocation(root + "/" + name).withProperties(LocalLake.TABLE_PROPERTIES).create();
         } else {
-            lake.catalog().createTable(lake.id(name), source.schema(), source.spec(), props);
+            lake.catalog().createTable(lake.id(name), source.schema(), source.spec(), LocalLake.TABLE_PROPERTIES);
         }
     }
 

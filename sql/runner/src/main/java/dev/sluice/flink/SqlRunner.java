@@ -348,8 +348,8 @@ public final class SqlRunner {
                 return "{\"job\":" + jsonString(job) + ",\"stopped\":true}";
             }
             if (!Files.isRegularFile(input)) {
-                throw new IllegalArgumentException("--input " + input + " is not a readable file; in a chain (" + THEN
-                        + "), give a file an earlier run writes: <its --output>/<sink>.jsonl");
+                throw new IllegalArgumentException("--input " + input + " is not a readable file when its run starts; give a"
+                        + " JSON-lines file (in a chain, " + THEN + ", one an earlier run writes: <its --output>/<sink>.jsonl)");
             }
             Path parts = output.resolve(".parts");
             deleteTree(parts);

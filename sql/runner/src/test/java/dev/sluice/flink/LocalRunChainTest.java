@@ -69,6 +69,7 @@ class LocalRunChainTest {
                 "--job", "aggregate", "--input", Files.writeString(dir.resolve("e.jsonl"), "").toString(), "--output", "o",
                 "--then", "--job", "aggregate", "--input", dir.resolve("never.jsonl").toString(), "--output", "o2")).get(1);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run::execute);
-        assertTrue(e.getMessage().startsWith("--input " + dir.resolve("never.jsonl") + " is not a readable file; in a chain"), e.getMessage());
+        assertEquals("--input " + dir.resolve("never.jsonl") + " is not a readable file when its run starts; give a JSON-lines file"
+                + " (in a chain, --then, one an earlier run writes: <its --output>/<sink>.jsonl)", e.getMessage());
     }
 }
