@@ -1,14 +1,18 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
-import org.apache.flink.types.Row;
 
 /**
  * envelope(record_text): the envelope fields of an event, read in one streaming pass over the
@@ -21,7 +25,8 @@ import org.apache.flink.types.Row;
  * <p>The parser keeps Jackson's default {@code StreamReadConstraints} (flink-shaded-jackson
  * 2.18.2: nesting depth 1000, numbers of 1000 characters, names of 50000), the same limits the
  * validator enforces at the door. A record beyond them, or not a JSON object, reads all NULL and
- * is counted in the {@code unreadableRecords} metric; the dedup job never treats it as a copy.
+ * is counted in the {@code unreadableRecords} metric on each call; the dedup job never treats it
+ * as a copy.
  */
 public final class EnvelopeFunction extends ScalarFunction {
     static final String[] FIELDS = {"event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at"};
@@ -33,6 +38,14 @@ public final class EnvelopeFunction extends ScalarFunction {
 
     private transient Counter unreadable;
 
+    /**
+     * The previous call's input and answer. The aggregate job calls envelope() twice on each record
+     * (its event time in the source table's computed column, its keys after the watermark), one
+     * call right after the other: the second is answered from here instead of parsing again.
+     */
+    private transient byte[] lastText;
+    private transient RowData lastEnvelope;
+
     @Override
     public void open(FunctionContext context) {
         unreadable = context.getMetricGroup().counter(UNREADABLE_METRIC);
@@ -42,27 +55,56 @@ public final class EnvelopeFunction extends ScalarFunction {
         return unreadable == null ? 0 : unreadable.getCount();
     }
 
-    @DataTypeHint("ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, ingested_at STRING>")
-    public Row eval(String recordText) {
-        String[] values = new String[FIELDS.length];
-        boolean readable = false;
-        if (recordText != null) {
-            try (JsonParser parser = JSON.createParser(recordText)) {
-                if (parser.nextToken() == JsonToken.START_OBJECT) {
-                    read(parser, values);
-                    readable = true;
+    /**
+     * Reads the record's UTF-8 bytes as they are, without decoding them to a Java string. Bytes that
+     * are not UTF-8 are read as their lenient decoding, which replaces each bad sequence with U+FFFD,
+     * as a STRING argument would be.
+     */
+    @DataTypeHint(value = "ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, ingested_at STRING>",
+            bridgedTo = RowData.class)
+    public RowData eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
+        RowData envelope;
+        if (recordText == null) {
+            envelope = null;
+        } else {
+            byte[] bytes = recordText.toBytes();
+            if (Arrays.equals(bytes, lastText)) {
+                envelope = lastEnvelope;
+            } else {
+                envelope = readObject(bytes);
+                if (envelope == null) {
+                    byte[] decoded = recordText.toString().getBytes(StandardCharsets.UTF_8);
+                    if (!Arrays.equals(decoded, bytes)) {
+                        envelope = readObject(decoded);
+                    }
                 }
-            } catch (IOException e) {
-                java.util.Arrays.fill(values, null);
+                lastText = bytes;
+                lastEnvelope = envelope;
             }
         }
-        if (!readable && unreadable != null) {
-            unreadable.inc();
+        if (envelope == null) {
+            if (unreadable != null) {
+                unreadable.inc();
+            }
+            return new GenericRowData(FIELDS.length);
         }
-        return Row.of((Object[]) values);
+        return envelope;
     }
 
-    private static void read(JsonParser parser, String[] values) throws IOException {
+    /** The envelope of a JSON object; null for anything else. */
+    private static RowData readObject(byte[] bytes) {
+        try (JsonParser parser = JSON.createParser(bytes)) {
+            if (parser.nextToken() == JsonToken.START_OBJECT) {
+                return read(parser);
+            }
+        } catch (IOException e) {
+            // Beyond the parser's limits, not JSON, or not UTF-8: unreadable, as JSON_VALUE would read it.
+        }
+        return null;
+    }
+
+    private static RowData read(JsonParser parser) throws IOException {
+        GenericRowData values = new GenericRowData(FIELDS.length);
         JsonToken token;
         while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
             int index = indexOf(parser.currentName());
@@ -70,23 +112,24 @@ public final class EnvelopeFunction extends ScalarFunction {
             if (value == JsonToken.START_OBJECT || value == JsonToken.START_ARRAY) {
                 parser.skipChildren();
                 if (index >= 0) {
-                    values[index] = null;
+                    values.setField(index, null);
                 }
             } else if (index >= 0) {
-                values[index] = scalar(parser, value);
+                values.setField(index, scalar(parser, value));
             }
         }
         if (token != JsonToken.END_OBJECT) {
             throw new IOException("not a JSON object");
         }
+        return values;
     }
 
-    private static String scalar(JsonParser parser, JsonToken value) throws IOException {
+    private static StringData scalar(JsonParser parser, JsonToken value) throws IOException {
         return switch (value) {
             case VALUE_NULL -> null;
-            case VALUE_NUMBER_INT -> parser.getBigIntegerValue().toString();
-            case VALUE_NUMBER_FLOAT -> parser.getDecimalValue().toString();
-            default -> parser.getText();
+            case VALUE_NUMBER_INT -> StringData.fromString(parser.getBigIntegerValue().toString());
+            case VALUE_NUMBER_FLOAT -> StringData.fromString(parser.getDecimalValue().toString());
+            default -> StringData.fromString(parser.getText());
         };
     }
 

@@ -6,34 +6,61 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.StringData;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 import org.junit.jupiter.api.Test;
 
 class EnvelopeFunctionTest {
-    private static final EnvelopeFunction ENVELOPE = new EnvelopeFunction();
+    private static RowData envelope(String text) {
+        return new EnvelopeFunction().eval(text == null ? null : StringData.fromString(text));
+    }
+
+    private static RowData row(String... fields) {
+        return GenericRowData.of((Object[]) java.util.Arrays.stream(fields).map(f -> f == null ? null : StringData.fromString(f)).toArray());
+    }
 
     @Test
     void readsTopLevelFieldsOnly() {
         assertEquals(
-                Row.of("a", null, null, "t", null, null),
-                ENVELOPE.eval("{\"event_uuid\":\"a\",\"nested\":{\"event_uuid\":\"inner\"},\"event_type\":\"t\",\"event_subtype\":null}"));
+                row("a", null, null, "t", null, null),
+                envelope("{\"event_uuid\":\"a\",\"nested\":{\"event_uuid\":\"inner\"},\"event_type\":\"t\",\"event_subtype\":null}"));
     }
 
     @Test
     void writesNumbersInDecimalFormAndKeepsBigOnesWhole() {
         assertEquals(
-                Row.of("12345678901234567890", null, "1.0E+400", null, null, "1767225600.100"),
-                ENVELOPE.eval("{\"event_uuid\":12345678901234567890,\"created_at\":1.0e400,\"ingested_at\":1767225600.100}"));
+                row("12345678901234567890", null, "1.0E+400", null, null, "1767225600.100"),
+                envelope("{\"event_uuid\":12345678901234567890,\"created_at\":1.0e400,\"ingested_at\":1767225600.100}"));
     }
 
     @Test
     void givesNullsForTextThatIsNotAJsonObject() {
-        Row none = Row.of(null, null, null, null, null, null);
-        assertEquals(none, ENVELOPE.eval("not json"));
-        assertEquals(none, ENVELOPE.eval("[\"event_type\"]"));
-        assertEquals(none, ENVELOPE.eval("{\"event_type\":\"unterminated\""));
-        assertEquals(none, ENVELOPE.eval(null));
+        RowData none = row(null, null, null, null, null, null);
+        assertEquals(none, envelope("not json"));
+        assertEquals(none, envelope("[\"event_type\"]"));
+        assertEquals(none, envelope("{\"event_type\":\"unterminated\""));
+        assertEquals(none, envelope(null));
+    }
+
+    @Test
+    void answersARepeatedRecordFromThePreviousCallAndAnyOtherAfresh() {
+        EnvelopeFunction function = new EnvelopeFunction();
+        String first = "{\"event_type\":\"a\",\"event_subtype\":\"x\"}";
+        assertEquals(row(null, null, null, "a", "x", null), function.eval(StringData.fromString(first)));
+        assertEquals(row(null, null, null, "a", "x", null), function.eval(StringData.fromString(first)));
+        assertEquals(row(null, null, null, "b", "x", null), function.eval(StringData.fromString("{\"event_type\":\"b\",\"event_subtype\":\"x\"}")));
+        assertEquals(row(null, null, null, null, null, null), function.eval(StringData.fromString("{\"event_type\":")));
+        assertEquals(row(null, null, null, "a", "x", null), function.eval(StringData.fromString(first)));
+    }
+
+    @Test
+    void readsBytesThatAreNotUtf8AsTheirLenientDecoding() {
+        byte[] text = "{\"event_type\":\"a?b\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        text[16] = (byte) 0xff;
+        assertEquals(row(null, null, null, "a\uFFFDb", null, null), new EnvelopeFunction().eval(StringData.fromBytes(text)));
     }
 
     /** The same answers as JSON_VALUE, run side by side in Flink on fixtures/envelope-parity.jsonl. */
