@@ -520,13 +520,44 @@ export function planCounts(opts: GeneratorOptions): { duplicates: number; invali
   return { duplicates, invalid, late, fresh };
 }
 
+/** One arrival of the workload: its clock (ms since the base time), what it is, and its on-time `created_at` offset. */
+interface Arrival {
+  clockMs: number;
+  kind: 'fresh' | 'invalid' | 'late';
+  /** The clock less the producer's clock skew: `created_at` of an on-time event, as an offset in ms. */
+  onTimeMs: number;
+}
+
 /**
- * Generates the lines and their statistics. The first line is always an on-time valid event (so
- * a reader detecting the format from the first byte sees `{`, and late events always have a stream
- * maximum to be late against). Kinds are laid out by sequential sampling, so the counts are exact
- * and spread uniformly over the stream.
+ * The arrival process, drawn from a stream of its own (the seed's mulberry32 sequence 2^31 draws
+ * on, so it never meets the content's): Poisson arrivals at `rate`, the kind of each laid out by
+ * sequential sampling, and up to 5 s of producer clock skew. Being apart from the events' content,
+ * it can be replayed alone, cheaply, to find the end of the span before any line is made
+ * ({@link acceptedAt}).
  */
-export function generate(opts: GeneratorOptions): Generation {
+function* arrivals(counts: ReturnType<typeof planCounts>, seed: number, rate: number): Generator<Arrival> {
+  const rand = prng((seed + 0x80000000) >>> 0);
+  const remaining = { fresh: counts.fresh, invalid: counts.invalid, late: counts.late };
+  let clockMs = 0;
+  let first = true;
+  while (remaining.fresh + remaining.invalid + remaining.late > 0) {
+    clockMs += Math.max(1, Math.round((-Math.log(1 - rand()) * 1000) / rate));
+    const total = remaining.fresh + remaining.invalid + remaining.late;
+    let x = first ? 0 : rand() * total;
+    first = false;
+    // Producers' clocks run a few seconds apart: on-time events arrive up to 5 s out of order,
+    // well inside the allowed lateness.
+    const onTimeMs = Math.max(0, clockMs - int(rand, 0, 5000));
+    let kind: Arrival['kind'] = 'late';
+    if (x < remaining.fresh) kind = 'fresh';
+    else if ((x -= remaining.fresh) < remaining.invalid) kind = 'invalid';
+    remaining[kind]--;
+    yield { clockMs, kind, onTimeMs };
+  }
+}
+
+/** The options generate() checks, resolved. */
+function resolveOptions(opts: GeneratorOptions) {
   const counts = planCounts(opts);
   const seed = opts.seed ?? 1;
   if (!Number.isInteger(seed)) throw new Error(`generator: --seed must be an integer, got ${seed}`);
@@ -538,8 +569,18 @@ export function generate(opts: GeneratorOptions): Generation {
   if (!(rate > 0)) throw new Error(`generator: ratePerSecond must be positive, got ${rate}`);
   const [lateMin, lateMax] = opts.lateBySeconds ?? [600, 3600];
   if (!(lateMin > 0 && lateMax >= lateMin)) throw new Error(`generator: lateBySeconds must be [min, max] with 0 < min <= max, got [${lateMin}, ${lateMax}]`);
-
   const baseTime = EPOCH_BASE + (((seed % 128) + 128) % 128) * DAY;
+  return { counts, seed, nameCount, rate, lateMin, lateMax, baseTime };
+}
+
+/**
+ * Generates the lines and their statistics. The first line is always an on-time valid event (so
+ * a reader detecting the format from the first byte sees `{`, and late events always have a stream
+ * maximum to be late against). Kinds are laid out by sequential sampling, so the counts are exact
+ * and spread uniformly over the stream.
+ */
+export function generate(opts: GeneratorOptions): Generation {
+  const { counts, seed, nameCount, rate, lateMin, lateMax, baseTime } = resolveOptions(opts);
   const stats: GeneratorStats = {
     lines: 0,
     bytes: 0,
@@ -594,8 +635,7 @@ export function generate(opts: GeneratorOptions): Generation {
   function* lines(): Generator<string> {
     const rand = prng(seed);
     const heap = new DueHeap();
-    const remaining = { fresh: counts.fresh, invalid: counts.invalid, late: counts.late, duplicates: counts.duplicates };
-    let clockMs = 0;
+    let remainingDuplicates = counts.duplicates;
     let maxCreatedMs = 0;
     let order = 0;
     const emit = (line: string): string => {
@@ -611,20 +651,12 @@ export function generate(opts: GeneratorOptions): Generation {
       return emit(p.line);
     };
 
-    let first = true;
-    while (remaining.fresh + remaining.invalid + remaining.late > 0) {
-      clockMs += Math.max(1, Math.round((-Math.log(1 - rand()) * 1000) / rate));
+    let remainingFresh = counts.fresh;
+    for (const { clockMs, kind, onTimeMs } of arrivals(counts, seed, rate)) {
       while (heap.size > 0 && heap.peek()!.due <= clockMs) yield emitCopy(heap.pop()!);
-
-      const total = remaining.fresh + remaining.invalid + remaining.late;
-      let x = first ? 0 : rand() * total;
-      first = false;
       const name = names[weighted(rand, cumulative)];
-      // Producers' clocks run a few seconds apart: on-time events arrive up to 5 s out of order,
-      // well inside the allowed lateness.
-      const onTimeMs = Math.max(0, clockMs - int(rand, 0, 5000));
-      if (x < remaining.fresh) {
-        remaining.fresh--;
+      if (kind === 'fresh') {
+        remainingFresh--;
         const createdAt = (baseTime * 1000 + onTimeMs) / 1000;
         const line = eventText(rand, name, createdAt);
         maxCreatedMs = Math.max(maxCreatedMs, onTimeMs);
@@ -632,8 +664,8 @@ export function generate(opts: GeneratorOptions): Generation {
         stats.unique++;
         stats.onTime++;
         count(name, false, createdAt);
-        if (remaining.duplicates > 0 && rand() * (remaining.fresh + 1) < remaining.duplicates) {
-          remaining.duplicates--;
+        if (remainingDuplicates > 0 && rand() * (remainingFresh + 1) < remainingDuplicates) {
+          remainingDuplicates--;
           const hours = rand() < 0.5;
           const delayMs = hours ? int(rand, 3600, 3 * 3600) * 1000 : int(rand, 5, 120) * 1000;
           heap.push({ due: clockMs + delayMs, order: order++, line, hours });
@@ -641,16 +673,13 @@ export function generate(opts: GeneratorOptions): Generation {
         yield emit(line);
         continue;
       }
-      x -= remaining.fresh;
-      if (x < remaining.invalid) {
-        remaining.invalid--;
-        const kind = INVALID_KINDS[weighted(rand, invalidCumulative)];
+      if (kind === 'invalid') {
+        const invalidKind = INVALID_KINDS[weighted(rand, invalidCumulative)];
         stats.invalid++;
-        stats.invalidByKind[kind]++;
-        yield emit(invalidLine(rand, kind, name, (baseTime * 1000 + onTimeMs) / 1000));
+        stats.invalidByKind[invalidKind]++;
+        yield emit(invalidLine(rand, invalidKind, name, (baseTime * 1000 + onTimeMs) / 1000));
         continue;
       }
-      remaining.late--;
       const lateMs = maxCreatedMs - int(rand, lateMin * 1000, lateMax * 1000);
       const createdAt = (baseTime * 1000 + lateMs) / 1000;
       stats.valid++;
@@ -667,12 +696,18 @@ export function generate(opts: GeneratorOptions): Generation {
 }
 
 /**
- * When a finished generation's events count as accepted by the platform: one second after its
- * latest `created_at`, so that runs over the same seed are repeatable and no event is from the future.
+ * When a generation's events count as accepted by the platform: one second after its latest
+ * `created_at`, so that runs over the same options are repeatable and no event is from the future.
+ * Known before any line is made, from the arrival process alone (the latest `created_at` is always
+ * an on-time event's: late ones trail the maximum so far), so the lines can be accepted as they come.
  */
-export function acceptedAtEndOfSpan(stats: GeneratorStats): Date {
-  if (!stats.complete || stats.maxCreatedAt === null) throw new Error('generator: the lines must be consumed to the end before the span is known');
-  return new Date((Math.floor(stats.maxCreatedAt) + 1) * 1000);
+export function acceptedAt(opts: GeneratorOptions): Date {
+  const { counts, seed, rate, baseTime } = resolveOptions(opts);
+  let maxOnTimeMs = 0;
+  for (const arrival of arrivals(counts, seed, rate)) {
+    if (arrival.kind === 'fresh') maxOnTimeMs = Math.max(maxOnTimeMs, arrival.onTimeMs);
+  }
+  return new Date((Math.floor((baseTime * 1000 + maxOnTimeMs) / 1000) + 1) * 1000);
 }
 
 /** The lines alone; see {@link generate} for the statistics. */

@@ -15,7 +15,8 @@ import { loadStackFile } from '../stacks/file';
 import type { SluiceConfig } from '../stacks/types';
 import { filterBreakdown } from './filter-breakdown';
 import { launchPlatformJobs, type FlinkJobs } from './flink';
-import { acceptedAtEndOfSpan, generate, type GeneratorStats } from './generator';
+import { acceptedAt } from './generator';
+import { generateInChild, type GenerationProcess } from './generator-process';
 import { checkInput } from './input';
 import { undoOnInterrupt } from './interrupt';
 import { RawArchiveWriter } from './lake';
@@ -73,20 +74,26 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
   const paths = { work: join(dir, '.work'), lake: join(dir, 'lake'), lakePath: join(finalDir, 'lake') };
   mkdirSync(paths.work, { recursive: true });
   mkdirSync(paths.lake, { recursive: true });
-  // The Flink JVM starts now and plans dedup-filter while this process generates and accepts the
-  // events, which keep one core busy and leave the other mostly idle; it runs both jobs, one after
-  // the other, once the events file is complete.
+  // Generated events are accepted at the end of their own time span, known before the first one is
+  // made, so that a run is repeatable; a real file is accepted now, as the ingestion functions would.
+  const generatorOptions = { events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late };
+  const ingestedAt = opts.input === undefined ? acceptedAt(generatorOptions) : new Date();
+  // The Flink JVM starts now and plans dedup-filter while the events are generated and accepted; it
+  // runs both jobs, one after the other, once the events file is complete. The generator runs in a
+  // child process, and this one accepts its events as they come.
   const flink = launchPlatformJobs(join(paths.work, 'events.jsonl'), paths.work, paths.lakePath, config, { heap: opts.heap }, { waitForStart: true });
+  const generation = opts.input === undefined ? generateInChild(generatorOptions) : undefined;
   try {
-    return await runStagesWith(flink, paths, started, opts, config, dir, finalDir);
+    return await runStagesWith({ flink, generation, ingestedAt }, paths, started, opts, config, dir, finalDir);
   } catch (err) {
+    generation?.stop();
     flink.stop();
     throw err;
   }
 }
 
 async function runStagesWith(
-  flink: FlinkJobs,
+  { flink, generation, ingestedAt }: { flink: FlinkJobs; generation?: GenerationProcess; ingestedAt: Date },
   { work, lake, lakePath }: { work: string; lake: string; lakePath: string },
   started: bigint,
   opts: LocalOptions,
@@ -95,28 +102,6 @@ async function runStagesWith(
   finalDir: string,
 ): Promise<LocalReport> {
   const clock = new StageClock(opts.progress);
-
-  let inputPath = opts.input;
-  let generated: GeneratorStats | undefined;
-  if (inputPath === undefined) {
-    const path = join(work, 'generated.jsonl');
-    generated = await clock.run('generate', async (tick) => {
-      const generation = generate({ events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late });
-      const out = new LineWriter(path);
-      for (const line of generation.lines) {
-        const wait = out.write(line);
-        if (wait) await wait;
-        tick(generation.stats.lines);
-      }
-      await out.close();
-      return { result: generation.stats, events: generation.stats.lines };
-    });
-    inputPath = path;
-  }
-
-  // Generated events are accepted at the end of their own time span, so that a run is repeatable;
-  // a real file is accepted now, as the ingestion functions would.
-  const ingestedAt = generated ? acceptedAtEndOfSpan(generated) : new Date();
   const eventsPath = join(work, 'events.jsonl');
   const errorsRelative = errorKey(opts.source, ingestedAt, 'local', 0);
   // The raw archive is written while events are accepted, as the archive delivery stream takes
@@ -125,15 +110,26 @@ async function runStagesWith(
   // leaves free. The 'lake' stage spans it, from the first event to the last archive file closed.
   const archive = new RawArchiveWriter(lake, { batch: 'local' });
   const ingestedMs = ingestedAt.getTime();
+  let handled = 0;
+  const generating = generation && clock.run('generate', async (tick) => {
+    // The lines reach ingestion as they are made: the count accepted so far is the progress.
+    const heartbeat = setInterval(() => tick(handled), 1000);
+    try {
+      const stats = await generation.stats;
+      return { result: stats, events: stats.lines };
+    } finally {
+      clearInterval(heartbeat);
+    }
+  });
+  generating?.catch(() => undefined);
   const ingesting = clock.run('ingest', async (tick) => {
     const ctx = createContext({ source: opts.source, registry: loadRegistry(), unknownEventNames: config.validation.unknownEventNames, ingestedAt });
     const valid = new LineWriter(eventsPath);
     mkdirSync(dirname(join(dir, errorsRelative)), { recursive: true });
     const errors = new LineWriter(join(dir, errorsRelative));
-    let handled = 0;
-    const result: IngestCounts = await ingestFile(createReadStream(inputPath!), {
+    const result: IngestCounts = await ingestFile(generation ? generation.lines : createReadStream(opts.input!), {
       ctx,
-      objectKey: basename(inputPath!),
+      objectKey: generation ? 'generated.jsonl' : basename(opts.input!),
       sinks: {
         publish: (entry) => {
           tick(++handled);
@@ -159,7 +155,10 @@ async function runStagesWith(
     }
     return { result: undefined, events: archive.result().rows };
   });
-  const [counts] = await Promise.all([ingesting, archiving]);
+  const [counts, , generated] = await Promise.all([ingesting, archiving, generating]);
+  if (generated && generated.lines !== counts.records) {
+    throw new Error(`the generator wrote ${generated.lines} lines but ${counts.records} were read; run again, and report it if it repeats`);
+  }
   // The error zone is `errors/` of the output, and the lake's own `errors/` zone points at it.
   symlinkSync(relative(lake, join(dir, 'errors')), join(lake, 'errors'));
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { registerGenerate } from '../../cli/commands/generate';
-import { EVENT_NAMES, generate, INVALID_KINDS } from '../../local/generator';
+import { acceptedAt, EVENT_NAMES, generate, INVALID_KINDS } from '../../local/generator';
 import { runSluice } from '../support/cli';
 
 const run = (opts: Parameters<typeof generate>[0]) => {
@@ -24,15 +24,30 @@ describe('generator', () => {
   });
 
   it('keeps the bytes of a seed from one version to the next (benchmarks and saved runs compare against them)', () => {
-    // Digests of the lines as written before the generator built its lines as text; a change to
-    // the workload must update them on purpose.
+    // Digests of the lines since the arrival process has a random stream of its own (which
+    // changed every seed's bytes); a change to the workload must update them on purpose.
     const digest = (seed: number) => {
       const hash = createHash('sha256');
       for (const line of generate({ events: 20000, seed, duplicates: 0.05, invalid: 0.05, late: 0.02 }).lines) hash.update(`${line}\n`);
       return hash.digest('hex');
     };
-    expect(digest(1)).to.equal('cf008206421f519e8f52421a22ab1df070d225c08d397d0b8cd2177bb1a6593c');
-    expect(digest(42)).to.equal('d9e5b22166207f0c3f215883e30f52d691800d358e6c4dab330118ffbe833b10');
+    expect(digest(1)).to.equal('563071bf61919b57f612e8d55c33588ff13b7f55f8b7d8b5898b1e348ec53933');
+    expect(digest(42)).to.equal('c9d90667909ebdf9b45877509f643fda312edd86a499b2a6fe1e2ae757551431');
+  });
+
+  it('knows before generating that its events are accepted one second after the latest created_at', () => {
+    const cases = [
+      { events: 1, seed: 5 },
+      { events: 2000, seed: 1 },
+      { events: 5000, seed: 42, duplicates: 0.1, invalid: 0.2, late: 0.05 },
+      { events: 3000, seed: -7, late: 0.3, ratePerSecond: 3 },
+      { events: 4000, seed: 9, invalid: 0.6, ratePerSecond: 2000 },
+    ];
+    for (const opts of cases) {
+      const { stats } = run(opts);
+      expect(acceptedAt(opts).getTime(), JSON.stringify(opts)).to.equal((Math.floor(stats.maxCreatedAt!) + 1) * 1000);
+    }
+    expect(() => acceptedAt({ events: 10, duplicates: 0.9 })).to.throw(/lower --duplicates/);
   });
 
   it('produces exactly the requested number of lines of each kind', () => {

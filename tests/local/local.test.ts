@@ -75,6 +75,9 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
     expect(filtered, 'the generator draws excluded names, so the filter has work').to.be.greaterThan(0);
 
     expect(report.read).to.equal(GENERATOR.events);
+    expect(report.generated).to.deep.equal(stats);
+    // Accepted one second after the latest created_at, although the run knew it before the first line.
+    expect(report.ingested_at).to.equal(new Date((Math.floor(stats.maxCreatedAt!) + 1) * 1000).toISOString());
     expect(report.valid).to.equal(stats.valid);
     expect(report.invalid).to.equal(stats.invalid);
     expect(report.invalid_by_reason).to.deep.equal(Object.fromEntries(Object.entries(stats.invalidByKind).filter(([, n]) => n > 0)));

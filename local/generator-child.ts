@@ -1,0 +1,26 @@
+/**
+ * The generator as a child process (see generator-process.ts): writes the lines of the options in
+ * argv[2] (GeneratorOptions as JSON) to standard output, then sends its statistics to the parent.
+ */
+import { once } from 'node:events';
+import { generate, type GeneratorOptions } from './generator';
+
+async function main(): Promise<void> {
+  const run = generate(JSON.parse(process.argv[2]) as GeneratorOptions);
+  let chunk = '';
+  for (const line of run.lines) {
+    chunk += `${line}\n`;
+    if (chunk.length >= 1 << 16) {
+      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+      chunk = '';
+    }
+  }
+  process.stdout.end(chunk);
+  await once(process.stdout, 'finish');
+  process.send!(run.stats, () => process.disconnect());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
