@@ -7,6 +7,7 @@ import type { ProcessingConfig } from '../stacks/types';
 import { UserError } from '../core/user-error';
 import { undoOnInterrupt } from './interrupt';
 import { projectRoot } from '../core/project';
+import type { LakeFiles } from './lake-files';
 
 /** Where the runner module, its local jar and its local classpath live. */
 export function runnerPaths(root = projectRoot()) {
@@ -97,8 +98,11 @@ export interface FlinkRunSummary {
   /** CPU time the runner's JVM used over the same span (operators, mini-cluster, JIT, GC). */
   cpu_ms: number;
   outputs: Record<string, FlinkSinkOutput>;
-  /** The lake tables the job wrote: their snapshot, rows and data files after the run. */
-  lake: { path: string; tables: Record<string, { snapshot_id: number; records: number; files: number }> };
+  /**
+   * The lake's tables that have a snapshot after the run, each with its live data files, as
+   * listLakeFiles() reads them.
+   */
+  lake: { path: string; tables: LakeFiles };
 }
 
 /**

@@ -3,6 +3,7 @@ import { loadNamedQueries, renderQuery, type NamedQuery } from '../core/named-qu
 import { UserError } from '../core/user-error';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { openLocalLake, queryLake } from './lake';
+import type { LakeFiles } from './lake-files';
 
 export interface QueryOutcome {
   params: Record<string, string>;
@@ -43,10 +44,11 @@ async function localParameters(lake: DuckDBConnection): Promise<Record<string, s
 /**
  * Runs every named query on the lake in `lake` and returns each one's parameters and result. They
  * share one DuckDB connection: opening the lake lists the Iceberg tables' live files, which starts
- * a JVM, and doing that once per query cost more than the queries.
+ * a JVM, and doing that once per query cost more than the queries. A caller that knows the live
+ * files (a local run has them from the Flink runner's summary) passes them and starts no JVM.
  */
-export async function runNamedQueries(lake: string): Promise<Record<string, QueryOutcome>> {
-  const connection = await openLocalLake(lake);
+export async function runNamedQueries(lake: string, files?: LakeFiles): Promise<Record<string, QueryOutcome>> {
+  const connection = await openLocalLake(lake, files);
   try {
     const values = await localParameters(connection);
     const outcomes: Record<string, QueryOutcome> = {};

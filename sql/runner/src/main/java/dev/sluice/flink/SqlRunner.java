@@ -378,11 +378,12 @@ public final class SqlRunner {
                 summaries.add("\"" + sink.getKey() + "\":{\"path\":" + jsonString(target.toString())
                         + ",\"records\":" + records + "}");
             }
+            // The tables' live files as `LocalLake --lake` prints them: a reader of the lake after this
+            // run needs no JVM of its own to list them.
             List<String> lakeTables = new ArrayList<>();
             for (LocalLake.TableFiles files : new LocalLake(lake).liveFiles(LocalLake.TABLES).values()) {
                 if (files.snapshotId() != null) {
-                    lakeTables.add(jsonString(files.table()) + ":{\"snapshot_id\":" + files.snapshotId() + ",\"records\":"
-                            + files.records() + ",\"files\":" + files.files().size() + "}");
+                    lakeTables.add(files.toJson());
                 }
             }
             return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis + ",\"cpu_ms\":" + cpuMillis
