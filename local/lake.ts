@@ -90,6 +90,28 @@ export class RawArchiveWriter {
    * gzip is behind and the caller should wait for it.
    */
   add(text: string, ingestedMs: number): Promise<void> | undefined {
+    const archive = this.hourArchive(ingestedMs);
+    archive.pending.push(`${text}\n`);
+    archive.size += text.length + 1;
+    this.rows++;
+    // Lines are handed to gzip in chunks of about 1 MiB: a write per line costs more than compressing it.
+    return archive.size >= 1 << 20 ? flush(archive) : undefined;
+  }
+
+  /**
+   * Adds `lines` whole lines, each with its newline, that all arrived at `ingestedMs`, as UTF-8
+   * bytes: a caller that has encoded them already (the events file of a local run) hands over
+   * the same buffer. Returns a promise only when gzip is behind.
+   */
+  addLines(chunk: Buffer, lines: number, ingestedMs: number): Promise<void> | undefined {
+    const archive = this.hourArchive(ingestedMs);
+    this.rows += lines;
+    // Lines added one by one before these go first.
+    const earlier = archive.size > 0 ? flush(archive) : undefined;
+    return write(archive, chunk) ?? earlier;
+  }
+
+  private hourArchive(ingestedMs: number): HourArchive {
     const hour = Math.floor(ingestedMs / HOUR_MS);
     let archive = this.archives.get(hour);
     if (archive === undefined) {
@@ -102,11 +124,7 @@ export class RawArchiveWriter {
       archive = { path, gzip, done: pipeline(gzip, createWriteStream(file)), pending: [], size: 0 };
       this.archives.set(hour, archive);
     }
-    archive.pending.push(`${text}\n`);
-    archive.size += text.length + 1;
-    this.rows++;
-    // Lines are handed to gzip in chunks of about 1 MiB: a write per line costs more than compressing it.
-    return archive.size >= 1 << 20 ? flush(archive) : undefined;
+    return archive;
   }
 
   /** Writes what is pending and waits for every file to be complete on disk. */
@@ -132,11 +150,16 @@ export class RawArchiveWriter {
  */
 const GZIP_BACKLOG_BYTES = 16 << 20;
 
-async function flush(archive: HourArchive): Promise<void> {
+function flush(archive: HourArchive): Promise<void> | undefined {
   const chunk = archive.pending.join('');
   archive.pending = [];
   archive.size = 0;
-  if (!archive.gzip.write(chunk) && archive.gzip.writableLength >= GZIP_BACKLOG_BYTES) await once(archive.gzip, 'drain');
+  return write(archive, chunk);
+}
+
+function write(archive: HourArchive, chunk: string | Buffer): Promise<void> | undefined {
+  if (archive.gzip.write(chunk) || archive.gzip.writableLength < GZIP_BACKLOG_BYTES) return undefined;
+  return once(archive.gzip, 'drain').then(() => undefined);
 }
 
 /** Writes error records as JSON lines under `errors/source=../dt=../<batch>.jsonl`, dated `at` (UTC). */

@@ -1,6 +1,17 @@
 import { createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
 
+export interface LineWriterOptions {
+  /** Lines are encoded and written this many characters at a time (default 64 KiB). */
+  chunkChars?: number;
+  /**
+   * Also receives each chunk written to the file, as the same bytes: a second copy of the lines
+   * (the raw archive beside the events file) without encoding them twice. May return a promise
+   * for the writer to wait on.
+   */
+  also?: (chunk: Buffer, lines: number) => Promise<void> | undefined;
+}
+
 /**
  * Appends lines to a file in 64 KiB chunks, waiting for the disk only once 4 MiB are in flight:
  * with the stream's default 16 KiB mark, every chunk waited for its own write to finish and the
@@ -8,11 +19,17 @@ import { once } from 'node:events';
  */
 export class LineWriter {
   private readonly out: WriteStream;
+  private readonly chunkChars: number;
   private chunk = '';
+  private chunkLines = 0;
   count = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly opts: LineWriterOptions = {},
+  ) {
     this.out = createWriteStream(path, { highWaterMark: 4 << 20 });
+    this.chunkChars = opts.chunkChars ?? 1 << 16;
   }
 
   /**
@@ -21,16 +38,23 @@ export class LineWriter {
    */
   write(line: string): Promise<void> | undefined {
     this.chunk += line + '\n';
+    this.chunkLines++;
     this.count++;
-    if (this.chunk.length < 1 << 16) return undefined;
-    const ok = this.out.write(this.chunk);
+    return this.chunk.length < this.chunkChars ? undefined : this.flush();
+  }
+
+  private flush(): Promise<void> | undefined {
+    const bytes = Buffer.from(this.chunk);
+    const lines = this.chunkLines;
     this.chunk = '';
-    return ok ? undefined : once(this.out, 'drain').then(() => undefined);
+    this.chunkLines = 0;
+    const written = this.out.write(bytes) ? undefined : once(this.out, 'drain').then(() => undefined);
+    const copied = this.opts.also?.(bytes, lines);
+    return written && copied ? Promise.all([written, copied]).then(() => undefined) : (written ?? copied);
   }
 
   async close(): Promise<void> {
-    if (this.chunk) this.out.write(this.chunk);
-    this.chunk = '';
+    if (this.chunk) await this.flush();
     this.out.end();
     await once(this.out, 'close');
   }

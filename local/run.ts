@@ -124,7 +124,9 @@ async function runStagesWith(
   generating?.catch(() => undefined);
   const ingesting = clock.run('ingest', async (tick) => {
     const ctx = createContext({ source: opts.source, registry: loadRegistry(), unknownEventNames: config.validation.unknownEventNames, ingestedAt });
-    const valid = new LineWriter(eventsPath);
+    // Every accepted event arrives at ingestedAt, so the archive takes the events file's bytes as they
+    // are, 1 MiB at a time, and each line is encoded once for both.
+    const valid = new LineWriter(eventsPath, { chunkChars: 1 << 20, also: (chunk, lines) => archive.addLines(chunk, lines, ingestedMs) });
     mkdirSync(dirname(join(dir, errorsRelative)), { recursive: true });
     const errors = new LineWriter(join(dir, errorsRelative));
     const result: IngestCounts = await ingestFile(generation ? generation.lines : createReadStream(opts.input!), {
@@ -133,9 +135,7 @@ async function runStagesWith(
       sinks: {
         publish: (entry) => {
           tick(++handled);
-          const written = valid.write(entry.data);
-          const archived = archive.add(entry.data, ingestedMs);
-          return written && archived ? Promise.all([written, archived]).then(() => undefined) : (written ?? archived);
+          return valid.write(entry.data);
         },
         reject: (line) => {
           tick(++handled);

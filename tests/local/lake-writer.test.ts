@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { icebergViewSql, openLocalLake, writeErrors, writeRawArchive } from '../../local/lake';
+import { icebergViewSql, openLocalLake, RawArchiveWriter, writeErrors, writeRawArchive } from '../../local/lake';
+import { LineWriter } from '../../local/line-writer';
 import { LAKE_AGGREGATES } from '../../core/lake/schema';
 import { ERROR_RECORDS, RAW, jsonl } from '../support/lake-fixture';
 
@@ -22,6 +23,31 @@ describe('local lake: raw archive, error zone and views', () => {
     });
     const text = gunzipSync(readFileSync(join(dir, 'raw/dt=2026-03-18/hour=00/run1.json.gz'))).toString('utf8');
     expect(text).to.equal(jsonl(RAW.slice(6)));
+  });
+
+  it('archives blocks of encoded lines after the single lines added before them, counting each line', async () => {
+    const archive = new RawArchiveWriter(dir, { batch: 'run1' });
+    const at = Date.parse('2026-03-17T10:15:00Z');
+    archive.add('{"n":1}', at);
+    await archive.addLines(Buffer.from('{"n":2,"é":"ü"}\n{"n":3}\n'), 2, at);
+    archive.add('{"n":4}', at);
+    await archive.addLines(Buffer.from('{"n":5}\n'), 1, at + 3_600_000);
+    await archive.close();
+    expect(archive.result()).to.deep.equal({ rows: 5, files: ['raw/dt=2026-03-17/hour=10/run1.json.gz', 'raw/dt=2026-03-17/hour=11/run1.json.gz'] });
+    expect(gunzipSync(readFileSync(join(dir, 'raw/dt=2026-03-17/hour=10/run1.json.gz'))).toString('utf8')).to.equal('{"n":1}\n{"n":2,"é":"ü"}\n{"n":3}\n{"n":4}\n');
+    expect(gunzipSync(readFileSync(join(dir, 'raw/dt=2026-03-17/hour=11/run1.json.gz'))).toString('utf8')).to.equal('{"n":5}\n');
+  });
+
+  it('hands each chunk a line writer writes to its second reader as the same bytes, with its line count', async () => {
+    const copies: { text: string; lines: number }[] = [];
+    const writer = new LineWriter(join(dir, 'lines.jsonl'), { chunkChars: 10, also: (chunk, lines) => void copies.push({ text: chunk.toString('utf8'), lines }) });
+    for (const line of ['{"a":1}', '{"b":"ü"}', '{"c":3}']) await writer.write(line);
+    await writer.close();
+    expect(copies).to.deep.equal([
+      { text: '{"a":1}\n{"b":"ü"}\n', lines: 2 },
+      { text: '{"c":3}\n', lines: 1 },
+    ]);
+    expect(readFileSync(join(dir, 'lines.jsonl'), 'utf8')).to.equal('{"a":1}\n{"b":"ü"}\n{"c":3}\n');
   });
 
   it('writes error records as JSON lines under source=../dt=..', async () => {
