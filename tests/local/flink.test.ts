@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlinkRunError, flinkCommand, flinkJvmOptions, runnerPaths, launchFlinkJobs, launchPlatformJobs } from '../../local/flink';
+import { FlinkRunError, flinkCommand, flinkJvmOptions, localJavaCommand, runnerPaths, launchFlinkJobs, launchPlatformJobs } from '../../local/flink';
 import { listLakeFiles } from '../../local/lake-files';
 import { defaultProcessingConfig } from '../../stacks/load';
 import { REPO_ROOT } from '../support/pulumi';
@@ -99,6 +99,36 @@ describe('flink command line', () => {
       '--param',
       'window_seconds=120',
     ]);
+  });
+
+  it('maps the class archive only while it is as new as the jar, keeping the JVM quiet about it', () => {
+    const root = mkdtempSync(join(tmpdir(), 'sluice-class-archive-test-'));
+    try {
+      const paths = runnerPaths(root);
+      mkdirSync(join(root, 'sql', 'runner', 'target'), { recursive: true });
+      writeFileSync(paths.jar, '');
+      writeFileSync(paths.classpath, '/m2/a.jar');
+      writeFileSync(paths.pom, '<flink.jvm.opens>--add-opens=java.base/java.lang=ALL-UNNAMED</flink.jvm.opens>');
+      const flags = () => localJavaCommand('Main', [], '1g', paths).filter((a) => a.includes('Archive') || a.startsWith('-Xlog:cds'));
+      expect(flags()).to.deep.equal([]);
+      writeFileSync(paths.classArchive, '');
+      utimesSync(paths.jar, new Date(1000), new Date(1000));
+      expect(flags()).to.deep.equal([`-XX:SharedArchiveFile=${paths.classArchive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off']);
+      utimesSync(paths.jar, new Date(), new Date(Date.now() + 60_000));
+      expect(flags()).to.deep.equal([]);
+      expect(localJavaCommand('Main', [], '1g', paths, { archiveClassesTo: '/x.jsa' }).filter((a) => a.includes('Archive'))).to.deep.equal(['-XX:ArchiveClassesAtExit=/x.jsa']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("has archived the runner's classes in a form its JVMs can map (ensureRunnerJar)", function () {
+    this.timeout(60_000);
+    const [java, ...args] = localJavaCommand('dev.sluice.flink.SqlRunner', []);
+    expect(args).to.include(`-XX:SharedArchiveFile=${runnerPaths().classArchive}`);
+    // -Xshare:on makes an archive the JVM cannot map a fatal error instead of a silent fallback.
+    const check = spawnSync(java!, ['-Xshare:on', ...args.slice(0, args.indexOf('dev.sluice.flink.SqlRunner')), '-version'], { encoding: 'utf8' });
+    expect(check.status, check.stderr + check.stdout).to.equal(0);
   });
 
   it('chains runs with --then and sizes the heap once for all of them', () => {
