@@ -6,7 +6,8 @@ CREATE TEMPORARY TABLE processed (
 ) WITH (
   'connector' = 'filesystem',
   'path' = ${input_path},
-  'format' = 'raw'
+  -- The raw format's rows, read a buffer at a time (LinesReaderFormat).
+  'format' = 'sluice-lines'
 );
 
 CREATE TEMPORARY TABLE aggregates (

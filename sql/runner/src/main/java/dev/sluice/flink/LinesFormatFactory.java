@@ -6,12 +6,17 @@ import java.util.Set;
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.table.factories.BulkReaderFormatFactory;
 import org.apache.flink.connector.file.table.factories.BulkWriterFormatFactory;
+import org.apache.flink.connector.file.table.format.BulkDecodingFormat;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.connector.ChangelogMode;
 import org.apache.flink.table.connector.format.EncodingFormat;
 import org.apache.flink.table.connector.sink.DynamicTableSink;
+import org.apache.flink.table.connector.source.DynamicTableSource;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.binary.BinarySegmentUtils;
 import org.apache.flink.table.data.binary.BinaryStringData;
@@ -21,7 +26,8 @@ import org.apache.flink.table.types.logical.LogicalType;
 import org.apache.flink.table.types.logical.LogicalTypeRoot;
 
 /**
- * Format {@value #IDENTIFIER} of the filesystem connector's sink: each row's one STRING column
+ * Format {@value #IDENTIFIER} of the filesystem connector. Its source reads a file's lines as the
+ * raw format does, faster ({@link LinesReaderFormat}). Its sink writes each row's one STRING column
  * written as its UTF-8 bytes and a newline, the bytes {@code 'format' = 'raw'} writes, through a
  * buffer of {@value #BUFFER_BYTES} bytes. The raw format is an encoder, and the filesystem sink hands
  * an encoder the part file's unbuffered stream: on the local file system that is two write system
@@ -29,7 +35,7 @@ import org.apache.flink.table.types.logical.LogicalTypeRoot;
  * empties it when the sink flushes the part file (on each checkpoint and when the file rolls), so
  * exactly-once commits are unchanged.
  */
-public final class LinesFormatFactory implements BulkWriterFormatFactory {
+public final class LinesFormatFactory implements BulkWriterFormatFactory, BulkReaderFormatFactory {
     public static final String IDENTIFIER = "sluice-lines";
     static final int BUFFER_BYTES = 1 << 16;
 
@@ -49,16 +55,27 @@ public final class LinesFormatFactory implements BulkWriterFormatFactory {
     }
 
     @Override
+    public BulkDecodingFormat<RowData> createDecodingFormat(DynamicTableFactory.Context context, ReadableConfig formatOptions) {
+        return new BulkDecodingFormat<>() {
+            @Override
+            public BulkFormat<RowData, FileSourceSplit> createRuntimeDecoder(DynamicTableSource.Context sourceContext, DataType physicalDataType) {
+                checkOneStringColumn(context, physicalDataType, "reads");
+                return new LinesReaderFormat(sourceContext.createTypeInformation(physicalDataType));
+            }
+
+            @Override
+            public ChangelogMode getChangelogMode() {
+                return ChangelogMode.insertOnly();
+            }
+        };
+    }
+
+    @Override
     public EncodingFormat<BulkWriter.Factory<RowData>> createEncodingFormat(DynamicTableFactory.Context context, ReadableConfig formatOptions) {
         return new EncodingFormat<>() {
             @Override
             public BulkWriter.Factory<RowData> createRuntimeEncoder(DynamicTableSink.Context sinkContext, DataType physicalDataType) {
-                List<LogicalType> columns = physicalDataType.getLogicalType().getChildren();
-                if (columns.size() != 1 || !columns.get(0).is(LogicalTypeRoot.VARCHAR)) {
-                    throw new ValidationException("format '" + IDENTIFIER + "' writes a table of one STRING column; table "
-                            + context.getObjectIdentifier().asSummaryString() + " has " + physicalDataType
-                            + ": declare it as (record_text STRING)");
-                }
+                checkOneStringColumn(context, physicalDataType, "writes");
                 return LinesWriter::new;
             }
 
@@ -67,6 +84,15 @@ public final class LinesFormatFactory implements BulkWriterFormatFactory {
                 return ChangelogMode.insertOnly();
             }
         };
+    }
+
+    private static void checkOneStringColumn(DynamicTableFactory.Context context, DataType physicalDataType, String verb) {
+        List<LogicalType> columns = physicalDataType.getLogicalType().getChildren();
+        if (columns.size() != 1 || !columns.get(0).is(LogicalTypeRoot.VARCHAR)) {
+            throw new ValidationException("format '" + IDENTIFIER + "' " + verb + " a table of one STRING column; table "
+                    + context.getObjectIdentifier().asSummaryString() + " has " + physicalDataType
+                    + ": declare it as (record_text STRING)");
+        }
     }
 
     /** Appends each row's text and a newline to a buffer that goes to the part file when full or flushed. */

@@ -11,10 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.src.util.CheckpointedPosition;
+import org.apache.flink.connector.file.src.util.RecordAndPosition;
 import org.apache.flink.core.fs.FSDataOutputStream;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryStringData;
 import org.junit.jupiter.api.Test;
@@ -122,6 +128,88 @@ class LinesFormatTest {
         byte[] raw = partsOf(dir.resolve("raw"));
         assertTrue(raw.length > 500 * 20);
         assertArrayEquals(raw, partsOf(dir.resolve(LinesFormatFactory.IDENTIFIER)));
+    }
+
+    /** Lines the raw format reads in its own way: CRLF, empty lines, multi-byte and invalid UTF-8, no final newline. */
+    private static byte[] awkwardLines() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] notUtf8 = {'{', '"', 'b', '"', ':', '"', (byte) 0xff, (byte) 0xc3, '"', '}'};
+        for (int i = 0; i < 300; i++) {
+            String line = switch (i % 6) {
+                case 0 -> "{\"i\":" + i + ",\"s\":\"\u65e5\u672c\u8a9e\"}\n";
+                case 1 -> "{\"i\":" + i + "}\r\n";
+                case 2 -> "\n";
+                case 3 -> "\r\n";
+                case 4 -> "{\"long\":\"" + "x".repeat(i * 7) + "\"}\n";
+                default -> "";
+            };
+            out.writeBytes(line.getBytes(StandardCharsets.UTF_8));
+            if (i % 6 == 5) {
+                out.writeBytes(notUtf8);
+                out.write('\n');
+            }
+        }
+        out.writeBytes("{\"last\":true}".getBytes(StandardCharsets.UTF_8));
+        return out.toByteArray();
+    }
+
+    private static List<String> readAll(TableEnvironment env, String table) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (org.apache.flink.util.CloseableIterator<org.apache.flink.types.Row> it = env.executeSql("SELECT record_text FROM " + table).collect()) {
+            it.forEachRemaining(row -> rows.add((String) row.getField(0)));
+        }
+        return rows;
+    }
+
+    @Test
+    void aFilesystemSourceReadsTheSameRowsAsTheRawFormat() throws Exception {
+        Path input = dir.resolve("awkward.jsonl");
+        Files.write(input, awkwardLines());
+        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        for (String format : List.of("raw", LinesFormatFactory.IDENTIFIER)) {
+            env.executeSql("CREATE TEMPORARY TABLE in_" + format.replace('-', '_') + " (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '"
+                    + input + "', 'format' = '" + format + "')");
+        }
+        List<String> raw = readAll(env, "in_raw");
+        assertEquals(301, raw.size());
+        assertEquals(100, raw.stream().filter(String::isEmpty).count());
+        assertEquals("{\"last\":true}", raw.get(raw.size() - 1));
+        assertEquals(raw, readAll(env, "in_sluice_lines"));
+    }
+
+    /** Every row of a reader, with the position after each. */
+    private static List<String> drain(BulkFormat.Reader<RowData> reader, List<CheckpointedPosition> positions) throws Exception {
+        List<String> rows = new ArrayList<>();
+        for (BulkFormat.RecordIterator<RowData> batch = reader.readBatch(); batch != null; batch = reader.readBatch()) {
+            for (RecordAndPosition<RowData> next = batch.next(); next != null; next = batch.next()) {
+                rows.add(next.getRecord().getString(0).toString());
+                positions.add(new CheckpointedPosition(next.getOffset(), next.getRecordSkipCount()));
+            }
+            batch.releaseBatch();
+        }
+        reader.close();
+        return rows;
+    }
+
+    @Test
+    void readsLinesAcrossSmallBatchesAndRestoresFromEveryPosition() throws Exception {
+        Path input = dir.resolve("awkward.jsonl");
+        Files.write(input, awkwardLines());
+        org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(input.toUri());
+        FileSourceSplit split = new FileSourceSplit("0", path, 0, Files.size(input), 0, Files.size(input));
+        // 64-byte batches: most lines cross one, the longest span many.
+        LinesReaderFormat format = new LinesReaderFormat(null, 64);
+        List<CheckpointedPosition> positions = new ArrayList<>();
+        List<String> rows = drain(format.createReader(new Configuration(), split), positions);
+        List<String> expected = new ArrayList<>();
+        for (String line : new String(awkwardLines(), StandardCharsets.UTF_8).split("\n", -1)) {
+            expected.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+        }
+        assertEquals(expected, rows);
+        for (int i = 0; i < positions.size(); i += 7) {
+            List<String> rest = drain(format.restoreReader(new Configuration(), split.updateWithCheckpointedPosition(positions.get(i))), new ArrayList<>());
+            assertEquals(rows.subList(i + 1, rows.size()), rest, "restored after row " + i);
+        }
     }
 
     private static byte[] partsOf(Path sinkDir) throws Exception {

@@ -1,0 +1,148 @@
+package dev.sluice.flink;
+
+import java.io.IOException;
+import java.util.Arrays;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.file.src.FileSourceSplit;
+import org.apache.flink.connector.file.src.reader.BulkFormat;
+import org.apache.flink.connector.file.src.util.ArrayResultIterator;
+import org.apache.flink.connector.file.src.util.CheckpointedPosition;
+import org.apache.flink.core.fs.FSDataInputStream;
+import org.apache.flink.table.data.GenericRowData;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.data.binary.BinaryStringData;
+
+/**
+ * The reading side of {@value LinesFormatFactory#IDENTIFIER}: a file's lines as rows of one STRING
+ * column, the rows {@code 'format' = 'raw'} reads (split at each newline, a carriage return before
+ * it removed, the bytes as they are, a last line without a newline kept, nothing after a final
+ * newline). The raw format goes through Flink's adapter for line-delimited formats, which matches
+ * the delimiter byte by byte, copies each line and queues it; this reader fills a fresh buffer of
+ * about {@value #BATCH_BYTES} bytes at a time, finds its newlines in one loop, and each row's string
+ * points into that buffer (a buffer is never reused, so rows stay valid as long as they are held).
+ *
+ * <p>A position is the byte offset of a batch's first line and the lines read after it, so a
+ * restored reader seeks there and skips them. A file is one split.
+ */
+final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
+    static final int BATCH_BYTES = 1 << 20;
+
+    private final TypeInformation<RowData> producedType;
+    private final int batchBytes;
+
+    LinesReaderFormat(TypeInformation<RowData> producedType) {
+        this(producedType, BATCH_BYTES);
+    }
+
+    /** With batches of {@code batchBytes}, small in tests, so that lines cross them. */
+    LinesReaderFormat(TypeInformation<RowData> producedType, int batchBytes) {
+        this.producedType = producedType;
+        this.batchBytes = batchBytes;
+    }
+
+    @Override
+    public Reader<RowData> createReader(Configuration config, FileSourceSplit split) throws IOException {
+        return new LinesReader(split, split.offset(), 0);
+    }
+
+    @Override
+    public Reader<RowData> restoreReader(Configuration config, FileSourceSplit split) throws IOException {
+        CheckpointedPosition position = split.getReaderPosition().orElseThrow();
+        long offset = position.getOffset() == CheckpointedPosition.NO_OFFSET ? split.offset() : position.getOffset();
+        return new LinesReader(split, offset, position.getRecordsAfterOffset());
+    }
+
+    @Override
+    public boolean isSplittable() {
+        return false;
+    }
+
+    @Override
+    public TypeInformation<RowData> getProducedType() {
+        return producedType;
+    }
+
+    private final class LinesReader implements Reader<RowData> {
+        private final FSDataInputStream in;
+        /** The file offset of {@code pending}'s first byte: the start of the next line. */
+        private long offset;
+        /** Bytes read but not yet returned: the start of a line whose newline is still to come. */
+        private byte[] pending = new byte[0];
+        private boolean endOfFile;
+        private long toSkip;
+
+        LinesReader(FileSourceSplit split, long offset, long recordsToSkip) throws IOException {
+            this.in = split.path().getFileSystem().open(split.path());
+            this.in.seek(offset);
+            this.offset = offset;
+            this.toSkip = recordsToSkip;
+        }
+
+        @Override
+        public RecordIterator<RowData> readBatch() throws IOException {
+            while (true) {
+                if (endOfFile && pending.length == 0) {
+                    return null;
+                }
+                long batchOffset = offset;
+                RowData[] rows = nextRows();
+                int skipped = (int) Math.min(toSkip, rows.length);
+                toSkip -= skipped;
+                if (rows.length > skipped) {
+                    ArrayResultIterator<RowData> batch = new ArrayResultIterator<>();
+                    RowData[] kept = skipped == 0 ? rows : Arrays.copyOfRange(rows, skipped, rows.length);
+                    batch.set(kept, kept.length, batchOffset, skipped);
+                    return batch;
+                }
+            }
+        }
+
+        /** The whole lines of the next buffer (at least one line, unless the file has ended). */
+        private RowData[] nextRows() throws IOException {
+            byte[] buffer = Arrays.copyOf(pending, Math.max(batchBytes, pending.length * 2));
+            int length = pending.length;
+            while (length < buffer.length) {
+                int read = in.read(buffer, length, buffer.length - length);
+                if (read < 0) {
+                    endOfFile = true;
+                    break;
+                }
+                length += read;
+            }
+            RowData[] rows = new RowData[Math.max(16, length / 256)];
+            int count = 0;
+            int start = 0;
+            for (int i = 0; i < length; i++) {
+                if (buffer[i] == '\n') {
+                    if (count == rows.length) {
+                        rows = Arrays.copyOf(rows, count * 2);
+                    }
+                    rows[count++] = row(buffer, start, i);
+                    start = i + 1;
+                }
+            }
+            if (endOfFile && start < length) {
+                if (count == rows.length) {
+                    rows = Arrays.copyOf(rows, count + 1);
+                }
+                rows[count++] = row(buffer, start, length);
+                start = length;
+            }
+            // A line longer than the buffer comes back with a buffer twice as large next time.
+            pending = Arrays.copyOfRange(buffer, start, length);
+            offset += start;
+            return Arrays.copyOf(rows, count);
+        }
+
+        private RowData row(byte[] buffer, int start, int end) {
+            int last = end > start && buffer[end - 1] == '\r' ? end - 1 : end;
+            return GenericRowData.of(BinaryStringData.fromBytes(buffer, start, last - start));
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
+    }
+}
