@@ -111,16 +111,18 @@ async function runStagesWith(
   const archive = new RawArchiveWriter(lake, { batch: 'local' });
   const ingestedMs = ingestedAt.getTime();
   let handled = 0;
-  const generating = generation && clock.run('generate', async (tick) => {
-    // The lines reach ingestion as they are made: the count accepted so far is the progress.
-    const heartbeat = setInterval(() => tick(handled), 1000);
-    try {
-      const stats = await generation.stats;
-      return { result: stats, events: stats.lines };
-    } finally {
-      clearInterval(heartbeat);
-    }
-  });
+  const generating =
+    generation &&
+    clock.run('generate', async (tick) => {
+      // The lines reach ingestion as they are made: the count accepted so far is the progress.
+      const heartbeat = setInterval(() => tick(handled), 1000);
+      try {
+        const stats = await generation.stats;
+        return { result: stats, events: stats.lines };
+      } finally {
+        clearInterval(heartbeat);
+      }
+    });
   generating?.catch(() => undefined);
   const ingesting = clock.run('ingest', async (tick) => {
     const ctx = createContext({ source: opts.source, registry: loadRegistry(), unknownEventNames: config.validation.unknownEventNames, ingestedAt });

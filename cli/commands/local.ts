@@ -145,7 +145,9 @@ interface LocalCommandOptions {
 export function registerLocal(program: Command): void {
   program
     .command('local')
-    .description('Run the whole platform on this machine: validate and enrich, dedup-filter and aggregate in a local Flink, write the lake with DuckDB, run the named queries')
+    .description(
+      "Run the whole platform on this machine: validate and enrich, dedup-filter and aggregate in a local Flink, the jobs write the lake's Iceberg tables, archive the raw events, run the named queries with DuckDB",
+    )
     .option('--input <file>', 'events file (JSON lines, JSON array, or gzip of either); default: generated events')
     .option('--events <n>', 'generated events', count, 100000)
     .option('--seed <n>', 'generator seed: the same seed gives the same events', integer, 1)
