@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * files, with checkpoints every 300 ms. Files arrive in four batches; after the lake has committed
  * the first two, a third is dropped in and the task manager running the job is stopped, so the
  * job fails while reading it, restarts from its last checkpoint on a new task manager and reads
- * on (the test checks that it restarted). The lake tables then hold exactly the oracle's rows, each once; a run without the
+ * on (the test checks that it restarted); the fourth is dropped once the third is committed. The lake tables then hold exactly the oracle's rows, each once; a run without the
  * failure holds the same rows.
  */
 class ExactlyOnceTest {
@@ -132,12 +132,13 @@ class ExactlyOnceTest {
 
     /**
      * Runs {@code job} over four batches made by {@code batches}, dropping batch 1 once the table
-     * holds {@code afterFirstBatch} rows and batch 2 once it holds {@code afterTwoBatches}; with
-     * {@code fail}, stops the task manager running the job right after batch 2 is dropped. Returns the lake table's rows once it holds {@code expected} of them and three more
-     * checkpoints have passed.
+     * holds {@code afterFirstBatch} rows, batch 2 once it holds {@code afterTwoBatches} and batch 3
+     * once it holds {@code afterThreeBatches}; with {@code fail}, stops the task manager running the
+     * job right after batch 2 is dropped. Returns the lake table's rows once it holds {@code expected}
+     * of them and three more checkpoints have passed.
      */
     private List<String> run(MiniCluster cluster, String job, Map<String, String> params, List<List<String>> batches, String table,
-            long afterFirstBatch, long afterTwoBatches, long expected, boolean fail) throws Exception {
+            long afterFirstBatch, long afterTwoBatches, long afterThreeBatches, long expected, boolean fail) throws Exception {
         Path input = Files.createDirectories(work.resolve(job + "-in"));
         Path lake = work.resolve("lake");
         SqlRunner.LocalRun run = new SqlRunner.LocalRun(job, input, true, work.resolve(job + "-out"), lake, CHECKPOINTS,
@@ -158,6 +159,9 @@ class ExactlyOnceTest {
                 cluster.startTaskManager();
                 cluster.terminateTaskManager(runningTaskManager++).get();
             }
+            // Batch 3 holds copies of batch 2's events (and moves the watermark past them): were both
+            // files found by the restarted job's first listing, either could be read first.
+            awaitUntil(table + " rows of batches 0 to 2", () -> committedRecords(lake, table), afterThreeBatches);
             drop(input, "batch-3.jsonl", batches.get(3));
             awaitUntil(table + " rows of every batch", () -> committedRecords(lake, table), expected);
             Thread.sleep(3 * CHECKPOINTS.toMillis());
@@ -187,7 +191,7 @@ class ExactlyOnceTest {
 
     @Test
     void eventsHoldEachProcessedEventOnceAcrossATaskFailure(@InjectMiniCluster MiniCluster cluster) throws Exception {
-        List<String> withFailure = run(cluster, "dedup-filter", Map.of(), eventBatches(), "events", 150, 300, 600, true);
+        List<String> withFailure = run(cluster, "dedup-filter", Map.of(), eventBatches(), "events", 150, 300, 450, 600, true);
         assertEquals(600, withFailure.size());
         // The oracle: events 0..599, each once, as the lake row of its first arrival.
         List<String> uuids = withFailure.stream().map(r -> r.substring(3, 39)).sorted().distinct().toList();
@@ -198,7 +202,7 @@ class ExactlyOnceTest {
         assertTrue(withFailure.stream().allMatch(r -> r.contains(", {\"n\":")), withFailure.get(0));
         Path previousWork = work;
         work = Files.createDirectories(previousWork.resolve("again"));
-        List<String> withoutFailure = run(cluster, "dedup-filter", Map.of(), eventBatches(), "events", 150, 300, 600, false);
+        List<String> withoutFailure = run(cluster, "dedup-filter", Map.of(), eventBatches(), "events", 150, 300, 450, 600, false);
         assertEquals(withFailure, withoutFailure);
     }
 
@@ -237,9 +241,9 @@ class ExactlyOnceTest {
     void aggregatesHoldEachWindowOnceAcrossATaskFailure(@InjectMiniCluster MiniCluster cluster) throws Exception {
         List<String> expected = expectedWindows();
         assertEquals(36, expected.size());
-        List<String> withFailure = run(cluster, "aggregate", Map.of(), processedBatches(), "aggregates", 4, 16, expected.size(), true);
+        List<String> withFailure = run(cluster, "aggregate", Map.of(), processedBatches(), "aggregates", 4, 16, 24, expected.size(), true);
         assertEquals(expected, withFailure);
         work = Files.createDirectories(work.resolve("again"));
-        assertEquals(expected, run(cluster, "aggregate", Map.of(), processedBatches(), "aggregates", 4, 16, expected.size(), false));
+        assertEquals(expected, run(cluster, "aggregate", Map.of(), processedBatches(), "aggregates", 4, 16, 24, expected.size(), false));
     }
 }
