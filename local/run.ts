@@ -106,8 +106,8 @@ async function runStagesWith(
   const errorsRelative = errorKey(opts.source, ingestedAt, 'local', 0);
   // The raw archive is written while events are accepted, as the archive delivery stream takes
   // them from the ingest stream, from the arrival time stamped on them: no second pass that reads
-  // and parses every event again, and gzip runs in libuv's thread pool on the core that ingestion
-  // leaves free. The 'lake' stage spans it, from the first event to the last archive file closed.
+  // and parses every event again, and gzip runs in libuv's thread pool beside ingestion on the main
+  // thread. The 'lake' stage spans it, from the first event to the last archive file closed.
   const archive = new RawArchiveWriter(lake, { batch: 'local' });
   const ingestedMs = ingestedAt.getTime();
   let handled = 0;
