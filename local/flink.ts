@@ -2,13 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadRegistry } from '../core/events/registry';
-import { createContext, validateLine } from '../core/events/validate';
 import { jobSqlParameters, type FlinkJobName } from '../core/jobs';
 import { defaultProcessingConfig } from '../stacks/load';
 import type { ProcessingConfig } from '../stacks/types';
 import { UserError } from '../core/user-error';
-import { acceptedAt, generate } from './generator';
+import { acceptedEvents } from './accepted-events';
 import { undoOnInterrupt } from './interrupt';
 import { projectRoot } from '../core/project';
 import type { LakeFiles } from './lake-files';
@@ -92,10 +90,7 @@ function archiveRunnerClasses(paths: ReturnType<typeof runnerPaths>, log: (line:
   const work = mkdtempSync(join(tmpdir(), 'sluice-class-archive-'));
   const partial = `${paths.classArchive}.${process.pid}.partial`;
   try {
-    const sample = { events: 200, seed: 1 };
-    const ctx = createContext({ source: 'class-archive', registry: loadRegistry(), ingestedAt: acceptedAt(sample) });
-    const lines = [...generate(sample).lines].map((line) => validateLine(line, ctx)).flatMap((r) => (r.ok ? [`${r.json}\n`] : []));
-    writeFileSync(join(work, 'events.jsonl'), lines.join(''));
+    writeFileSync(join(work, 'events.jsonl'), [...acceptedEvents({ events: 200, seed: 1 }, 'class-archive')].map((event) => `${event}\n`).join(''));
     const processing = defaultProcessingConfig();
     const runs: FlinkJobRun[] = [
       { job: 'dedup-filter', input: join(work, 'events.jsonl'), output: join(work, 'd'), lake: join(work, 'lake'), params: jobSqlParameters('dedup-filter', { processing }) },
@@ -173,11 +168,8 @@ export function localJavaCommand(mainClass: string, args: string[], heap = '1g',
   // The class archive (archiveRunnerClasses): used when current, recorded when asked for. The JVM's
   // own notes on it (a class it cannot archive, an archive it cannot use) stay off standard output,
   // which carries the runner's summaries.
-  const classSharing = opts.archiveClassesTo
-    ? [`-XX:ArchiveClassesAtExit=${opts.archiveClassesTo}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off']
-    : classArchiveIsCurrent(paths)
-      ? [`-XX:SharedArchiveFile=${paths.classArchive}`, '-Xlog:cds=off', '-Xlog:cds+dynamic=off']
-      : [];
+  const archiveFlag = opts.archiveClassesTo ? `-XX:ArchiveClassesAtExit=${opts.archiveClassesTo}` : classArchiveIsCurrent(paths) ? `-XX:SharedArchiveFile=${paths.classArchive}` : undefined;
+  const classSharing = archiveFlag === undefined ? [] : [archiveFlag, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'];
   // Flink's blob store and spill files follow TMPDIR, as every other temporary file of a run does.
   // The parallel collector: a local run is a batch over a file, where throughput matters and pauses
   // do not, and it costs the jobs about a fifth less CPU than G1 (sluice bench flink). The heap starts

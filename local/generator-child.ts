@@ -4,18 +4,12 @@
  */
 import { once } from 'node:events';
 import { generate, type GeneratorOptions } from './generator';
+import { writeLines } from './line-writer';
 
 async function main(): Promise<void> {
   const run = generate(JSON.parse(process.argv[2]) as GeneratorOptions);
-  let chunk = '';
-  for (const line of run.lines) {
-    chunk += `${line}\n`;
-    if (chunk.length >= 1 << 16) {
-      if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
-      chunk = '';
-    }
-  }
-  process.stdout.end(chunk);
+  await writeLines(run.lines, process.stdout);
+  process.stdout.end();
   await once(process.stdout, 'finish');
   process.send!(run.stats, () => process.disconnect());
 }

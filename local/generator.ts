@@ -526,6 +526,8 @@ interface Arrival {
   kind: 'fresh' | 'invalid' | 'late';
   /** The clock less the producer's clock skew: `created_at` of an on-time event, as an offset in ms. */
   onTimeMs: number;
+  /** On-time events still to come after this arrival. */
+  freshAfter: number;
 }
 
 /**
@@ -552,7 +554,7 @@ function* arrivals(counts: ReturnType<typeof planCounts>, seed: number, rate: nu
     if (x < remaining.fresh) kind = 'fresh';
     else if ((x -= remaining.fresh) < remaining.invalid) kind = 'invalid';
     remaining[kind]--;
-    yield { clockMs, kind, onTimeMs };
+    yield { clockMs, kind, onTimeMs, freshAfter: remaining.fresh };
   }
 }
 
@@ -651,12 +653,10 @@ export function generate(opts: GeneratorOptions): Generation {
       return emit(p.line);
     };
 
-    let remainingFresh = counts.fresh;
-    for (const { clockMs, kind, onTimeMs } of arrivals(counts, seed, rate)) {
+    for (const { clockMs, kind, onTimeMs, freshAfter } of arrivals(counts, seed, rate)) {
       while (heap.size > 0 && heap.peek()!.due <= clockMs) yield emitCopy(heap.pop()!);
       const name = names[weighted(rand, cumulative)];
       if (kind === 'fresh') {
-        remainingFresh--;
         const createdAt = (baseTime * 1000 + onTimeMs) / 1000;
         const line = eventText(rand, name, createdAt);
         maxCreatedMs = Math.max(maxCreatedMs, onTimeMs);
@@ -664,7 +664,7 @@ export function generate(opts: GeneratorOptions): Generation {
         stats.unique++;
         stats.onTime++;
         count(name, false, createdAt);
-        if (remainingDuplicates > 0 && rand() * (remainingFresh + 1) < remainingDuplicates) {
+        if (remainingDuplicates > 0 && rand() * (freshAfter + 1) < remainingDuplicates) {
           remainingDuplicates--;
           const hours = rand() < 0.5;
           const delayMs = hours ? int(rand, 3600, 3 * 3600) * 1000 : int(rand, 5, 120) * 1000;

@@ -1,5 +1,22 @@
 import { createWriteStream, WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+
+/**
+ * Writes lines, each with a newline, to a stream in 64 KiB chunks with backpressure, so millions
+ * of lines stream out in constant memory; the stream is left open.
+ */
+export async function writeLines(lines: Iterable<string>, out: Writable): Promise<void> {
+  let chunk = '';
+  for (const line of lines) {
+    chunk += line + '\n';
+    if (chunk.length >= 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  if (chunk) out.write(chunk);
+}
 
 export interface LineWriterOptions {
   /** Lines are encoded and written this many characters at a time (default 64 KiB). */

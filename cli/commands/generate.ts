@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { GeneratorStats } from '../../local/generator';
+import { writeLines } from '../../local/line-writer';
 import { checkOutputFile } from '../../local/output';
 
 // Loaded when the command runs, not when the CLI starts: `sluice --help` stays fast (cli/index.ts).
@@ -19,19 +20,6 @@ function integer(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
   return n;
-}
-
-/** Writes lines with backpressure, so millions of events stream out in constant memory. */
-async function writeLines(lines: Iterable<string>, out: Writable): Promise<void> {
-  let chunk = '';
-  for (const line of lines) {
-    chunk += line + '\n';
-    if (chunk.length >= 1 << 16) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  if (chunk) out.write(chunk);
 }
 
 function summary(stats: GeneratorStats): string {

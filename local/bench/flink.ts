@@ -1,12 +1,11 @@
-import { closeSync, createWriteStream, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { once } from 'node:events';
-import { loadRegistry } from '../../core/events/registry';
-import { createContext, validateLine } from '../../core/events/validate';
 import { jobSqlParameters, type FlinkJobName } from '../../core/jobs';
 import { defaultProcessingConfig } from '../../stacks/load';
+import { acceptedEvents } from '../accepted-events';
 import { runFlinkJob } from '../flink';
-import { acceptedAt, generate } from '../generator';
+import { planCounts } from '../generator';
+import { LineWriter } from '../line-writer';
 import { machine, type Machine } from './machine';
 
 /**
@@ -32,25 +31,14 @@ export interface BenchInputStats {
  */
 export async function writeBenchInput(path: string, events: number, seed: number): Promise<BenchInputStats> {
   const options = { events, seed, duplicates: 0.02, late: 0.01, invalid: 0 };
-  const ctx = createContext({ source: 'bench', registry: loadRegistry(), ingestedAt: acceptedAt(options) });
-  const run = generate(options);
-  const out = createWriteStream(path);
-  let chunk = '';
-  let bytes = 0;
-  for (const line of run.lines) {
-    const result = validateLine(line, ctx);
-    if (!result.ok) throw new Error(`generated event rejected by the validator: ${result.reasons.map((r) => r.message).join('; ')}`);
-    const enriched = `${result.json}\n`;
-    bytes += Buffer.byteLength(enriched);
-    chunk += enriched;
-    if (chunk.length >= 1 << 20) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
+  const out = new LineWriter(path, { chunkChars: 1 << 20 });
+  for (const event of acceptedEvents(options, 'bench')) {
+    const wait = out.write(event);
+    if (wait) await wait;
   }
-  out.end(chunk);
-  await once(out, 'close');
-  return { lines: run.stats.lines, bytes, duplicates: run.stats.duplicates, late: run.stats.late };
+  await out.close();
+  const counts = planCounts(options);
+  return { lines: out.count, bytes: statSync(path).size, duplicates: counts.duplicates, late: counts.late };
 }
 
 export interface BenchResult {

@@ -71,13 +71,7 @@ public final class EnvelopeFunction extends ScalarFunction {
             if (Arrays.equals(bytes, lastText)) {
                 envelope = lastEnvelope;
             } else {
-                envelope = readObject(bytes);
-                if (envelope == null) {
-                    byte[] decoded = recordText.toString().getBytes(StandardCharsets.UTF_8);
-                    if (!Arrays.equals(decoded, bytes)) {
-                        envelope = readObject(decoded);
-                    }
-                }
+                envelope = readLeniently(recordText, bytes, EnvelopeFunction::readObject);
                 lastText = bytes;
                 lastEnvelope = envelope;
             }
@@ -89,6 +83,22 @@ public final class EnvelopeFunction extends ScalarFunction {
             return new GenericRowData(FIELDS.length);
         }
         return envelope;
+    }
+
+    /**
+     * {@code read} of the text's UTF-8 {@code bytes}; when that reads nothing (null) and the bytes are
+     * not UTF-8, {@code read} of their lenient decoding, which replaces each bad sequence with U+FFFD,
+     * as a STRING argument would be.
+     */
+    static <T> T readLeniently(StringData text, byte[] bytes, java.util.function.Function<byte[], T> read) {
+        T result = read.apply(bytes);
+        if (result == null) {
+            byte[] decoded = text.toString().getBytes(StandardCharsets.UTF_8);
+            if (!Arrays.equals(decoded, bytes)) {
+                result = read.apply(decoded);
+            }
+        }
+        return result;
     }
 
     /** The envelope of a JSON object; null for anything else. */

@@ -1,7 +1,6 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.Arrays;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
@@ -55,14 +54,7 @@ public final class LakeEventFunction extends ScalarFunction {
         String[] values = new String[TEXT_FIELDS.length];
         StringData payload = null;
         if (recordText != null) {
-            byte[] bytes = recordText.toBytes();
-            payload = readObject(bytes, values);
-            if (payload == null) {
-                byte[] decoded = recordText.toString().getBytes(StandardCharsets.UTF_8);
-                if (!Arrays.equals(decoded, bytes)) {
-                    payload = readObject(decoded, values);
-                }
-            }
+            payload = EnvelopeFunction.readLeniently(recordText, recordText.toBytes(), bytes -> readObject(bytes, values));
         }
         if (payload == null && unreadable != null) {
             unreadable.inc();
