@@ -111,6 +111,12 @@ export interface FlinkJobRun {
   job: FlinkJobName;
   /** A JSON-lines file: enriched events for dedup-filter, processed events for aggregate. */
   input: string;
+  /**
+   * For an input that the caller is still appending to: a file the caller creates once the input
+   * is complete. The job reads the lines as they are appended and ends once this file exists and
+   * every line is read; the JVM exits if the caller goes first (its standard input closes).
+   */
+  inputCompleteWhen?: string;
   /** Output directory; receives one <sink>.jsonl file per sink of the job. */
   output: string;
   /** The local lake whose Iceberg tables the job writes (default `<output>/lake`). */
@@ -193,6 +199,7 @@ export function localJavaCommand(mainClass: string, args: string[], heap = '1g',
 
 function jobArgs(run: FlinkJobRun): string[] {
   const args = ['--job', run.job, '--input', resolve(run.input), '--output', resolve(run.output)];
+  if (run.inputCompleteWhen !== undefined) args.push('--input-complete-when', resolve(run.inputCompleteWhen));
   if (run.lake !== undefined) args.push('--lake', resolve(run.lake));
   for (const [name, value] of Object.entries(run.params)) args.push('--param', `${name}=${value}`);
   return args;
@@ -212,8 +219,6 @@ export function flinkCommand(runs: FlinkJobRun | readonly FlinkJobRun[], heap?: 
 export interface FlinkJobs {
   /** One per job, in order, each resolved with the job's summary as soon as that job ends. */
   readonly summaries: Promise<FlinkRunSummary>[];
-  /** With `waitForStart`: the input is ready; the JVM, which has planned the first job meanwhile, runs the jobs. */
-  start(): void;
   /**
    * Ends the JVM; every job that has not ended fails. For a caller whose own work failed: the
    * runner sees its standard input close and exits through its shutdown hooks, which remove its
@@ -224,11 +229,9 @@ export interface FlinkJobs {
 
 /**
  * Runs jobs locally, one after another in one Flink JVM, with the packaged SQL: the JVM starts, and
- * the planner's code is compiled, once for all of them. With `waitForStart` the JVM starts now and
- * plans the first job, but runs nothing until `start()`: the caller may still be writing the first
- * job's input.
+ * the planner's code is compiled, once for all of them.
  */
-export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptions = {}, opts: { waitForStart?: boolean } = {}): FlinkJobs {
+export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptions = {}): FlinkJobs {
   ensureRunnerJar();
   const settlers = runs.map(() => ({}) as { resolve: (s: FlinkRunSummary) => void; reject: (e: Error) => void });
   const summaries = runs.map(
@@ -240,18 +243,22 @@ export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptio
   // A caller that stops at the first failure does not await the later jobs: their rejection is expected.
   for (const summary of summaries) summary.catch(() => undefined);
   const args = flinkCommand(runs, jvm.heap);
-  const child = spawn('java', opts.waitForStart ? [...args, '--wait-for-start'] : args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   // A JVM that has already exited closes its end of the pipe; its exit is reported below.
   child.stdin.on('error', () => undefined);
   const forget = undoOnInterrupt(() => child.kill('SIGKILL'));
   let ended = 0;
   let pending = '';
   let stderr = '';
+  // What else reaches standard output: the JVM writes its own start-up errors there (a heap it
+  // cannot reserve), before any of the runner's code runs.
+  let otherOutput = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (pending + chunk).split('\n');
     pending = lines.pop() ?? '';
     for (const line of lines) {
       if (line.startsWith('{') && ended < runs.length) settlers[ended++].resolve(JSON.parse(line) as FlinkRunSummary);
+      else otherOutput += `${line}\n`;
     }
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -264,16 +271,16 @@ export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptio
   child.on('error', (err) => failRest(() => new FlinkRunError(`cannot run java (${err.message}); install Java 17 and retry`, null)));
   child.on('close', (exitCode) => {
     forget();
+    const printed = (stderr.trim() || `${otherOutput}${pending}`.trim()).split('\n').slice(-20).join('\n');
     if (exitCode === 0 && ended < runs.length) {
-      failRest((job) => new FlinkRunError(`flink job ${job} ended without a summary; the runner printed:\n${stderr.trim().split('\n').slice(-20).join('\n')}`, 1));
+      failRest((job) => new FlinkRunError(`flink job ${job} ended without a summary; the runner printed:\n${printed}`, 1));
     }
     const refusal = /^sluice-flink-runner: (.*)$/m.exec(stderr);
-    const detail = refusal ? refusal[1] : stderr.trim().split('\n').slice(-20).join('\n');
+    const detail = refusal ? refusal[1] : printed;
     failRest((job) => new FlinkRunError(`flink job ${job} failed: ${detail}`, exitCode));
   });
   return {
     summaries,
-    start: () => child.stdin.write('start\n'),
     stop: () => child.stdin.end(),
   };
 }
@@ -282,7 +289,8 @@ export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptio
  * The platform's two jobs over one input, as they run in the cloud: dedup-filter over `input` into
  * `<work>/dedup-filter/`, then aggregate over its `processed` output into `<work>/aggregate/`, both
  * writing their Iceberg tables into `lake`, in one JVM (launchFlinkJobs); `summaries` holds
- * dedup-filter's, then aggregate's.
+ * dedup-filter's, then aggregate's. With `inputCompleteWhen`, dedup-filter reads `input` while the
+ * caller appends to it (FlinkJobRun.inputCompleteWhen).
  */
 export function launchPlatformJobs(
   input: string,
@@ -290,16 +298,15 @@ export function launchPlatformJobs(
   lake: string,
   config: { readonly processing: ProcessingConfig },
   jvm: FlinkJvmOptions = {},
-  opts: { waitForStart?: boolean } = {},
+  opts: { inputCompleteWhen?: string } = {},
 ): FlinkJobs {
   const dedupDir = join(work, 'dedup-filter');
   return launchFlinkJobs(
     [
-      { job: 'dedup-filter', input, output: dedupDir, lake, params: jobSqlParameters('dedup-filter', config) },
+      { job: 'dedup-filter', input, ...opts, output: dedupDir, lake, params: jobSqlParameters('dedup-filter', config) },
       { job: 'aggregate', input: join(dedupDir, 'processed.jsonl'), output: join(work, 'aggregate'), lake, params: jobSqlParameters('aggregate', config) },
     ],
     jvm,
-    opts,
   );
 }
 

@@ -78,10 +78,13 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
   // made, so that a run is repeatable; a real file is accepted now, as the ingestion functions would.
   const generatorOptions = { events: opts.events, seed: opts.seed, duplicates: opts.duplicates, invalid: opts.invalid, late: opts.late };
   const ingestedAt = opts.input === undefined ? acceptedAt(generatorOptions) : new Date();
-  // The Flink JVM starts now and plans dedup-filter while the events are generated and accepted; it
-  // runs both jobs, one after the other, once the events file is complete. The generator runs in a
-  // child process, and this one accepts its events as they come.
-  const flink = launchPlatformJobs(join(paths.work, 'events.jsonl'), paths.work, paths.lakePath, config, { heap: opts.heap }, { waitForStart: true });
+  // dedup-filter reads the accepted events as they are appended to the events file, as it reads
+  // the ingest stream in the cloud, and ends once the file is marked complete; aggregate then runs
+  // in the same JVM. The generator runs in a child process, and this one accepts its events as
+  // they come.
+  const eventsPath = join(paths.work, 'events.jsonl');
+  writeFileSync(eventsPath, '');
+  const flink = launchPlatformJobs(eventsPath, paths.work, paths.lakePath, config, { heap: opts.heap }, { inputCompleteWhen: `${eventsPath}.complete` });
   const generation = opts.input === undefined ? generateInChild(generatorOptions) : undefined;
   try {
     return await runStagesWith({ flink, generation, ingestedAt }, paths, started, opts, config, dir, finalDir);
@@ -146,6 +149,7 @@ async function runStagesWith(
       },
     });
     await Promise.all([valid.close(), errors.close()]);
+    writeFileSync(`${eventsPath}.complete`, '');
     if (result.invalid === 0) rmSync(join(dir, errorsRelative));
     return { result, events: result.records };
   });
@@ -157,23 +161,28 @@ async function runStagesWith(
     }
     return { result: undefined, events: archive.result().rows };
   });
-  const [counts, , generated] = await Promise.all([ingesting, archiving, generating]);
+  const [dedupSummary, aggregateSummary] = flink.summaries;
+  // dedup-filter runs beside ingestion.
+  const deduplicating = clock.run('dedup_filter', async () => {
+    const [summary, { valid }] = await Promise.all([dedupSummary, ingesting]);
+    return { result: summary, events: valid };
+  });
+  const accepting = Promise.all([ingesting, archiving, generating]);
+  // Whichever fails first is the run's error: a job that fails while events are still accepted
+  // ends the run at once (runStages stops the generator), instead of after events nobody will read.
+  const [counts, , generated] = await Promise.race([accepting, deduplicating.then(() => accepting)]);
   if (generated && generated.lines !== counts.records) {
     throw new Error(`the generator wrote ${generated.lines} lines but ${counts.records} were read; run again, and report it if it repeats`);
   }
   // The error zone is `errors/` of the output, and the lake's own `errors/` zone points at it.
   symlinkSync(relative(lake, join(dir, 'errors')), join(lake, 'errors'));
 
-  // DuckDB counts the filter breakdown on its own threads while the Flink jobs start and run; the
-  // handler keeps a failure from being reported as unhandled before it is awaited below.
+  // DuckDB counts the filter breakdown on its own threads while the Flink jobs run; the handler
+  // keeps a failure from being reported as unhandled before it is awaited below.
   const breakingDown = filterBreakdown(eventsPath, config);
   breakingDown.catch(() => undefined);
 
-  // The events file is complete: the JVM launched at the start runs both jobs, and each Flink stage
-  // ends when its job's summary arrives.
-  flink.start();
-  const [dedupSummary, aggregateSummary] = flink.summaries;
-  const dedup = await clock.run('dedup_filter', async () => ({ result: await dedupSummary, events: counts.valid }));
+  const dedup = await deduplicating;
   const processed = dedup.outputs.processed.records;
   const aggregate = await clock.run('aggregate', async () => ({ result: await aggregateSummary, events: processed }));
 

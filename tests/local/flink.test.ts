@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { FlinkRunError, flinkCommand, flinkJvmOptions, localJavaCommand, runnerPaths, launchFlinkJobs, launchPlatformJobs } from '../../local/flink';
 import { listLakeFiles } from '../../local/lake-files';
 import { defaultProcessingConfig } from '../../stacks/load';
@@ -192,26 +192,34 @@ describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function 
     expect((failure as FlinkRunError).exitCode).to.equal(2);
   });
 
-  it('plans while the input is still being written and runs once told to start', async () => {
-    const late = join(work, 'late', 'events.jsonl');
-    const jobs = launchPlatformJobs(late, join(work, 'late'), join(work, 'late', 'lake'), { processing: defaultProcessingConfig() }, {}, { waitForStart: true });
+  it("reads dedup-filter's input while it is appended to, and ends once it is marked complete", async () => {
+    const growing = join(work, 'growing', 'events.jsonl');
+    mkdirSync(dirname(growing), { recursive: true });
+    writeFileSync(growing, '');
+    const jobs = launchPlatformJobs(growing, join(work, 'growing'), join(work, 'growing', 'lake'), { processing: defaultProcessingConfig() }, {}, { inputCompleteWhen: `${growing}.complete` });
     let settled = false;
     void Promise.allSettled(jobs.summaries).then(() => (settled = true));
-    // Planned and waiting: the lake's tables exist (the plan needs them), nothing has run.
-    const eventsTable = join(work, 'late', 'lake', 'curated', 'events', 'metadata');
-    while (!existsSync(eventsTable)) await new Promise((done) => setTimeout(done, 100));
-    await new Promise((done) => setTimeout(done, 1000));
+    // Half the lines, the second half cut inside a line, then the rest: every line is in the file,
+    // and the job still waits for the marker.
+    const text = readFileSync(input);
+    const cut = text.indexOf('\n', text.length / 2) - 5;
+    appendFileSync(growing, text.subarray(0, cut));
+    await new Promise((done) => setTimeout(done, 3000));
+    appendFileSync(growing, text.subarray(cut));
+    await new Promise((done) => setTimeout(done, 3000));
     expect(settled).to.equal(false);
-    expect(existsSync(join(work, 'late', 'dedup-filter', 'processed.jsonl'))).to.equal(false);
-    writeFileSync(late, readFileSync(input));
-    jobs.start();
+    writeFileSync(`${growing}.complete`, '');
     const [dedup, aggregate] = await Promise.all(jobs.summaries);
     expect(dedup.outputs.processed.records).to.equal(10);
-    expect(aggregate.job).to.equal('aggregate');
+    expect(aggregate.outputs.aggregates.records).to.be.greaterThan(0);
   });
 
-  it('ends a waiting JVM on stop, failing every job', async () => {
-    const jobs = launchPlatformJobs(join(work, 'never', 'events.jsonl'), join(work, 'never'), join(work, 'never', 'lake'), { processing: defaultProcessingConfig() }, {}, { waitForStart: true });
+  it('ends the JVM when its caller stops before the input is complete, failing every job', async () => {
+    const growing = join(work, 'abandoned', 'events.jsonl');
+    mkdirSync(dirname(growing), { recursive: true });
+    writeFileSync(growing, readFileSync(input));
+    const jobs = launchPlatformJobs(growing, join(work, 'abandoned'), join(work, 'abandoned', 'lake'), { processing: defaultProcessingConfig() }, {}, { inputCompleteWhen: `${growing}.complete` });
+    await new Promise((done) => setTimeout(done, 2000));
     jobs.stop();
     for (const summary of jobs.summaries) {
       const failure = await summary.then(
@@ -219,7 +227,7 @@ describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function 
         (err: unknown) => err,
       );
       expect(failure).to.be.instanceOf(FlinkRunError);
-      expect((failure as FlinkRunError).message).to.include('standard input closed before the start signal; nothing was run');
+      expect((failure as FlinkRunError).message).to.match(/^flink job (dedup-filter|aggregate) ended without a summary/);
     }
   });
 });

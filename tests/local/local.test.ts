@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { loadRegistry } from '../../core/events/registry';
 import { createContext, validateLine } from '../../core/events/validate';
+import { FlinkRunError } from '../../local/flink';
 import { generate } from '../../local/generator';
+import { runLocal } from '../../local/run';
 import { queryLocalLake } from '../../local/lake';
 import { ICEBERG_TABLES, icebergType } from '../../core/lake/schema';
 import { ICEBERG_TABLE_PROPERTIES } from '../../core/lake/iceberg';
@@ -273,5 +275,32 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
       expect(run.stderr).to.include('already holds files that are not a previous local run (no report.json)');
       expect(readdirSync(out)).to.deep.equal(['notes.txt']);
     });
+  });
+
+  it("ends with the Flink job's error and stops generating when the job fails while events are accepted", async () => {
+    const out = join(root, 'failed-job');
+    const stages: string[] = [];
+    const failure = await runLocal({
+      out,
+      events: 500_000,
+      seed: 3,
+      duplicates: 0.05,
+      invalid: 0.02,
+      late: 0.01,
+      stack: 'dev',
+      source: 'local',
+      // A heap the JVM refuses: dedup-filter fails while the generator has most of its events to go.
+      heap: '1m',
+      progress: (update) => {
+        if (update.done) stages.push(update.stage);
+      },
+    }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(failure).to.be.instanceOf(FlinkRunError);
+    expect((failure as Error).message).to.match(/^flink job dedup-filter failed: .*heap/is);
+    expect(stages).to.not.include('ingest');
+    expect(existsSync(out)).to.equal(false);
   });
 });

@@ -6,8 +6,10 @@ CREATE TEMPORARY TABLE events (
 ) WITH (
   'connector' = 'filesystem',
   'path' = ${input_path},
-  -- The raw format's rows, read a buffer at a time (LinesReaderFormat).
-  'format' = 'sluice-lines'
+  -- The raw format's rows, read a buffer at a time (LinesReaderFormat); until the marker file
+  -- exists, the input is still being appended to and the reader waits at its end for more lines.
+  'format' = 'sluice-lines',
+  'sluice-lines.complete-marker' = ${input_complete_marker}
 );
 
 CREATE TEMPORARY TABLE processed (

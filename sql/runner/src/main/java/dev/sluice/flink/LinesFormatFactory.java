@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.apache.flink.api.common.serialization.BulkWriter;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.connector.file.src.FileSourceSplit;
 import org.apache.flink.connector.file.src.reader.BulkFormat;
@@ -39,6 +40,16 @@ public final class LinesFormatFactory implements BulkWriterFormatFactory, BulkRe
     public static final String IDENTIFIER = "sluice-lines";
     static final int BUFFER_BYTES = 1 << 16;
 
+    /**
+     * Reading only: a file whose existence says the input file is complete. Until it exists the
+     * input is still being appended to, and the reader waits at its end for more lines; without the
+     * option the file is complete when the job starts.
+     */
+    static final ConfigOption<String> COMPLETE_MARKER = ConfigOptions.key("complete-marker")
+            .stringType()
+            .noDefaultValue()
+            .withDescription("A file whose existence says the input file is complete; until it exists the reader waits for more lines at the end of the file.");
+
     @Override
     public String factoryIdentifier() {
         return IDENTIFIER;
@@ -51,7 +62,7 @@ public final class LinesFormatFactory implements BulkWriterFormatFactory, BulkRe
 
     @Override
     public Set<ConfigOption<?>> optionalOptions() {
-        return Set.of();
+        return Set.of(COMPLETE_MARKER);
     }
 
     @Override
@@ -60,7 +71,8 @@ public final class LinesFormatFactory implements BulkWriterFormatFactory, BulkRe
             @Override
             public BulkFormat<RowData, FileSourceSplit> createRuntimeDecoder(DynamicTableSource.Context sourceContext, DataType physicalDataType) {
                 checkOneStringColumn(context, physicalDataType, "reads");
-                return new LinesReaderFormat(sourceContext.createTypeInformation(physicalDataType));
+                return new LinesReaderFormat(sourceContext.createTypeInformation(physicalDataType),
+                        formatOptions.getOptional(COMPLETE_MARKER).orElse(null));
             }
 
             @Override

@@ -1,6 +1,9 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
@@ -24,21 +27,30 @@ import org.apache.flink.table.data.binary.BinaryStringData;
  *
  * <p>A position is the byte offset of a batch's first line and the lines read after it, so a
  * restored reader seeks there and skips them. A file is one split.
+ *
+ * <p>With a completion marker the file may still be growing: at its end the reader returns the
+ * whole lines it has, keeps a partly written last line, and waits {@value #APPEND_POLL_MILLIS} ms
+ * for more, until the marker exists. Only an end found by a read that began after the marker
+ * existed ends the file, so the bytes appended just before the marker are never missed.
  */
 final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
     static final int BATCH_BYTES = 1 << 20;
+    static final long APPEND_POLL_MILLIS = 5;
 
     private final TypeInformation<RowData> producedType;
     private final int batchBytes;
+    /** The completion marker's path, or null for a file that is complete when the job starts. */
+    private final String completeMarker;
 
-    LinesReaderFormat(TypeInformation<RowData> producedType) {
-        this(producedType, BATCH_BYTES);
+    LinesReaderFormat(TypeInformation<RowData> producedType, String completeMarker) {
+        this(producedType, BATCH_BYTES, completeMarker);
     }
 
     /** With batches of {@code batchBytes}, small in tests, so that lines cross them. */
-    LinesReaderFormat(TypeInformation<RowData> producedType, int batchBytes) {
+    LinesReaderFormat(TypeInformation<RowData> producedType, int batchBytes, String completeMarker) {
         this.producedType = producedType;
         this.batchBytes = batchBytes;
+        this.completeMarker = completeMarker;
     }
 
     @Override
@@ -65,15 +77,18 @@ final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
 
     private final class LinesReader implements Reader<RowData> {
         private final FSDataInputStream in;
+        private final org.apache.flink.core.fs.Path path;
         /** The file offset of {@code pending}'s first byte: the start of the next line. */
         private long offset;
         /** Bytes read but not yet returned: the start of a line whose newline is still to come. */
         private byte[] pending = new byte[0];
         private boolean endOfFile;
+        private boolean complete = completeMarker == null;
         private long toSkip;
 
         LinesReader(FileSourceSplit split, long offset, long recordsToSkip) throws IOException {
-            this.in = split.path().getFileSystem().open(split.path());
+            this.path = split.path();
+            this.in = path.getFileSystem().open(path);
             this.in.seek(offset);
             this.offset = offset;
             this.toSkip = recordsToSkip;
@@ -103,12 +118,19 @@ final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
             byte[] buffer = Arrays.copyOf(pending, Math.max(batchBytes, pending.length * 2));
             int length = pending.length;
             while (length < buffer.length) {
+                boolean completeBeforeRead = isComplete();
                 int read = in.read(buffer, length, buffer.length - length);
-                if (read < 0) {
+                if (read >= 0) {
+                    length += read;
+                } else if (completeBeforeRead) {
                     endOfFile = true;
                     break;
+                } else if (length > pending.length) {
+                    // The lines appended so far go out now; the rest of the file comes later.
+                    break;
+                } else {
+                    awaitAppend();
                 }
-                length += read;
             }
             RowData[] rows = new RowData[Math.max(16, length / 256)];
             int count = 0;
@@ -133,6 +155,22 @@ final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
             pending = Arrays.copyOfRange(buffer, start, length);
             offset += start;
             return Arrays.copyOf(rows, count);
+        }
+
+        private boolean isComplete() {
+            if (!complete) {
+                complete = Files.exists(Path.of(completeMarker));
+            }
+            return complete;
+        }
+
+        private void awaitAppend() throws IOException {
+            try {
+                Thread.sleep(APPEND_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while waiting for lines to be appended to " + path);
+            }
         }
 
         private RowData row(byte[] buffer, int start, int end) {

@@ -46,6 +46,8 @@ public final class Parameters {
         declare("msk_consumer_group", ParamType.CONSUMER_GROUP, "the consumer group dedup-filter reads the MSK topic as (tables cloud-msk)");
         declare("msk_startup_mode", ParamType.KAFKA_STARTUP_MODE, "where the MSK source starts when the job has no state (tables cloud-msk)");
         declare("input_path", ParamType.LOCAL_PATH, "the input JSON-lines file (local runs)");
+        declare("input_complete_marker", ParamType.LOCAL_PATH,
+                "a file whose existence says the input file is complete: the input itself, or the marker of an input still appended to (local runs)");
         declare("processed_output", ParamType.LOCAL_PATH, "the processed output directory (local runs)");
         declare("aggregates_output", ParamType.LOCAL_PATH, "the aggregates output directory (local runs)");
         declare("late_events_output", ParamType.LOCAL_PATH, "the late events output directory (local runs)");

@@ -59,12 +59,10 @@ public final class SqlRunner {
                 StreamRun.parse(args).execute();
                 return;
             }
-            List<String> chain = new ArrayList<>(java.util.Arrays.asList(args));
-            boolean waitForStart = chain.remove(LocalRun.WAIT_FOR_START);
-            List<LocalRun> runs = LocalRun.parseChain(chain.toArray(String[]::new), !waitForStart);
-            if (waitForStart) {
-                runs.get(0).warmUp();
-                awaitStartSignal();
+            List<LocalRun> runs = LocalRun.parseChain(args);
+            if (runs.stream().anyMatch(LocalRun::appended)) {
+                // Only the process appending to an input can complete it: if it goes, the run cannot end.
+                exitWhenStdinCloses();
             }
             for (LocalRun run : runs) {
                 // One line per job as it ends, so the caller can time each job of a chain.
@@ -156,41 +154,29 @@ public final class SqlRunner {
     }
 
     /**
-     * Blocks until the process that started this one writes a line to its standard input. An owner
-     * that closes it instead has given up (its own run failed), and this JVM exits without running
-     * anything; once started, the JVM ends when the owner goes.
-     */
-    static void awaitStartSignal() throws IOException {
-        String line = new java.io.BufferedReader(new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8)).readLine();
-        if (line == null) {
-            System.err.println("sluice-flink-runner: standard input closed before the start signal; nothing was run");
-            System.exit(1);
-        }
-        exitWhenStdinCloses();
-    }
-
-    /**
      * A run of one job in a local mini-cluster: over a file to its end (tables.local.sql), or over
      * a directory followed for new files until stopped (tables.follow.sql, {@code --input-dir}),
      * with checkpoints every {@code checkpointInterval} when given. The lake tables go to the
-     * Iceberg catalog of the local lake {@code lake}.
+     * Iceberg catalog of the local lake {@code lake}. With an {@code inputCompleteMarker}
+     * ({@code --input-complete-when}) the input file is still being appended to while the job
+     * reads it: the job reads each line as it is written and ends once the marker file exists and
+     * every line before it is read.
      */
-    public record LocalRun(String job, Path input, boolean follow, Path output, Path lake, Duration checkpointInterval,
-            Map<String, String> params) {
+    public record LocalRun(String job, Path input, Path inputCompleteMarker, boolean follow, Path output, Path lake,
+            Duration checkpointInterval, Map<String, String> params) {
         private static final String OUTPUT_SUFFIX = "_output";
 
         public LocalRun(String job, Path input, Path output, Map<String, String> params) {
-            this(job, input, false, output, output.resolve("lake"), null, params);
+            this(job, input, null, false, output, output.resolve("lake"), null, params);
+        }
+
+        /** Whether another process is still appending to the input (the run has a completion marker). */
+        boolean appended() {
+            return inputCompleteMarker != null;
         }
 
         /** Separates the runs of a chain: {@code <run> --then <run>...}. */
         static final String THEN = "--then";
-        /**
-         * Anywhere in a chain's command line: plan the first run (EXPLAIN, without running it), then
-         * wait for a line on standard input before running the chain, so that the JVM's start and the
-         * planner's first compilation overlap with whatever the caller still does to the input.
-         */
-        static final String WAIT_FOR_START = "--wait-for-start";
 
         /**
          * The runs of a command line that chains one or more runs with {@value #THEN}, executed one
@@ -199,11 +185,6 @@ public final class SqlRunner {
          * mistake in the last one is reported before the first job runs.
          */
         public static List<LocalRun> parseChain(String[] args) {
-            return parseChain(args, true);
-        }
-
-        /** As {@link #parseChain(String[])}; the first run's input is checked only when it runs unless {@code firstInputMustExist}. */
-        static List<LocalRun> parseChain(String[] args, boolean firstInputMustExist) {
             List<LocalRun> runs = new ArrayList<>();
             int start = 0;
             for (int i = 0; i <= args.length; i++) {
@@ -212,7 +193,7 @@ public final class SqlRunner {
                     if (part.length == 0) {
                         throw new IllegalArgumentException(THEN + " separates two runs; a run is missing before or after it");
                     }
-                    runs.add(parse(part, runs.isEmpty() && firstInputMustExist));
+                    runs.add(parse(part, runs.isEmpty()));
                     start = i + 1;
                 }
             }
@@ -226,6 +207,7 @@ public final class SqlRunner {
         private static LocalRun parse(String[] args, boolean inputMustExist) {
             String job = null;
             Path input = null;
+            Path completeMarker = null;
             Path inputDir = null;
             Path output = null;
             Path lake = null;
@@ -240,6 +222,7 @@ public final class SqlRunner {
                 switch (flag) {
                     case "--job" -> job = value;
                     case "--input" -> input = Path.of(value).toAbsolutePath().normalize();
+                    case "--input-complete-when" -> completeMarker = Path.of(value).toAbsolutePath().normalize();
                     case "--input-dir" -> inputDir = Path.of(value).toAbsolutePath().normalize();
                     case "--output" -> output = Path.of(value).toAbsolutePath().normalize();
                     case "--lake" -> lake = Path.of(value).toAbsolutePath().normalize();
@@ -257,9 +240,9 @@ public final class SqlRunner {
                                     "--param '" + value + "' is not key=value; write it as --param name=value");
                         }
                         String key = value.substring(0, eq);
-                        if (key.equals("input_path") || key.equals("lake_path") || key.endsWith(OUTPUT_SUFFIX)) {
-                            throw new IllegalArgumentException(
-                                    "parameter '" + key + "' is set from --input/--input-dir/--output/--lake; remove --param " + key);
+                        if (key.startsWith("input_") || key.equals("lake_path") || key.endsWith(OUTPUT_SUFFIX)) {
+                            throw new IllegalArgumentException("parameter '" + key
+                                    + "' is set from --input/--input-complete-when/--input-dir/--output/--lake; remove --param " + key);
                         }
                         params.put(key, value.substring(eq + 1));
                     }
@@ -273,6 +256,10 @@ public final class SqlRunner {
             if (input != null && inputMustExist && !Files.isRegularFile(input)) {
                 throw new IllegalArgumentException("--input " + input + " is not a readable file; give a JSON-lines file");
             }
+            if (completeMarker != null && input == null) {
+                throw new IllegalArgumentException(
+                        "--input-complete-when marks when an --input file is complete; a followed --input-dir has no end, remove it");
+            }
             if (inputDir != null && !Files.isDirectory(inputDir)) {
                 throw new IllegalArgumentException("--input-dir " + inputDir + " is not a directory; give the directory new JSON-lines files appear in");
             }
@@ -281,12 +268,13 @@ public final class SqlRunner {
                         "--input-dir needs --checkpoint-interval-ms: a followed run commits its outputs on checkpoints");
             }
             boolean follow = inputDir != null;
-            return new LocalRun(job, follow ? inputDir : input, follow, output, lake == null ? output.resolve("lake") : lake,
-                    checkpoints, params);
+            return new LocalRun(job, follow ? inputDir : input, completeMarker, follow, output,
+                    lake == null ? output.resolve("lake") : lake, checkpoints, params);
         }
 
         static String usage() {
-            return "--job <" + String.join("|", JobSql.JOBS) + "> (--input <file.jsonl> | --input-dir <dir>) --output <dir>"
+            return "--job <" + String.join("|", JobSql.JOBS) + "> (--input <file.jsonl> [--input-complete-when <file>] | --input-dir <dir>)"
+                    + " --output <dir>"
                     + " [--lake <dir>] [--checkpoint-interval-ms <n>] [--param name=value]... [" + THEN + " <another run>]...";
         }
 
@@ -297,6 +285,10 @@ public final class SqlRunner {
             JobSql sql = JobSql.load(job, follow ? "follow" : "local");
             Map<String, String> given = new LinkedHashMap<>(params);
             given.put("input_path", input.toString());
+            if (sql.parameters().contains("input_complete_marker")) {
+                // An input nobody appends to is complete from the start: its own existence says so.
+                given.put("input_complete_marker", (appended() ? inputCompleteMarker : input).toString());
+            }
             if (sql.parameters().contains("lake_path")) {
                 given.put("lake_path", lake.toString());
             }
@@ -322,19 +314,6 @@ public final class SqlRunner {
             Rendered rendered = render(sinkRoot);
             Files.createDirectories(lake);
             return SqlRunner.submit(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables);
-        }
-
-        /**
-         * Plans the job as {@link #execute()} would and explains the plan instead of running it: the
-         * planner's classes load and its code compiles before the input is ready. The lake's tables
-         * are created as a run would create them; the sinks' directories are not.
-         */
-        void warmUp() throws IOException {
-            Path scratch = Files.createTempDirectory(flinkScratch(), "warm-up-");
-            Rendered rendered = render(scratch);
-            Files.createDirectories(lake);
-            SqlRunner.statementSet(TableEnvironment.create(localSettings(checkpointInterval)), rendered.statements(),
-                    new LocalLake(lake)::ensureTables).explain();
         }
 
         /**

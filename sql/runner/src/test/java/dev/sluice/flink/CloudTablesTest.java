@@ -42,8 +42,8 @@ class CloudTablesTest {
         System.setProperty(GlueCatalogStandIn.WAREHOUSE_PROPERTY, warehouse.toString());
         for (String job : JobSql.JOBS) {
             TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
-            Map<String, String> local = Map.of("input_path", "/in", "processed_output", "/p", "aggregates_output", "/a",
-                    "late_events_output", "/l", "lake_path", "/lake");
+            Map<String, String> local = Map.of("input_path", "/in", "input_complete_marker", "/in", "processed_output", "/p",
+                    "aggregates_output", "/a", "late_events_output", "/l", "lake_path", "/lake");
             JobSql sql = JobSql.load(job, "local");
             Map<String, String> used = new HashMap<>(local);
             used.keySet().retainAll(sql.parameters());

@@ -141,7 +141,7 @@ class ExactlyOnceTest {
             long afterFirstBatch, long afterTwoBatches, long afterThreeBatches, long expected, boolean fail) throws Exception {
         Path input = Files.createDirectories(work.resolve(job + "-in"));
         Path lake = work.resolve("lake");
-        SqlRunner.LocalRun run = new SqlRunner.LocalRun(job, input, true, work.resolve(job + "-out"), lake, CHECKPOINTS,
+        SqlRunner.LocalRun run = new SqlRunner.LocalRun(job, input, null, true, work.resolve(job + "-out"), lake, CHECKPOINTS,
                 TestValues.forJob(job, "follow", params));
         drop(input, "batch-0.jsonl", batches.get(0));
         JobClient client = run.submit(streamingTables(), work.resolve(job + "-out")).getJobClient().orElseThrow();

@@ -87,7 +87,8 @@ class JobSqlTest {
     @Test
     void aggregateLocallyTakesFilesAndWindowParameters() {
         assertEquals(
-                Set.of("aggregates_output", "allowed_lateness_seconds", "input_path", "lake_path", "late_events_output", "window_seconds"),
+                Set.of("aggregates_output", "allowed_lateness_seconds", "input_complete_marker", "input_path", "lake_path", "late_events_output",
+                        "window_seconds"),
                 JobSql.load("aggregate", "local").parameters());
     }
 
@@ -102,7 +103,7 @@ class JobSqlTest {
                 assertEquals(queryParameters,
                         local.stream()
                                 .filter(p -> !p.endsWith("_output") && !p.endsWith("_topic") && !p.equals("kafka_bootstrap_servers")
-                                        && !p.equals("input_path") && !p.equals("lake_path"))
+                                        && !p.startsWith("input_") && !p.equals("lake_path"))
                                 .sorted().toList(),
                         job + " " + environment);
             }
@@ -167,7 +168,8 @@ class JobSqlTest {
     @Test
     void rendersTheTtlIntoTheSetStatement() {
         List<JobSql.Statement> statements = JobSql.load("dedup-filter", "local").render(TestValues.forJob("dedup-filter", "local", Map.of(
-                "input_path", "/in.jsonl", "processed_output", "/out", "lake_path", "/lake", "dedup_ttl_seconds", "7200")));
+                "input_path", "/in.jsonl", "input_complete_marker", "/in.jsonl", "processed_output", "/out", "lake_path", "/lake",
+                "dedup_ttl_seconds", "7200")));
         assertTrue(statements.contains(new JobSql.SetOption("table.exec.state.ttl", "7200 s")), statements.toString());
     }
 

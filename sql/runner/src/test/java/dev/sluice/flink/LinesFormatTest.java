@@ -3,6 +3,7 @@ package dev.sluice.flink;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -198,7 +199,7 @@ class LinesFormatTest {
         org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(input.toUri());
         FileSourceSplit split = new FileSourceSplit("0", path, 0, Files.size(input), 0, Files.size(input));
         // 64-byte batches: most lines cross one, the longest span many.
-        LinesReaderFormat format = new LinesReaderFormat(null, 64);
+        LinesReaderFormat format = new LinesReaderFormat(null, 64, null);
         List<CheckpointedPosition> positions = new ArrayList<>();
         List<String> rows = drain(format.createReader(new Configuration(), split), positions);
         List<String> expected = new ArrayList<>();
@@ -210,6 +211,78 @@ class LinesFormatTest {
             List<String> rest = drain(format.restoreReader(new Configuration(), split.updateWithCheckpointedPosition(positions.get(i))), new ArrayList<>());
             assertEquals(rows.subList(i + 1, rows.size()), rest, "restored after row " + i);
         }
+    }
+
+    @Test
+    void readsAFileWhileItIsAppendedToUntilItsMarkerExists() throws Exception {
+        byte[] bytes = awkwardLines();
+        Path input = dir.resolve("growing.jsonl");
+        Path marker = dir.resolve("growing.complete");
+        Files.write(input, new byte[0]);
+        org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(input.toUri());
+        BulkFormat.Reader<RowData> reader = new LinesReaderFormat(null, 64, marker.toString())
+                .createReader(new Configuration(), new FileSourceSplit("0", path, 0, 0, 0, 0));
+        List<String> expected = new ArrayList<>();
+        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n", -1)) {
+            expected.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+        }
+        int half = bytes.length / 2;
+        long linesInFirstHalf = new String(bytes, 0, half, StandardCharsets.ISO_8859_1).chars().filter(c -> c == '\n').count();
+        List<String> rows = new ArrayList<>();
+        assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+            // The first half ends inside a line: the reader returns the lines before it and waits.
+            Files.write(input, java.util.Arrays.copyOf(bytes, half));
+            while (rows.size() < linesInFirstHalf) {
+                BulkFormat.RecordIterator<RowData> batch = reader.readBatch();
+                for (RecordAndPosition<RowData> next = batch.next(); next != null; next = batch.next()) {
+                    rows.add(next.getRecord().getString(0).toString());
+                }
+            }
+            assertEquals(expected.subList(0, (int) linesInFirstHalf), rows);
+            // The rest, then at once the marker: the bytes appended just before it are read too.
+            Thread appender = new Thread(() -> {
+                try {
+                    Thread.sleep(50);
+                    Files.write(input, java.util.Arrays.copyOfRange(bytes, half, bytes.length), java.nio.file.StandardOpenOption.APPEND);
+                    Files.write(marker, new byte[0]);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            appender.start();
+            rows.addAll(drain(reader, new ArrayList<>()));
+            appender.join();
+        });
+        assertEquals(expected, rows);
+    }
+
+    @Test
+    void aFilesystemSourceWithAMarkerReadsTheLinesAppendedBeforeIt() throws Exception {
+        byte[] bytes = awkwardLines();
+        Path input = dir.resolve("appended.jsonl");
+        Path marker = dir.resolve("appended.complete");
+        Files.write(input, new byte[0]);
+        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        env.executeSql("CREATE TEMPORARY TABLE appended (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '" + input
+                + "', 'format' = '" + LinesFormatFactory.IDENTIFIER + "', '" + LinesFormatFactory.IDENTIFIER + ".complete-marker' = '" + marker + "')");
+        Thread appender = new Thread(() -> {
+            try {
+                for (int from = 0; from < bytes.length; from += 1000) {
+                    Files.write(input, java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + 1000)), java.nio.file.StandardOpenOption.APPEND);
+                    Thread.sleep(20);
+                }
+                Files.write(marker, new byte[0]);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        appender.start();
+        List<String> rows = readAll(env, "appended");
+        appender.join();
+        Files.write(dir.resolve("whole.jsonl"), bytes);
+        env.executeSql("CREATE TEMPORARY TABLE whole (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '"
+                + dir.resolve("whole.jsonl") + "', 'format' = 'raw')");
+        assertEquals(readAll(env, "whole"), rows);
     }
 
     private static byte[] partsOf(Path sinkDir) throws Exception {

@@ -1,6 +1,7 @@
 package dev.sluice.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,5 +72,38 @@ class LocalRunChainTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, run::execute);
         assertEquals("--input " + dir.resolve("never.jsonl") + " is not a readable file when its run starts; give a JSON-lines file"
                 + " (in a chain, --then, one an earlier run writes: <its --output>/<sink>.jsonl)", e.getMessage());
+    }
+
+    @Test
+    void anAppendedInputRendersItsMarkerAndACompleteOneItself() throws Exception {
+        Path events = Files.writeString(dir.resolve("events.jsonl"), "");
+        Path marker = dir.resolve("events.complete");
+        List<String> line = new java.util.ArrayList<>(List.of(
+                "--job", "dedup-filter", "--input", events.toString(), "--input-complete-when", marker.toString(), "--output", "d"));
+        TestValues.forJob("dedup-filter", "local", java.util.Map.of()).forEach((k, v) -> line.addAll(List.of("--param", k + "=" + v)));
+        line.addAll(List.of("--then", "--job", "aggregate", "--input", events.toString(), "--output", "a"));
+        TestValues.forJob("aggregate", "local", java.util.Map.of()).forEach((k, v) -> line.addAll(List.of("--param", k + "=" + v)));
+        List<SqlRunner.LocalRun> runs = SqlRunner.LocalRun.parseChain(line.toArray(String[]::new));
+        assertTrue(runs.get(0).appended());
+        assertFalse(runs.get(1).appended());
+        String markerOption = "'sluice-lines.complete-marker' = ";
+        assertTrue(createSql(runs.get(0)).contains(markerOption + "'" + marker + "'"), createSql(runs.get(0)));
+        assertTrue(createSql(runs.get(1)).contains(markerOption + "'" + events + "'"), createSql(runs.get(1)));
+    }
+
+    private String createSql(SqlRunner.LocalRun run) {
+        return run.render(dir.resolve("sinks")).statements().stream()
+                .filter(JobSql.Create.class::isInstance)
+                .map(statement -> ((JobSql.Create) statement).sql())
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void refusesACompletionMarkerOnAFollowedDirectory() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SqlRunner.LocalRun.parseChain(args(
+                "--job", "dedup-filter", "--input-dir", dir.toString(), "--input-complete-when", dir.resolve("m").toString(),
+                "--checkpoint-interval-ms", "100", "--output", "d")));
+        assertEquals("--input-complete-when marks when an --input file is complete; a followed --input-dir has no end, remove it", e.getMessage());
     }
 }
