@@ -28,10 +28,11 @@ import org.apache.flink.table.data.binary.BinaryStringData;
  * <p>A position is the byte offset of a batch's first line and the lines read after it, so a
  * restored reader seeks there and skips them. A file is one split.
  *
- * <p>With a completion marker the file may still be growing: at its end the reader returns the
- * whole lines it has, keeps a partly written last line, and waits {@value #APPEND_POLL_MILLIS} ms
- * for more, until the marker exists. Only an end found by a read that began after the marker
- * existed ends the file, so the bytes appended just before the marker are never missed.
+ * <p>With a completion marker the file may still be growing: at its end the reader waits
+ * {@value #APPEND_POLL_MILLIS} ms at a time for more bytes until its buffer is full (its lines go
+ * out then, and a partly written last line stays for the next buffer) or the marker exists. Only an
+ * end found by a read that began after the marker existed ends the file, so the bytes appended just
+ * before the marker are never missed.
  */
 final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
     static final int BATCH_BYTES = 1 << 20;
@@ -125,10 +126,9 @@ final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
                 } else if (completeBeforeRead) {
                     endOfFile = true;
                     break;
-                } else if (length > pending.length) {
-                    // The lines appended so far go out now; the rest of the file comes later.
-                    break;
                 } else {
+                    // A buffer goes out full: returning what a writer has appended so far made the
+                    // reader, once it caught up, allocate a buffer per small read.
                     awaitAppend();
                 }
             }
