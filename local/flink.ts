@@ -113,8 +113,9 @@ export interface FlinkJobRun {
   input: string;
   /**
    * For an input that the caller is still appending to: a file the caller creates once the input
-   * is complete. The job reads the lines as they are appended and ends once this file exists and
-   * every line is read; the JVM exits if the caller goes first (its standard input closes).
+   * is complete. The job reads the lines as they are appended (a 1 MiB buffer at a time) and ends
+   * once this file exists and every line is read; the JVM exits if the caller goes first (its
+   * standard input closes).
    */
   inputCompleteWhen?: string;
   /** Output directory; receives one <sink>.jsonl file per sink of the job. */
