@@ -71,7 +71,10 @@ export async function runLocal(opts: LocalOptions): Promise<LocalReport> {
  */
 async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, finalDir: string): Promise<LocalReport> {
   const started = process.hrtime.bigint();
-  const paths = { work: join(dir, '.work'), lake: join(dir, 'lake'), lakePath: join(finalDir, 'lake') };
+  const work = join(dir, '.work');
+  // The accepted events, and the marker that says no more will be appended to them.
+  const events = { path: join(work, 'events.jsonl'), complete: join(work, 'events.jsonl.complete') };
+  const paths = { work, lake: join(dir, 'lake'), lakePath: join(finalDir, 'lake'), events };
   mkdirSync(paths.work, { recursive: true });
   mkdirSync(paths.lake, { recursive: true });
   // Generated events are accepted at the end of their own time span, known before the first one is
@@ -82,9 +85,8 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
   // the ingest stream in the cloud, and ends once the file is marked complete; aggregate then runs
   // in the same JVM. The generator runs in a child process, and this one accepts its events as
   // they come.
-  const eventsPath = join(paths.work, 'events.jsonl');
-  writeFileSync(eventsPath, '');
-  const flink = launchPlatformJobs(eventsPath, paths.work, paths.lakePath, config, { heap: opts.heap }, { inputCompleteWhen: `${eventsPath}.complete` });
+  writeFileSync(events.path, '');
+  const flink = launchPlatformJobs(events.path, work, paths.lakePath, config, { heap: opts.heap }, { inputCompleteWhen: events.complete });
   const generation = opts.input === undefined ? generateInChild(generatorOptions) : undefined;
   try {
     return await runStagesWith({ flink, generation, ingestedAt }, paths, started, opts, config, dir, finalDir);
@@ -97,7 +99,7 @@ async function runStages(opts: LocalOptions, config: SluiceConfig, dir: string, 
 
 async function runStagesWith(
   { flink, generation, ingestedAt }: { flink: FlinkJobs; generation?: GenerationProcess; ingestedAt: Date },
-  { work, lake, lakePath }: { work: string; lake: string; lakePath: string },
+  { work, lake, lakePath, events }: { work: string; lake: string; lakePath: string; events: { path: string; complete: string } },
   started: bigint,
   opts: LocalOptions,
   config: SluiceConfig,
@@ -105,7 +107,6 @@ async function runStagesWith(
   finalDir: string,
 ): Promise<LocalReport> {
   const clock = new StageClock(opts.progress);
-  const eventsPath = join(work, 'events.jsonl');
   const errorsRelative = errorKey(opts.source, ingestedAt, 'local', 0);
   // The raw archive is written while events are accepted, as the archive delivery stream takes
   // them from the ingest stream, from the arrival time stamped on them: no second pass that reads
@@ -131,7 +132,7 @@ async function runStagesWith(
     const ctx = createContext({ source: opts.source, registry: loadRegistry(), unknownEventNames: config.validation.unknownEventNames, ingestedAt });
     // Every accepted event arrives at ingestedAt, so the archive takes the events file's bytes as they
     // are, 1 MiB at a time, and each line is encoded once for both.
-    const valid = new LineWriter(eventsPath, { chunkChars: 1 << 20, also: (chunk, lines) => archive.addLines(chunk, lines, ingestedMs) });
+    const valid = new LineWriter(events.path, { chunkChars: 1 << 20, also: (chunk, lines) => archive.addLines(chunk, lines, ingestedMs) });
     mkdirSync(dirname(join(dir, errorsRelative)), { recursive: true });
     const errors = new LineWriter(join(dir, errorsRelative));
     const result: IngestCounts = await ingestFile(generation ? generation.lines : createReadStream(opts.input!), {
@@ -149,7 +150,7 @@ async function runStagesWith(
       },
     });
     await Promise.all([valid.close(), errors.close()]);
-    writeFileSync(`${eventsPath}.complete`, '');
+    writeFileSync(events.complete, '');
     if (result.invalid === 0) rmSync(join(dir, errorsRelative));
     return { result, events: result.records };
   });
@@ -179,7 +180,7 @@ async function runStagesWith(
 
   // DuckDB counts the filter breakdown on its own threads while the Flink jobs run; the handler
   // keeps a failure from being reported as unhandled before it is awaited below.
-  const breakingDown = filterBreakdown(eventsPath, config);
+  const breakingDown = filterBreakdown(events.path, config);
   breakingDown.catch(() => undefined);
 
   const dedup = await deduplicating;
