@@ -159,8 +159,8 @@ public final class SqlRunner {
      * with checkpoints every {@code checkpointInterval} when given. The lake tables go to the
      * Iceberg catalog of the local lake {@code lake}. With an {@code inputCompleteMarker}
      * ({@code --input-complete-when}) the input file is still being appended to while the job
-     * reads it: the job reads it a full buffer at a time as it is written and ends once the marker file exists and
-     * every line before it is read.
+     * reads it: the job reads it a full buffer at a time as it is written, and ends once the
+     * marker file exists and every line before it is read.
      */
     public record LocalRun(String job, Path input, Path inputCompleteMarker, boolean follow, Path output, Path lake,
             Duration checkpointInterval, Map<String, String> params) {
