@@ -221,9 +221,10 @@ export interface FlinkJobs {
   /** One per job, in order, each resolved with the job's summary as soon as that job ends. */
   readonly summaries: Promise<FlinkRunSummary>[];
   /**
-   * Ends the JVM; every job that has not ended fails. For a caller whose own work failed: the
-   * runner sees its standard input close and exits through its shutdown hooks, which remove its
-   * scratch directory.
+   * For a caller whose own work failed: closes the runner's standard input. A runner with a run
+   * over an input still appended to (`inputCompleteWhen`) then exits through its shutdown hooks,
+   * which remove its scratch directory, and every job that has not ended fails; one over complete
+   * files runs its jobs to their end.
    */
   stop(): void;
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FlinkRunError, flinkCommand, flinkJvmOptions, localJavaCommand, runnerPaths, launchFlinkJobs, launchPlatformJobs } from '../../local/flink';
@@ -218,8 +218,13 @@ describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function 
     const growing = join(work, 'abandoned', 'events.jsonl');
     mkdirSync(dirname(growing), { recursive: true });
     writeFileSync(growing, readFileSync(input));
+    // The runner's scratch directories (Files.createTempDirectory("sluice-flink-")) before it starts.
+    const scratchDirs = () => readdirSync(tmpdir()).filter((name) => /^sluice-flink-\d+$/.test(name));
+    const before = scratchDirs();
     const jobs = launchPlatformJobs(growing, join(work, 'abandoned'), join(work, 'abandoned', 'lake'), { processing: defaultProcessingConfig() }, {}, { inputCompleteWhen: `${growing}.complete` });
-    await new Promise((done) => setTimeout(done, 2000));
+    const created = () => scratchDirs().filter((name) => !before.includes(name));
+    while (created().length === 0) await new Promise((done) => setTimeout(done, 100));
+    const jvmScratch = created();
     jobs.stop();
     for (const summary of jobs.summaries) {
       const failure = await summary.then(
@@ -229,5 +234,7 @@ describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function 
       expect(failure).to.be.instanceOf(FlinkRunError);
       expect((failure as FlinkRunError).message).to.match(/^flink job (dedup-filter|aggregate) ended without a summary/);
     }
+    // It exited through its shutdown hooks, which remove its scratch directory.
+    expect(scratchDirs().filter((name) => jvmScratch.includes(name))).to.deep.equal([]);
   });
 });

@@ -529,9 +529,14 @@ public final class SqlRunner {
         }
     }
 
+    static final long EXIT_GRACE_MILLIS = 5_000;
+
     /**
-     * An unbounded run is started by a local process that owns it: when that process goes, however
-     * it goes, the standard input it gave this one closes and the job stops with it.
+     * An unbounded run, or one over an input still being appended to, is started by a local process
+     * that owns it: when that process goes, however it goes, the standard input it gave this one
+     * closes and the job stops with it. The JVM exits through its shutdown hooks, which remove its
+     * scratch directory; a hook that hangs cannot keep it alive longer than
+     * {@value #EXIT_GRACE_MILLIS} ms.
      */
     static void exitWhenStdinCloses() {
         Thread watcher = new Thread(() -> {
@@ -542,7 +547,17 @@ public final class SqlRunner {
             } catch (IOException e) {
                 // A broken pipe means the same as the end of the stream.
             }
-            Runtime.getRuntime().halt(0);
+            Thread halt = new Thread(() -> {
+                try {
+                    Thread.sleep(EXIT_GRACE_MILLIS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                Runtime.getRuntime().halt(0);
+            }, "owner-gone-halt");
+            halt.setDaemon(true);
+            halt.start();
+            System.exit(0);
         }, "owner-watcher");
         watcher.setDaemon(true);
         watcher.start();

@@ -202,15 +202,47 @@ class LinesFormatTest {
         LinesReaderFormat format = new LinesReaderFormat(null, 64, null);
         List<CheckpointedPosition> positions = new ArrayList<>();
         List<String> rows = drain(format.createReader(new Configuration(), split), positions);
-        List<String> expected = new ArrayList<>();
-        for (String line : new String(awkwardLines(), StandardCharsets.UTF_8).split("\n", -1)) {
-            expected.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
-        }
-        assertEquals(expected, rows);
+        assertEquals(rawRows(awkwardLines()), rows);
         for (int i = 0; i < positions.size(); i += 7) {
             List<String> rest = drain(format.restoreReader(new Configuration(), split.updateWithCheckpointedPosition(positions.get(i))), new ArrayList<>());
             assertEquals(rows.subList(i + 1, rows.size()), rest, "restored after row " + i);
         }
+    }
+
+    /** The rows the raw format reads from {@code bytes}: split at each newline, a carriage return before it removed. */
+    private static List<String> rawRows(byte[] bytes) {
+        List<String> rows = new ArrayList<>();
+        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n", -1)) {
+            rows.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+        }
+        return rows;
+    }
+
+    /**
+     * Starts appending {@code bytes} from {@code from} to {@code input}, {@code chunkBytes} at a time
+     * after a pause of {@code pauseMillis} each, then creates {@code marker}; the marker is created
+     * even if appending fails, so that a reader ends and the test fails on its rows instead of hanging.
+     */
+    private static Thread appendThenMark(Path input, Path marker, byte[] bytes, int from, int chunkBytes, long pauseMillis) {
+        Thread appender = new Thread(() -> {
+            try {
+                for (int at = from; at < bytes.length; at += chunkBytes) {
+                    Thread.sleep(pauseMillis);
+                    Files.write(input, java.util.Arrays.copyOfRange(bytes, at, Math.min(bytes.length, at + chunkBytes)),
+                            java.nio.file.StandardOpenOption.APPEND);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            } finally {
+                try {
+                    Files.write(marker, new byte[0]);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        });
+        appender.start();
+        return appender;
     }
 
     @Test
@@ -222,10 +254,7 @@ class LinesFormatTest {
         org.apache.flink.core.fs.Path path = new org.apache.flink.core.fs.Path(input.toUri());
         BulkFormat.Reader<RowData> reader = new LinesReaderFormat(null, 64, marker.toString())
                 .createReader(new Configuration(), new FileSourceSplit("0", path, 0, 0, 0, 0));
-        List<String> expected = new ArrayList<>();
-        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n", -1)) {
-            expected.add(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
-        }
+        List<String> expected = rawRows(bytes);
         int half = bytes.length / 2;
         // The lines of the first quarter have a quarter of the file after them, enough to fill the
         // buffers they are in: they go out before the rest is written.
@@ -242,16 +271,7 @@ class LinesFormatTest {
             }
             assertEquals(expected.subList(0, rows.size()), rows);
             // The rest, then at once the marker: the bytes appended just before it are read too.
-            Thread appender = new Thread(() -> {
-                try {
-                    Thread.sleep(50);
-                    Files.write(input, java.util.Arrays.copyOfRange(bytes, half, bytes.length), java.nio.file.StandardOpenOption.APPEND);
-                    Files.write(marker, new byte[0]);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            appender.start();
+            Thread appender = appendThenMark(input, marker, bytes, half, bytes.length, 50);
             rows.addAll(drain(reader, new ArrayList<>()));
             appender.join();
         });
@@ -267,18 +287,7 @@ class LinesFormatTest {
         TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
         env.executeSql("CREATE TEMPORARY TABLE appended (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '" + input
                 + "', 'format' = '" + LinesFormatFactory.IDENTIFIER + "', '" + LinesFormatFactory.IDENTIFIER + ".complete-marker' = '" + marker + "')");
-        Thread appender = new Thread(() -> {
-            try {
-                for (int from = 0; from < bytes.length; from += 1000) {
-                    Files.write(input, java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + 1000)), java.nio.file.StandardOpenOption.APPEND);
-                    Thread.sleep(20);
-                }
-                Files.write(marker, new byte[0]);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        });
-        appender.start();
+        Thread appender = appendThenMark(input, marker, bytes, 0, 1000, 20);
         List<String> rows = readAll(env, "appended");
         appender.join();
         Files.write(dir.resolve("whole.jsonl"), bytes);
