@@ -107,8 +107,10 @@ public final class EnvelopeFunction extends ScalarFunction {
             if (parser.nextToken() == JsonToken.START_OBJECT) {
                 return read(parser);
             }
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) {
             // Beyond the parser's limits, not JSON, or not UTF-8: unreadable, as JSON_VALUE would read it.
+            // A number whose decimal form Jackson cannot make (an exponent of more digits than an int
+            // holds) throws NumberFormatException, not IOException.
         }
         return null;
     }

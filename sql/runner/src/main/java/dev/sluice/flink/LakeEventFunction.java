@@ -1,17 +1,20 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.Arrays;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
+import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.table.annotation.DataTypeHint;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.data.binary.BinaryStringData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 
@@ -29,12 +32,18 @@ public final class LakeEventFunction extends ScalarFunction {
     /** The fields the validator adds or requires (DESIGN.md, "Event contract"); every other member is payload. */
     private static final String[] TEXT_FIELDS = {
         "event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at", "created_datetime", "source"};
+    private static final byte[][] TEXT_FIELD_BYTES =
+            Arrays.stream(TEXT_FIELDS).map(name -> name.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
     private static final int INGESTED_AT = 5;
     private static final int CREATED_DATETIME = 6;
 
     private static final JsonFactory JSON = new JsonFactory();
 
     private transient Counter unreadable;
+    private transient JsonObjectScan scan;
+    /** Where each of TEXT_FIELDS lies in the record the scan read; -1 for NULL. */
+    private transient int[] valueFrom;
+    private transient int[] valueTo;
 
     @Override
     public void open(FunctionContext context) {
@@ -44,13 +53,26 @@ public final class LakeEventFunction extends ScalarFunction {
     /**
      * Reads the record's UTF-8 bytes as they are (no decoding to a Java string and back) and
      * returns the row in Flink's internal form, so the payload leaves as a slice of the input's
-     * bytes. Bytes that are not UTF-8 are read as their lenient decoding, which replaces each bad
-     * sequence with U+FFFD, as a STRING argument would be.
+     * bytes. Most records are read by {@link JsonObjectScan}; one it declines is read with
+     * Jackson, which decides what any unusual or malformed text means. Bytes that are not UTF-8
+     * are read as their lenient decoding, which replaces each bad sequence with U+FFFD, as a STRING
+     * argument would be.
      */
     @DataTypeHint(value = "ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
             + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING>",
             bridgedTo = RowData.class)
     public RowData eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
+        if (recordText != null) {
+            RowData scanned = scanned(recordText);
+            if (scanned != null) {
+                return scanned;
+            }
+        }
+        return parsed(recordText);
+    }
+
+    /** The row as Jackson reads the record. */
+    RowData parsed(StringData recordText) {
         String[] values = new String[TEXT_FIELDS.length];
         StringData payload = null;
         if (recordText != null) {
@@ -64,14 +86,111 @@ public final class LakeEventFunction extends ScalarFunction {
                 text(values[7]), payload);
     }
 
+    /**
+     * The row as {@link #parsed} would return it, read by one {@link JsonObjectScan} over the
+     * record's bytes where they lie (no copy when they are one heap segment); the fields are
+     * slices of those bytes. Null when the scan declines the record, or a field's text would need
+     * Jackson's reading: an escaped string, or a number whose decimal form is not its own text
+     * ({@code -0}, {@code 0.5}, {@code 1e3}).
+     */
+    RowData scanned(StringData recordText) {
+        byte[] bytes;
+        int from;
+        int to;
+        BinaryStringData binary = (BinaryStringData) recordText;
+        binary.ensureMaterialized();
+        MemorySegment[] segments = binary.getSegments();
+        if (segments.length == 1 && !segments[0].isOffHeap()) {
+            bytes = segments[0].getArray();
+            from = binary.getOffset();
+            to = from + binary.getSizeInBytes();
+        } else {
+            bytes = binary.toBytes();
+            from = 0;
+            to = bytes.length;
+        }
+        if (scan == null) {
+            scan = new JsonObjectScan();
+            valueFrom = new int[TEXT_FIELDS.length];
+            valueTo = new int[TEXT_FIELDS.length];
+        }
+        if (!scan.scan(bytes, from, to)) {
+            return null;
+        }
+        Arrays.fill(valueFrom, -1);
+        byte[] payload = new byte[to - from + 2];
+        payload[0] = '{';
+        int length = 1;
+        boolean first = true;
+        int previousPayloadEnd = -1;
+        for (int m = 0; m < scan.members(); m++) {
+            int index = indexOf(bytes, scan.nameFrom(m), scan.nameTo(m));
+            int start = scan.valueStart(m);
+            int end = scan.valueEnd(m);
+            if (index >= 0) {
+                switch (scan.kind(m)) {
+                    case JsonObjectScan.STRING -> {
+                        valueFrom[index] = start + 1;
+                        valueTo[index] = end - 1;
+                    }
+                    case JsonObjectScan.BOOLEAN -> {
+                        valueFrom[index] = start;
+                        valueTo[index] = end;
+                    }
+                    case JsonObjectScan.INTEGER, JsonObjectScan.DECIMAL -> {
+                        // JSON_VALUE gives a number's decimal form (BigDecimal's toString), which is
+                        // the number's own text when its integer part is not zero: -0 reads 0, and
+                        // 0.0000001 reads 1E-7. Those are left to Jackson.
+                        if (bytes[start] == '0' || (bytes[start] == '-' && bytes[start + 1] == '0')) {
+                            return null;
+                        }
+                        valueFrom[index] = start;
+                        valueTo[index] = end;
+                    }
+                    case JsonObjectScan.NULL, JsonObjectScan.CONTAINER -> valueFrom[index] = -1;
+                    default -> {
+                        return null;
+                    }
+                }
+                previousPayloadEnd = -1;
+            } else {
+                int copyFrom = scan.memberStart(m);
+                if (previousPayloadEnd >= 0) {
+                    copyFrom = previousPayloadEnd;
+                } else if (!first) {
+                    payload[length++] = ',';
+                }
+                System.arraycopy(bytes, copyFrom, payload, length, end - copyFrom);
+                length += end - copyFrom;
+                first = false;
+                previousPayloadEnd = end;
+            }
+        }
+        payload[length++] = '}';
+        return GenericRowData.of(slice(bytes, 0), slice(bytes, 1), slice(bytes, 2), slice(bytes, 3), slice(bytes, 4),
+                slice(bytes, INGESTED_AT), timestamp(utcTimestamp(ascii(bytes, CREATED_DATETIME))),
+                timestamp(utcTimestamp(ascii(bytes, INGESTED_AT))), slice(bytes, 7), StringData.fromBytes(payload, 0, length));
+    }
+
+    private StringData slice(byte[] bytes, int index) {
+        return valueFrom[index] < 0 ? null : StringData.fromBytes(bytes, valueFrom[index], valueTo[index] - valueFrom[index]);
+    }
+
+    /** The field's text as a string; utcTimestamp refuses anything that is not ASCII, as it does for the decoded text. */
+    private String ascii(byte[] bytes, int index) {
+        return valueFrom[index] < 0 ? null : new String(bytes, valueFrom[index], valueTo[index] - valueFrom[index], StandardCharsets.UTF_8);
+    }
+
     /** The payload of a JSON object with its fields read into {@code values}; null, and no field, for anything else. */
     private static StringData readObject(byte[] bytes, String[] values) {
         try (JsonParser parser = JSON.createParser(bytes)) {
             if (parser.nextToken() == JsonToken.START_OBJECT) {
                 return read(parser, bytes, values);
             }
-        } catch (IOException e) {
+        } catch (IOException | NumberFormatException e) {
             // Beyond the parser's limits, not JSON, or not UTF-8: unreadable, as JSON_VALUE would read it.
+            // A number whose decimal form Jackson cannot make (an exponent of more digits than an int
+            // holds) throws NumberFormatException, not IOException.
         }
         Arrays.fill(values, null);
         return null;
@@ -135,6 +254,15 @@ public final class LakeEventFunction extends ScalarFunction {
 
     private static TimestampData timestamp(LocalDateTime value) {
         return value == null ? null : TimestampData.fromLocalDateTime(value);
+    }
+
+    private static int indexOf(byte[] bytes, int from, int to) {
+        for (int i = 0; i < TEXT_FIELD_BYTES.length; i++) {
+            if (Arrays.equals(TEXT_FIELD_BYTES[i], 0, TEXT_FIELD_BYTES[i].length, bytes, from, to)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static int indexOf(String name) {

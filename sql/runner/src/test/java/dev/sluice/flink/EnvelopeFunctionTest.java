@@ -81,7 +81,7 @@ class EnvelopeFunctionTest {
                 "SELECT record_text" + fields + jsonValues + " FROM (SELECT record_text, envelope(record_text) AS e FROM cases)").collect()) {
             it.forEachRemaining(rows::add);
         }
-        assertEquals(13, rows.size());
+        assertEquals(14, rows.size());
         int n = EnvelopeFunction.FIELDS.length;
         for (Row row : rows) {
             for (int i = 0; i < n; i++) {

@@ -41,6 +41,10 @@ class LakeEventFunctionTest {
         assertEquals("{}", payload(eval("{\"event_uuid\":\"u\",\"source\":\"s\"}")));
         assertNull(payload(eval("[1]")));
         assertNull(payload(eval("{\"a\":1,")));
+        // An exponent Jackson cannot turn into a decimal: unreadable, as JSON_VALUE reads it, not a failed job.
+        RowData hugeExponent = eval("{\"event_uuid\":\"u\",\"created_at\":12345E78901234567890}");
+        assertNull(payload(hugeExponent));
+        assertNull(hugeExponent.getString(0));
         RowData none = eval(null);
         for (int i = 0; i < none.getArity(); i++) {
             assertNull(((GenericRowData) none).getField(i));
