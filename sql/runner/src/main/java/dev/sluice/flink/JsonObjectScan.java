@@ -277,29 +277,33 @@ final class JsonObjectScan {
         int limit = Math.min(to, start + 1 + MAX_STRING_LENGTH + 1);
         int i = start + 1;
         while (i < limit) {
-            while (i + Long.BYTES <= limit && plain((long) LONGS.get(bytes, i))) {
-                i += Long.BYTES;
+            int c;
+            if (i + Long.BYTES <= limit) {
+                long special = special((long) LONGS.get(bytes, i));
+                if (special == 0) {
+                    i += Long.BYTES;
+                    continue;
+                }
+                i += Long.numberOfTrailingZeros(special) >>> 3;
+                c = bytes[i] & 0xFF;
+            } else {
+                c = bytes[i] & 0xFF;
+                if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+                    i++;
+                    continue;
+                }
             }
-            if (i >= limit) {
-                break;
-            }
-            int c = bytes[i] & 0xFF;
-            if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-                i++;
-            } else if (c == '"') {
+            if (c == '"') {
                 return i + 1;
             } else if (c == '\\') {
                 lastEscaped = true;
                 i = escape(bytes, i, limit);
-                if (i < 0) {
-                    return -1;
-                }
             } else if (c >= 0x80) {
                 i = utf8(bytes, i, c, limit);
-                if (i < 0) {
-                    return -1;
-                }
             } else {
+                return -1;
+            }
+            if (i < 0) {
                 return -1;
             }
         }
@@ -311,16 +315,16 @@ final class JsonObjectScan {
     private static final long TOPS = 0x8080808080808080L;
 
     /**
-     * Whether none of eight string bytes needs a look of its own: no quote, backslash, control
-     * character or non-ASCII byte. Most of a record is such bytes, skipped a word at a time. Each
-     * test ((x - ONES) &amp; ~x &amp; TOPS: some byte of x is zero; with 0x20 for ONES, some byte is
-     * below 0x20) may be wrong about which byte, never about whether there is one.
+     * The top bit of each of eight string bytes that needs a look of its own (a quote, a backslash,
+     * a control character or a non-ASCII byte), or 0 when none does: most of a record is skipped a
+     * word at a time. Each test ((x - ONES) &amp; ~x &amp; TOPS: a zero byte; with 0x20 in place of
+     * ONES, a byte below 0x20) can also mark a byte above a true match, never one below it, so the
+     * lowest mark is always the first such byte.
      */
-    private static boolean plain(long word) {
+    private static long special(long word) {
         long quote = word ^ 0x2222222222222222L;
         long backslash = word ^ 0x5C5C5C5C5C5C5C5CL;
-        long special = (word | ((word - 0x2020202020202020L) & ~word) | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash)) & TOPS;
-        return special == 0;
+        return (word | ((word - 0x2020202020202020L) & ~word) | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash)) & TOPS;
     }
 
     /** Just past the escape whose backslash is at {@code i}; -1 when it is not one of JSON's. */
