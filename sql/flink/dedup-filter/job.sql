@@ -13,9 +13,12 @@ SET 'table.exec.state.ttl' = ${dedup_ttl_seconds};
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
 
 -- lake_event(record_text) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
--- the lake's timestamps and the payload (every other member, as its original text), from one
--- pass over the record instead of one parse per field.
+-- the lake's timestamps and where the payload (every other member, as its original text) lies in
+-- the record, from one pass over the record instead of one parse per field. lake_payload() joins
+-- the payload's text for the lake row only, so its bytes do not travel through the dedup's
+-- exchange a second time beside the record that holds them.
 CREATE TEMPORARY FUNCTION lake_event AS 'dev.sluice.flink.LakeEventFunction' LANGUAGE JAVA;
+CREATE TEMPORARY FUNCTION lake_payload AS 'dev.sluice.flink.LakePayloadFunction' LANGUAGE JAVA;
 
 -- A view, not a table LIKE events: in the cloud with an MSK source, events is itself a view (the
 -- union of both sources, tables.cloud-msk.sql).
@@ -83,5 +86,5 @@ SELECT
   CAST(e.created_ts AS TIMESTAMP(6)) AS created_datetime,
   CAST(e.ingested_ts AS TIMESTAMP(6)) AS ingested_at,
   e.source,
-  e.payload
+  lake_payload(record_text, e.payload, e.payload_spans) AS payload
 FROM events_kept;

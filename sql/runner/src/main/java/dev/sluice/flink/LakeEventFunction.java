@@ -1,6 +1,9 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.Arrays;
@@ -22,9 +25,11 @@ import org.apache.flink.table.functions.ScalarFunction;
  * lake_event(record_text): everything the dedup-filter job needs from an enriched event, read in
  * one pass over the top level of the JSON object. The envelope fields are what envelope() returns
  * (JSON_VALUE's reading); {@code created_datetime} and {@code ingested_at} are parsed as UTC
- * timestamps (NULL when not ISO 8601 UTC); {@code payload} is every member that is not an
- * envelope or enriched field, each copied as the original text from its name to the end of its
- * value, in input order, joined by commas inside braces: the payload is never re-serialised. A
+ * timestamps (NULL when not ISO 8601 UTC). The payload is every member that is not an envelope or
+ * enriched field, each taken as the original text from its name to the end of its value, in input
+ * order, joined by commas inside braces: it is never re-serialised. It comes as its spans in the
+ * record ({@code payload_spans}, {@code payload} NULL), or, for a record read with Jackson, as
+ * {@code payload}; lake_payload() ({@link LakePayloadFunction}) gives the text either way. A
  * record beyond the parser's limits, or not a JSON object, reads all NULL and is counted in the
  * {@value EnvelopeFunction#UNREADABLE_METRIC} metric, as envelope() counts it.
  */
@@ -44,6 +49,13 @@ public final class LakeEventFunction extends ScalarFunction {
     /** Where each of TEXT_FIELDS lies in the record the scan read; -1 for NULL. */
     private transient int[] valueFrom;
     private transient int[] valueTo;
+    /** The payload's spans in the record the scan read: runs of adjacent payload members. */
+    private transient int[] segmentFrom;
+    private transient int[] segmentTo;
+
+    /** A payload span in payload_spans: its first byte and its end in the record, two ints. */
+    private static final int SPAN_BYTES = 2 * Integer.BYTES;
+    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
 
     @Override
     public void open(FunctionContext context) {
@@ -59,7 +71,7 @@ public final class LakeEventFunction extends ScalarFunction {
      * argument would be.
      */
     @DataTypeHint(value = "ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
-            + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING>",
+            + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING, payload_spans BYTES>",
             bridgedTo = RowData.class)
     public RowData eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
         if (recordText != null) {
@@ -83,7 +95,7 @@ public final class LakeEventFunction extends ScalarFunction {
         }
         return GenericRowData.of(text(values[0]), text(values[1]), text(values[2]), text(values[3]), text(values[4]),
                 text(values[INGESTED_AT]), timestamp(utcTimestamp(values[CREATED_DATETIME])), timestamp(utcTimestamp(values[INGESTED_AT])),
-                text(values[7]), payload);
+                text(values[7]), payload, null);
     }
 
     /**
@@ -99,9 +111,9 @@ public final class LakeEventFunction extends ScalarFunction {
         int to;
         BinaryStringData binary = (BinaryStringData) recordText;
         binary.ensureMaterialized();
-        MemorySegment[] segments = binary.getSegments();
-        if (segments.length == 1 && !segments[0].isOffHeap()) {
-            bytes = segments[0].getArray();
+        MemorySegment[] memory = binary.getSegments();
+        if (memory.length == 1 && !memory[0].isOffHeap()) {
+            bytes = memory[0].getArray();
             from = binary.getOffset();
             to = from + binary.getSizeInBytes();
         } else {
@@ -113,15 +125,14 @@ public final class LakeEventFunction extends ScalarFunction {
             scan = new JsonObjectScan();
             valueFrom = new int[TEXT_FIELDS.length];
             valueTo = new int[TEXT_FIELDS.length];
+            segmentFrom = new int[8];
+            segmentTo = new int[8];
         }
         if (!scan.scan(bytes, from, to)) {
             return null;
         }
         Arrays.fill(valueFrom, -1);
-        byte[] payload = new byte[to - from + 2];
-        payload[0] = '{';
-        int length = 1;
-        boolean first = true;
+        int segments = 0;
         int previousPayloadEnd = -1;
         for (int m = 0; m < scan.members(); m++) {
             int index = indexOf(bytes, scan.nameFrom(m), scan.nameTo(m));
@@ -153,23 +164,71 @@ public final class LakeEventFunction extends ScalarFunction {
                     }
                 }
                 previousPayloadEnd = -1;
+            } else if (previousPayloadEnd >= 0) {
+                // Adjacent payload members are one span, the bytes between them kept as they were sent.
+                segmentTo[segments - 1] = end - from;
+                previousPayloadEnd = end;
             } else {
-                int copyFrom = scan.memberStart(m);
-                if (previousPayloadEnd >= 0) {
-                    copyFrom = previousPayloadEnd;
-                } else if (!first) {
-                    payload[length++] = ',';
+                if (segments == segmentFrom.length) {
+                    segmentFrom = Arrays.copyOf(segmentFrom, segments * 2);
+                    segmentTo = Arrays.copyOf(segmentTo, segments * 2);
                 }
-                System.arraycopy(bytes, copyFrom, payload, length, end - copyFrom);
-                length += end - copyFrom;
-                first = false;
+                segmentFrom[segments] = scan.memberStart(m) - from;
+                segmentTo[segments] = end - from;
+                segments++;
                 previousPayloadEnd = end;
             }
         }
-        payload[length++] = '}';
+        byte[] spans = new byte[segments * SPAN_BYTES];
+        for (int k = 0; k < segments; k++) {
+            INTS.set(spans, k * SPAN_BYTES, segmentFrom[k]);
+            INTS.set(spans, k * SPAN_BYTES + Integer.BYTES, segmentTo[k]);
+        }
         return GenericRowData.of(slice(bytes, 0), slice(bytes, 1), slice(bytes, 2), slice(bytes, 3), slice(bytes, 4),
                 slice(bytes, INGESTED_AT), timestamp(utcTimestamp(ascii(bytes, CREATED_DATETIME))),
-                timestamp(utcTimestamp(ascii(bytes, INGESTED_AT))), slice(bytes, 7), StringData.fromBytes(payload, 0, length));
+                timestamp(utcTimestamp(ascii(bytes, INGESTED_AT))), slice(bytes, 7), null, spans);
+    }
+
+    /**
+     * The payload of a row of lake_event(): its {@code payload} when Jackson read the record, else
+     * the spans of {@code recordText} it names, joined by commas inside braces; NULL for an
+     * unreadable record.
+     */
+    static StringData payload(StringData recordText, StringData payload, byte[] spans) {
+        if (payload != null || spans == null || recordText == null) {
+            return payload;
+        }
+        BinaryStringData binary = (BinaryStringData) recordText;
+        binary.ensureMaterialized();
+        MemorySegment[] segments = binary.getSegments();
+        byte[] bytes;
+        int from;
+        if (segments.length == 1 && !segments[0].isOffHeap()) {
+            bytes = segments[0].getArray();
+            from = binary.getOffset();
+        } else {
+            bytes = binary.toBytes();
+            from = 0;
+        }
+        int count = spans.length / SPAN_BYTES;
+        int length = 1 + Math.max(0, count - 1) + 1;
+        for (int k = 0; k < count; k++) {
+            length += (int) INTS.get(spans, k * SPAN_BYTES + Integer.BYTES) - (int) INTS.get(spans, k * SPAN_BYTES);
+        }
+        byte[] text = new byte[length];
+        text[0] = '{';
+        int at = 1;
+        for (int k = 0; k < count; k++) {
+            if (k > 0) {
+                text[at++] = ',';
+            }
+            int spanFrom = (int) INTS.get(spans, k * SPAN_BYTES);
+            int spanTo = (int) INTS.get(spans, k * SPAN_BYTES + Integer.BYTES);
+            System.arraycopy(bytes, from + spanFrom, text, at, spanTo - spanFrom);
+            at += spanTo - spanFrom;
+        }
+        text[at] = '}';
+        return StringData.fromBytes(text);
     }
 
     private StringData slice(byte[] bytes, int index) {

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Random;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.binary.BinaryStringData;
@@ -37,15 +38,28 @@ class JsonObjectScanTest {
         return f.scanned(BinaryStringData.fromBytes(bytes));
     }
 
+    /** What the lake gets from a row of lake_event(): its first nine fields and the payload's text. */
+    private static RowData lake(byte[] record, RowData row) {
+        if (row == null) {
+            return null;
+        }
+        GenericRowData lake = new GenericRowData(10);
+        for (int i = 0; i < 9; i++) {
+            lake.setField(i, ((GenericRowData) row).getField(i));
+        }
+        lake.setField(9, LakeEventFunctionTest.payload(StringData.fromBytes(record), row));
+        return lake;
+    }
+
     /** The scan declines, or agrees with Jackson; the function's answer is Jackson's either way. */
     private void assertAgrees(byte[] bytes) {
-        RowData jackson = f.parsed(StringData.fromBytes(bytes));
-        RowData scanned = scanned(bytes);
+        RowData jackson = lake(bytes, f.parsed(StringData.fromBytes(bytes)));
+        RowData scanned = lake(bytes, scanned(bytes));
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (scanned != null) {
             assertEquals(jackson, scanned, () -> "scan and Jackson differ on " + text);
         }
-        assertEquals(jackson, f.eval(StringData.fromBytes(bytes)), () -> "lake_event differs from Jackson on " + text);
+        assertEquals(jackson, lake(bytes, f.eval(StringData.fromBytes(bytes))), () -> "lake_event differs from Jackson on " + text);
     }
 
     private static byte[] utf8(String text) {
@@ -56,7 +70,7 @@ class JsonObjectScanTest {
     void readsTheUsualEventItselfAndAsJacksonDoes() {
         RowData row = scanned(utf8(EVENT));
         assertNotNull(row);
-        assertEquals(f.parsed(StringData.fromString(EVENT)), row);
+        assertEquals(lake(utf8(EVENT), f.parsed(StringData.fromString(EVENT))), lake(utf8(EVENT), row));
         assertEquals("1767312000", row.getString(2).toString());
     }
 
@@ -65,8 +79,10 @@ class JsonObjectScanTest {
         byte[] buffer = utf8("xx\n" + EVENT + "\n{\"event_uuid\":\"other\"}\n");
         int start = 3;
         int length = utf8(EVENT).length;
-        RowData row = f.scanned(BinaryStringData.fromBytes(buffer, start, length));
-        assertEquals(f.parsed(StringData.fromString(EVENT)), row);
+        StringData record = BinaryStringData.fromBytes(buffer, start, length);
+        RowData row = f.scanned(record);
+        assertEquals(lake(utf8(EVENT), f.parsed(StringData.fromString(EVENT))), lake(utf8(EVENT), row));
+        assertEquals(lake(utf8(EVENT), row).getString(9), LakeEventFunctionTest.payload(record, row));
     }
 
     @Test
