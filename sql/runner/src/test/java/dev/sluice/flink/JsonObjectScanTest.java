@@ -120,7 +120,6 @@ class JsonObjectScanTest {
             "{,\"a\":1}",
             "{\"a\":,1}",
             "{\"a\":[,1]}",
-            "{\"a\":1} trailing text is never looked at, but this has no end",
             "[1]",
             "{\"a\":" + "[".repeat(300) + "]".repeat(300) + "}",
             "{\"a\":" + "1".repeat(101) + "}",
@@ -128,12 +127,12 @@ class JsonObjectScanTest {
         };
         for (String text : declined) {
             byte[] bytes = utf8(text);
-            if (!text.startsWith("{\"a\":1} trailing")) {
-                assertNull(scanned(bytes), text);
-            }
+            assertNull(scanned(bytes), text);
             assertAgrees(bytes);
         }
+        // As with Jackson, text after the object is not looked at.
         assertNotNull(scanned(utf8("{\"a\":1} trailing")));
+        assertAgrees(utf8("{\"a\":1} trailing"));
     }
 
     @Test
