@@ -22,6 +22,9 @@ import org.apache.flink.table.functions.ScalarFunction;
  * text that is not a JSON object. As with JSON_VALUE, a repeated field's last value counts and
  * text after the object is ignored.
  *
+ * <p>Most records are read by {@link JsonObjectScan}, as lake_event() reads them; the rest (anything
+ * the scan declines) by Jackson, which decides what unusual or malformed text means.
+ *
  * <p>The parser keeps Jackson's default {@code StreamReadConstraints} (flink-shaded-jackson
  * 2.18.2: nesting depth 1000, numbers of 1000 characters, names of 50000), the same limits the
  * validator enforces at the door. A record beyond them, or not a JSON object, reads all NULL and
@@ -45,6 +48,11 @@ public final class EnvelopeFunction extends ScalarFunction {
      */
     private transient byte[] lastText;
     private transient RowData lastEnvelope;
+    private static final byte[][] FIELD_BYTES = JsonObjectScan.names(FIELDS);
+    private transient JsonObjectScan scan;
+    /** Where each of FIELDS lies in the record the scan read; -1 for NULL. */
+    private transient int[] valueFrom;
+    private transient int[] valueTo;
 
     @Override
     public void open(FunctionContext context) {
@@ -71,7 +79,10 @@ public final class EnvelopeFunction extends ScalarFunction {
             if (Arrays.equals(bytes, lastText)) {
                 envelope = lastEnvelope;
             } else {
-                envelope = readLeniently(recordText, bytes, EnvelopeFunction::readObject);
+                envelope = scanned(bytes);
+                if (envelope == null) {
+                    envelope = readLeniently(recordText, bytes, EnvelopeFunction::readObject);
+                }
                 lastText = bytes;
                 lastEnvelope = envelope;
             }
@@ -83,6 +94,34 @@ public final class EnvelopeFunction extends ScalarFunction {
             return new GenericRowData(FIELDS.length);
         }
         return envelope;
+    }
+
+    /**
+     * The envelope as {@link JsonObjectScan} reads it, its fields slices of {@code bytes} (this
+     * call's own copy of the record, so the answer can be kept for the next call); null when the
+     * scan declines the record, which is then read with Jackson.
+     */
+    RowData scanned(byte[] bytes) {
+        if (scan == null) {
+            scan = new JsonObjectScan();
+            valueFrom = new int[FIELDS.length];
+            valueTo = new int[FIELDS.length];
+        }
+        if (!scan.scan(bytes, 0, bytes.length) || !scan.fields(bytes, FIELD_BYTES, valueFrom, valueTo)) {
+            return null;
+        }
+        GenericRowData values = new GenericRowData(FIELDS.length);
+        for (int i = 0; i < FIELDS.length; i++) {
+            if (valueFrom[i] >= 0) {
+                values.setField(i, StringData.fromBytes(bytes, valueFrom[i], valueTo[i] - valueFrom[i]));
+            }
+        }
+        return values;
+    }
+
+    /** The envelope as Jackson reads the record: what every record the scan declines gets. */
+    RowData parsed(StringData recordText) {
+        return readLeniently(recordText, recordText.toBytes(), EnvelopeFunction::readObject);
     }
 
     /**

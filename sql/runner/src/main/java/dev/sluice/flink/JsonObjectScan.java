@@ -45,6 +45,7 @@ final class JsonObjectScan {
     private int[] valueStart = new int[32];
     private int[] valueEnd = new int[32];
     private byte[] kind = new byte[32];
+    private int[] field = new int[32];
     private final byte[] stack = new byte[MAX_DEPTH];
     private byte lastKind;
     private boolean lastEscaped;
@@ -108,6 +109,15 @@ final class JsonObjectScan {
         }
     }
 
+    /** Names as {@link #fields} takes them: their UTF-8 bytes. */
+    static byte[][] names(String... names) {
+        byte[][] bytes = new byte[names.length][];
+        for (int i = 0; i < names.length; i++) {
+            bytes[i] = names[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+        return bytes;
+    }
+
     /** The number of top-level members of the last accepted object. */
     int members() {
         return members;
@@ -141,6 +151,64 @@ final class JsonObjectScan {
         return kind[m];
     }
 
+    /**
+     * After an accepted scan: which of {@code names} each member is ({@link #field}), and where each
+     * name's value lies as JSON_VALUE reads it, in {@code from} and {@code to} ({@code from} -1 for
+     * NULL: a missing member, null, an object or an array; a repeated name's last member counts).
+     * A string's value is the bytes between its quotes; true, false and a number are their own
+     * text. False when a named member needs Jackson's reading: an escaped string, or a number
+     * whose decimal form (BigDecimal's toString) is not its own text, which is a number whose
+     * integer part is zero (-0 reads 0, 0.0000001 reads 1E-7) or one with an exponent.
+     */
+    boolean fields(byte[] bytes, byte[][] names, int[] from, int[] to) {
+        java.util.Arrays.fill(from, -1);
+        for (int m = 0; m < members; m++) {
+            int index = nameIndex(bytes, memberStart[m] + 1, nameEnd[m], names);
+            field[m] = index;
+            if (index < 0) {
+                continue;
+            }
+            int start = valueStart[m];
+            int end = valueEnd[m];
+            switch (kind[m]) {
+                case STRING -> {
+                    from[index] = start + 1;
+                    to[index] = end - 1;
+                }
+                case BOOLEAN -> {
+                    from[index] = start;
+                    to[index] = end;
+                }
+                case INTEGER, DECIMAL -> {
+                    if (bytes[start] == '0' || (bytes[start] == '-' && bytes[start + 1] == '0')) {
+                        return false;
+                    }
+                    from[index] = start;
+                    to[index] = end;
+                }
+                case NULL, CONTAINER -> from[index] = -1;
+                default -> {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** Which of {@code names} member {@code m} is, after {@link #fields}; -1 for none. */
+    int field(int m) {
+        return field[m];
+    }
+
+    private static int nameIndex(byte[] bytes, int from, int to, byte[][] names) {
+        for (int i = 0; i < names.length; i++) {
+            if (java.util.Arrays.equals(names[i], 0, names[i].length, bytes, from, to)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private void record(int start, int end, int value, int valueTo, byte valueKind) {
         if (members == memberStart.length) {
             int size = members * 2;
@@ -149,6 +217,7 @@ final class JsonObjectScan {
             valueStart = java.util.Arrays.copyOf(valueStart, size);
             valueEnd = java.util.Arrays.copyOf(valueEnd, size);
             kind = java.util.Arrays.copyOf(kind, size);
+            field = java.util.Arrays.copyOf(field, size);
         }
         memberStart[members] = start;
         nameEnd[members] = end;

@@ -37,8 +37,7 @@ public final class LakeEventFunction extends ScalarFunction {
     /** The fields the validator adds or requires (DESIGN.md, "Event contract"); every other member is payload. */
     private static final String[] TEXT_FIELDS = {
         "event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at", "created_datetime", "source"};
-    private static final byte[][] TEXT_FIELD_BYTES =
-            Arrays.stream(TEXT_FIELDS).map(name -> name.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+    static final byte[][] TEXT_FIELD_BYTES = JsonObjectScan.names(TEXT_FIELDS);
     private static final int INGESTED_AT = 5;
     private static final int CREATED_DATETIME = 6;
 
@@ -103,7 +102,7 @@ public final class LakeEventFunction extends ScalarFunction {
      * record's bytes where they lie (no copy when they are one heap segment); the fields are
      * slices of those bytes. Null when the scan declines the record, or a field's text would need
      * Jackson's reading: an escaped string, or a number whose decimal form is not its own text
-     * ({@code -0}, {@code 0.5}, {@code 1e3}).
+     * ({@code -0}, {@code 0.0000001}, {@code 1e3}).
      */
     RowData scanned(StringData recordText) {
         byte[] bytes;
@@ -128,41 +127,14 @@ public final class LakeEventFunction extends ScalarFunction {
             segmentFrom = new int[8];
             segmentTo = new int[8];
         }
-        if (!scan.scan(bytes, from, to)) {
+        if (!scan.scan(bytes, from, to) || !scan.fields(bytes, TEXT_FIELD_BYTES, valueFrom, valueTo)) {
             return null;
         }
-        Arrays.fill(valueFrom, -1);
         int segments = 0;
         int previousPayloadEnd = -1;
         for (int m = 0; m < scan.members(); m++) {
-            int index = indexOf(bytes, scan.nameFrom(m), scan.nameTo(m));
-            int start = scan.valueStart(m);
             int end = scan.valueEnd(m);
-            if (index >= 0) {
-                switch (scan.kind(m)) {
-                    case JsonObjectScan.STRING -> {
-                        valueFrom[index] = start + 1;
-                        valueTo[index] = end - 1;
-                    }
-                    case JsonObjectScan.BOOLEAN -> {
-                        valueFrom[index] = start;
-                        valueTo[index] = end;
-                    }
-                    case JsonObjectScan.INTEGER, JsonObjectScan.DECIMAL -> {
-                        // JSON_VALUE gives a number's decimal form (BigDecimal's toString), which is
-                        // the number's own text when its integer part is not zero: -0 reads 0, and
-                        // 0.0000001 reads 1E-7. Those are left to Jackson.
-                        if (bytes[start] == '0' || (bytes[start] == '-' && bytes[start + 1] == '0')) {
-                            return null;
-                        }
-                        valueFrom[index] = start;
-                        valueTo[index] = end;
-                    }
-                    case JsonObjectScan.NULL, JsonObjectScan.CONTAINER -> valueFrom[index] = -1;
-                    default -> {
-                        return null;
-                    }
-                }
+            if (scan.field(m) >= 0) {
                 previousPayloadEnd = -1;
             } else if (previousPayloadEnd >= 0) {
                 // Adjacent payload members are one span, the bytes between them kept as they were sent.
@@ -313,15 +285,6 @@ public final class LakeEventFunction extends ScalarFunction {
 
     private static TimestampData timestamp(LocalDateTime value) {
         return value == null ? null : TimestampData.fromLocalDateTime(value);
-    }
-
-    private static int indexOf(byte[] bytes, int from, int to) {
-        for (int i = 0; i < TEXT_FIELD_BYTES.length; i++) {
-            if (Arrays.equals(TEXT_FIELD_BYTES[i], 0, TEXT_FIELD_BYTES[i].length, bytes, from, to)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private static int indexOf(String name) {

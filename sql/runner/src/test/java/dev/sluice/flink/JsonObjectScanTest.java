@@ -21,8 +21,9 @@ import org.apache.flink.table.data.binary.BinaryStringData;
 import org.junit.jupiter.api.Test;
 
 /**
- * lake_event()'s scan against its Jackson reading: on every record the scan either declines or
- * gives exactly the row Jackson's reading gives, and it reads the usual enriched event itself.
+ * The scan of lake_event() and envelope() against their Jackson reading: on every record the scan
+ * either declines or gives exactly the row Jackson's reading gives, and it reads the usual
+ * enriched event itself.
  */
 class JsonObjectScanTest {
     private final LakeEventFunction f = new LakeEventFunction();
@@ -60,6 +61,15 @@ class JsonObjectScanTest {
             assertEquals(jackson, scanned, () -> "scan and Jackson differ on " + text);
         }
         assertEquals(jackson, lake(bytes, f.eval(StringData.fromBytes(bytes))), () -> "lake_event differs from Jackson on " + text);
+
+        EnvelopeFunction envelope = new EnvelopeFunction();
+        RowData envelopeJackson = envelope.parsed(StringData.fromBytes(bytes));
+        RowData envelopeScanned = envelope.scanned(bytes.clone());
+        if (envelopeScanned != null) {
+            assertEquals(envelopeJackson, envelopeScanned, () -> "envelope scan and Jackson differ on " + text);
+        }
+        RowData expected = envelopeJackson == null ? new GenericRowData(EnvelopeFunction.FIELDS.length) : envelopeJackson;
+        assertEquals(expected, new EnvelopeFunction().eval(StringData.fromBytes(bytes)), () -> "envelope differs from Jackson on " + text);
     }
 
     private static byte[] utf8(String text) {
@@ -72,6 +82,9 @@ class JsonObjectScanTest {
         assertNotNull(row);
         assertEquals(lake(utf8(EVENT), f.parsed(StringData.fromString(EVENT))), lake(utf8(EVENT), row));
         assertEquals("1767312000", row.getString(2).toString());
+        RowData envelope = new EnvelopeFunction().scanned(utf8(EVENT));
+        assertNotNull(envelope);
+        assertEquals(new EnvelopeFunction().parsed(StringData.fromString(EVENT)), envelope);
     }
 
     @Test
@@ -128,6 +141,7 @@ class JsonObjectScanTest {
         for (String text : declined) {
             byte[] bytes = utf8(text);
             assertNull(scanned(bytes), text);
+            assertNull(new EnvelopeFunction().scanned(bytes), text);
             assertAgrees(bytes);
         }
         // As with Jackson, text after the object is not looked at.
@@ -148,6 +162,7 @@ class JsonObjectScanTest {
             }
             System.arraycopy(suffix, 0, bytes, prefix.length + sequence.length, suffix.length);
             assertNull(scanned(bytes));
+            assertNull(new EnvelopeFunction().scanned(bytes));
             assertAgrees(bytes);
         }
     }
