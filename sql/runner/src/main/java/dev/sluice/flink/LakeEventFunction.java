@@ -105,21 +105,10 @@ public final class LakeEventFunction extends ScalarFunction {
      * ({@code -0}, {@code 0.0000001}, {@code 1e3}).
      */
     RowData scanned(StringData recordText) {
-        byte[] bytes;
-        int from;
-        int to;
-        BinaryStringData binary = (BinaryStringData) recordText;
-        binary.ensureMaterialized();
-        MemorySegment[] memory = binary.getSegments();
-        if (memory.length == 1 && !memory[0].isOffHeap()) {
-            bytes = memory[0].getArray();
-            from = binary.getOffset();
-            to = from + binary.getSizeInBytes();
-        } else {
-            bytes = binary.toBytes();
-            from = 0;
-            to = bytes.length;
-        }
+        Utf8 record = Utf8.of(recordText);
+        byte[] bytes = record.bytes();
+        int from = record.from();
+        int to = record.to();
         if (scan == null) {
             scan = new JsonObjectScan();
             valueFrom = new int[TEXT_FIELDS.length];
@@ -170,18 +159,9 @@ public final class LakeEventFunction extends ScalarFunction {
         if (payload != null || spans == null || recordText == null) {
             return payload;
         }
-        BinaryStringData binary = (BinaryStringData) recordText;
-        binary.ensureMaterialized();
-        MemorySegment[] segments = binary.getSegments();
-        byte[] bytes;
-        int from;
-        if (segments.length == 1 && !segments[0].isOffHeap()) {
-            bytes = segments[0].getArray();
-            from = binary.getOffset();
-        } else {
-            bytes = binary.toBytes();
-            from = 0;
-        }
+        Utf8 record = Utf8.of(recordText);
+        byte[] bytes = record.bytes();
+        int from = record.from();
         int count = spans.length / SPAN_BYTES;
         int length = 1 + Math.max(0, count - 1) + 1;
         for (int k = 0; k < count; k++) {
@@ -201,6 +181,22 @@ public final class LakeEventFunction extends ScalarFunction {
         }
         text[at] = '}';
         return StringData.fromBytes(text);
+    }
+
+    /** A string's UTF-8 bytes: {@code bytes[from, to)}. */
+    private record Utf8(byte[] bytes, int from, int to) {
+        /** Where the string's bytes lie when they are one heap segment (no copy), else a copy of them. */
+        static Utf8 of(StringData text) {
+            BinaryStringData binary = (BinaryStringData) text;
+            binary.ensureMaterialized();
+            MemorySegment[] segments = binary.getSegments();
+            if (segments.length == 1 && !segments[0].isOffHeap()) {
+                int from = binary.getOffset();
+                return new Utf8(segments[0].getArray(), from, from + binary.getSizeInBytes());
+            }
+            byte[] copy = binary.toBytes();
+            return new Utf8(copy, 0, copy.length);
+        }
     }
 
     private StringData slice(byte[] bytes, int index) {
