@@ -81,7 +81,7 @@ public final class EnvelopeFunction extends ScalarFunction {
             } else {
                 envelope = scanned(bytes);
                 if (envelope == null) {
-                    envelope = readLeniently(recordText, bytes, EnvelopeFunction::readObject);
+                    envelope = parsed(recordText, bytes);
                 }
                 lastText = bytes;
                 lastEnvelope = envelope;
@@ -119,9 +119,9 @@ public final class EnvelopeFunction extends ScalarFunction {
         return values;
     }
 
-    /** The envelope as Jackson reads the record: what every record the scan declines gets. */
-    RowData parsed(StringData recordText) {
-        return readLeniently(recordText, recordText.toBytes(), EnvelopeFunction::readObject);
+    /** The envelope as Jackson reads the record (its UTF-8 {@code bytes}): what every record the scan declines gets. */
+    RowData parsed(StringData recordText, byte[] bytes) {
+        return readLeniently(recordText, bytes, EnvelopeFunction::readObject);
     }
 
     /**

@@ -3,6 +3,8 @@ package dev.sluice.flink;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * One pass over a JSON object in UTF-8 bytes that records where each top-level member's name and
@@ -113,7 +115,7 @@ final class JsonObjectScan {
     static byte[][] names(String... names) {
         byte[][] bytes = new byte[names.length][];
         for (int i = 0; i < names.length; i++) {
-            bytes[i] = names[i].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            bytes[i] = names[i].getBytes(StandardCharsets.UTF_8);
         }
         return bytes;
     }
@@ -128,27 +130,9 @@ final class JsonObjectScan {
         return memberStart[m];
     }
 
-    /** The first byte of member {@code m}'s name, inside the quotes. */
-    int nameFrom(int m) {
-        return memberStart[m] + 1;
-    }
-
-    /** Member {@code m}'s closing name quote: the end (exclusive) of the name's bytes. */
-    int nameTo(int m) {
-        return nameEnd[m];
-    }
-
-    int valueStart(int m) {
-        return valueStart[m];
-    }
-
     /** Just past member {@code m}'s value's last byte. */
     int valueEnd(int m) {
         return valueEnd[m];
-    }
-
-    byte kind(int m) {
-        return kind[m];
     }
 
     /**
@@ -161,7 +145,7 @@ final class JsonObjectScan {
      * integer part is zero (-0 reads 0, 0.0000001 reads 1E-7) or one with an exponent.
      */
     boolean fields(byte[] bytes, byte[][] names, int[] from, int[] to) {
-        java.util.Arrays.fill(from, -1);
+        Arrays.fill(from, -1);
         for (int m = 0; m < members; m++) {
             int index = nameIndex(bytes, memberStart[m] + 1, nameEnd[m], names);
             field[m] = index;
@@ -202,7 +186,7 @@ final class JsonObjectScan {
 
     private static int nameIndex(byte[] bytes, int from, int to, byte[][] names) {
         for (int i = 0; i < names.length; i++) {
-            if (java.util.Arrays.equals(names[i], 0, names[i].length, bytes, from, to)) {
+            if (Arrays.equals(names[i], 0, names[i].length, bytes, from, to)) {
                 return i;
             }
         }
@@ -212,12 +196,12 @@ final class JsonObjectScan {
     private void record(int start, int end, int value, int valueTo, byte valueKind) {
         if (members == memberStart.length) {
             int size = members * 2;
-            memberStart = java.util.Arrays.copyOf(memberStart, size);
-            nameEnd = java.util.Arrays.copyOf(nameEnd, size);
-            valueStart = java.util.Arrays.copyOf(valueStart, size);
-            valueEnd = java.util.Arrays.copyOf(valueEnd, size);
-            kind = java.util.Arrays.copyOf(kind, size);
-            field = java.util.Arrays.copyOf(field, size);
+            memberStart = Arrays.copyOf(memberStart, size);
+            nameEnd = Arrays.copyOf(nameEnd, size);
+            valueStart = Arrays.copyOf(valueStart, size);
+            valueEnd = Arrays.copyOf(valueEnd, size);
+            kind = Arrays.copyOf(kind, size);
+            field = Arrays.copyOf(field, size);
         }
         memberStart[members] = start;
         nameEnd[members] = end;

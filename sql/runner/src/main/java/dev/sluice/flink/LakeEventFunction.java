@@ -37,7 +37,7 @@ public final class LakeEventFunction extends ScalarFunction {
     /** The fields the validator adds or requires (DESIGN.md, "Event contract"); every other member is payload. */
     private static final String[] TEXT_FIELDS = {
         "event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at", "created_datetime", "source"};
-    static final byte[][] TEXT_FIELD_BYTES = JsonObjectScan.names(TEXT_FIELDS);
+    private static final byte[][] TEXT_FIELD_BYTES = JsonObjectScan.names(TEXT_FIELDS);
     private static final int INGESTED_AT = 5;
     private static final int CREATED_DATETIME = 6;
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,8 +26,8 @@ class ConcatenatePartsTest {
     /** Every byte value next to newlines, at every offset and length a word-wise count can get wrong. */
     @Test
     void countsExactlyTheNewlinesOfAnyBytes() {
-        java.util.Random random = new java.util.Random(7);
-        byte[] interesting = {'\n', 0x0B, 0x09, (byte) 0x8A, (byte) 0x0A ^ (byte) 0x80, 0x00, (byte) 0xFF, 0x7F, (byte) 0x80};
+        Random random = new Random(7);
+        byte[] interesting = {'\n', 0x0B, 0x09, (byte) 0x8A, 0x00, (byte) 0xFF, 0x7F, (byte) 0x80};
         for (int round = 0; round < 2_000; round++) {
             byte[] buffer = new byte[random.nextInt(70)];
             for (int i = 0; i < buffer.length; i++) {

@@ -63,7 +63,7 @@ class JsonObjectScanTest {
         assertEquals(jackson, lake(bytes, f.eval(StringData.fromBytes(bytes))), () -> "lake_event differs from Jackson on " + text);
 
         EnvelopeFunction envelope = new EnvelopeFunction();
-        RowData envelopeJackson = envelope.parsed(StringData.fromBytes(bytes));
+        RowData envelopeJackson = envelope.parsed(StringData.fromBytes(bytes), bytes);
         RowData envelopeScanned = envelope.scanned(bytes.clone());
         if (envelopeScanned != null) {
             assertEquals(envelopeJackson, envelopeScanned, () -> "envelope scan and Jackson differ on " + text);
@@ -84,7 +84,7 @@ class JsonObjectScanTest {
         assertEquals("1767312000", row.getString(2).toString());
         RowData envelope = new EnvelopeFunction().scanned(utf8(EVENT));
         assertNotNull(envelope);
-        assertEquals(new EnvelopeFunction().parsed(StringData.fromString(EVENT)), envelope);
+        assertEquals(new EnvelopeFunction().parsed(StringData.fromString(EVENT), utf8(EVENT)), envelope);
     }
 
     @Test
