@@ -198,6 +198,7 @@ describe('infra: delivery, catalog and analytics under mocks', () => {
               'write.format.default': 'parquet',
               'write.parquet.compression-codec': 'zstd',
               'write.parquet.compression-level': '1',
+              'parquet.enable.dictionary': 'false',
               'write.metadata.delete-after-commit.enabled': 'true',
               'write.metadata.previous-versions-max': '100',
             });

@@ -171,9 +171,27 @@ describe('sluice local (end to end, real Flink and DuckDB)', function () {
         table.name,
       ).to.deep.equal(table.partitionSpec.map((f) => ({ ...f })));
       // LocalLake.TABLE_PROPERTIES (Java) must write the Parquet files the cloud tables' properties ask for.
-      for (const key of ['write.format.default', 'write.parquet.compression-codec', 'write.parquet.compression-level']) {
+      for (const key of ['write.format.default', 'write.parquet.compression-codec', 'write.parquet.compression-level', 'parquet.enable.dictionary']) {
         expect(metadata.properties[key], `${table.name} ${key}`).to.equal(ICEBERG_TABLE_PROPERTIES[key]);
       }
+    }
+  });
+
+  it('writes Parquet files as those properties ask: zstd, and no dictionary pages', async () => {
+    for (const table of ICEBERG_TABLES) {
+      const dataDir = join(first, 'lake', table.prefix, 'data');
+      const files = readdirSync(dataDir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.parquet'));
+      expect(files, table.name).to.not.be.empty;
+      const paths = files.map((f) => `'${join(dataDir, f)}'`).join(', ');
+      const chunks = await queryLocalLake(join(first, 'lake'), `SELECT DISTINCT compression, dictionary_page_offset IS NULL AS no_dictionary, encodings FROM parquet_metadata([${paths}])`);
+      expect(
+        chunks.rows.map(([compression, noDictionary]) => [compression, noDictionary]),
+        table.name,
+      ).to.deep.equal([['ZSTD', 'true']]);
+      expect(
+        chunks.rows.every(([, , encodings]) => !/DICTIONARY/.test(encodings ?? '')),
+        table.name,
+      ).to.equal(true);
     }
   });
 
