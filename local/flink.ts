@@ -130,6 +130,12 @@ export interface FlinkJobRun {
 export interface FlinkJvmOptions {
   /** Maximum JVM heap, e.g. "1g". Default 1g. */
   heap?: string;
+  /**
+   * Another build's runner jar (sluice bench flink --against), run instead of this build's with
+   * this build's classpath and JVM options, and without the class archive, which is this build's.
+   * Its pom must pin the same dependencies.
+   */
+  runnerJar?: string;
   /** Receives the runner's standard error (Flink's logs at ERROR level, refusals); default: ours. */
   onStderr?: (chunk: string) => void;
 }
@@ -169,13 +175,25 @@ export class FlinkRunError extends UserError {
   }
 }
 
+/** How a runner JVM uses the class archive (archiveRunnerClasses). */
+export interface ClassArchiveOptions {
+  /** Record the classes it loads into this archive when it exits. */
+  archiveClassesTo?: string;
+  /** False: start without the archive even when it is current. */
+  classArchive?: boolean;
+}
+
 /** `java` with the runner jar, its classpath and the pom's JVM options, running `mainClass` with `args`. */
-export function localJavaCommand(mainClass: string, args: string[], heap = '1g', paths = runnerPaths(), opts: { archiveClassesTo?: string } = {}): string[] {
+export function localJavaCommand(mainClass: string, args: string[], heap = '1g', paths = runnerPaths(), opts: ClassArchiveOptions = {}): string[] {
   const classpath = [paths.jar, readFileSync(paths.classpath, 'utf8').trim()].join(':');
   // The class archive (archiveRunnerClasses): used when current, recorded when asked for. The JVM's
   // own notes on it (a class it cannot archive, an archive it cannot use) stay off standard output,
   // which carries the runner's summaries.
-  const archiveFlag = opts.archiveClassesTo ? `-XX:ArchiveClassesAtExit=${opts.archiveClassesTo}` : classArchiveIsCurrent(paths) ? `-XX:SharedArchiveFile=${paths.classArchive}` : undefined;
+  const archiveFlag = opts.archiveClassesTo
+    ? `-XX:ArchiveClassesAtExit=${opts.archiveClassesTo}`
+    : opts.classArchive !== false && classArchiveIsCurrent(paths)
+      ? `-XX:SharedArchiveFile=${paths.classArchive}`
+      : undefined;
   const classSharing = archiveFlag === undefined ? [] : [archiveFlag, '-Xlog:cds=off', '-Xlog:cds+dynamic=off'];
   // Flink's blob store and spill files follow TMPDIR, as every other temporary file of a run does.
   // The parallel collector: a local run is a batch over a file, where throughput matters and pauses
@@ -210,7 +228,7 @@ function jobArgs(run: FlinkJobRun): string[] {
  * The java arguments (without `java` itself) for local runs of one or more jobs, one after another
  * in one JVM (the runner's `--then`): a later job may read an earlier one's output.
  */
-export function flinkCommand(runs: FlinkJobRun | readonly FlinkJobRun[], heap?: string, paths = runnerPaths(), opts: { archiveClassesTo?: string } = {}): string[] {
+export function flinkCommand(runs: FlinkJobRun | readonly FlinkJobRun[], heap?: string, paths = runnerPaths(), opts: ClassArchiveOptions = {}): string[] {
   const list = Array.isArray(runs) ? runs : [runs as FlinkJobRun];
   const args = list.flatMap((run, i) => (i === 0 ? jobArgs(run) : ['--then', ...jobArgs(run)]));
   return localJavaCommand('dev.sluice.flink.SqlRunner', args, heap, paths, opts).slice(1);
@@ -235,6 +253,7 @@ export interface FlinkJobs {
  */
 export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptions = {}): FlinkJobs {
   ensureRunnerJar();
+  const paths = jvm.runnerJar === undefined ? runnerPaths() : { ...runnerPaths(), jar: resolve(jvm.runnerJar) };
   const settlers = runs.map(() => ({}) as { resolve: (s: FlinkRunSummary) => void; reject: (e: Error) => void });
   const summaries = runs.map(
     (_, i) =>
@@ -244,7 +263,7 @@ export function launchFlinkJobs(runs: readonly FlinkJobRun[], jvm: FlinkJvmOptio
   );
   // A caller that stops at the first failure does not await the later jobs: their rejection is expected.
   for (const summary of summaries) summary.catch(() => undefined);
-  const args = flinkCommand(runs, jvm.heap);
+  const args = flinkCommand(runs, jvm.heap, paths, { classArchive: jvm.runnerJar === undefined });
   const child = spawn('java', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   // A JVM that has already exited closes its end of the pipe; its exit is reported below.
   child.stdin.on('error', () => undefined);

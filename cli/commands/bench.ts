@@ -97,10 +97,22 @@ export function registerBench(program: Command): void {
     .option('--input <file.jsonl>', 'use these enriched events instead of generating them')
     .option('--work-dir <dir>', 'where the input and job outputs are written', FLINK_WORK_DIR)
     .option('--heap <size>', 'maximum JVM heap of the mini-cluster', '2g')
+    .option('--against <runner.jar>', "instead: each job's full run with this build and with another build's runner jar, alternately, to compare their CPU time")
+    .option('--rounds <n>', 'with --against: full runs of each build per job', count, 3)
     .option('--json <file>', 'also write the results as JSON')
-    .addHelpText('after', '\nExample:\n  npx sluice bench flink --events 1000000')
-    .action(async (opts: { events: number; seed: number; input?: string; workDir: string; heap: string; json?: string }) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  npx sluice bench flink --events 1000000\n  npx sluice bench flink --input .sluice/bench/flink/events.jsonl --against ../before/sql/runner/target/sluice-flink-runner.jar --rounds 4',
+    )
+    .action(async (opts: { events: number; seed: number; input?: string; workDir: string; heap: string; json?: string; against?: string; rounds: number }) => {
       if (opts.json !== undefined) checkOutputFile(opts.json, '--json');
+      if (opts.against !== undefined) {
+        if (opts.rounds < 1) throw new UserError('--rounds must be at least 1: each build needs a full run to compare', 2);
+        const comparison = await flinkBench().compareFlinkBuilds({ ...opts, against: opts.against, log });
+        process.stdout.write(flinkBench().formatBuildComparison(comparison));
+        writeJson(opts.json, comparison);
+        return;
+      }
       const report = await flinkBench().benchFlink({ ...opts, log });
       process.stdout.write(flinkBench().formatFlinkBench(report));
       writeJson(opts.json, report);

@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { jobSqlParameters, type FlinkJobName } from '../../core/jobs';
 import { defaultProcessingConfig } from '../../stacks/load';
 import { acceptedEvents } from '../accepted-events';
-import { runFlinkJob } from '../flink';
+import { ensureRunnerJar, runFlinkJob } from '../flink';
+import { UserError } from '../../core/user-error';
 import { planCounts } from '../generator';
 import { LineWriter } from '../line-writer';
 import { machine, type Machine } from './machine';
@@ -208,5 +209,124 @@ export function formatFlinkBench(report: FlinkBenchReport): string {
     `${[header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n')}\n` +
     `machine: ${m.cores} cores, ${m.cpu}; parallelism 1; net = full run minus a ${STARTUP_LINES}-line run (start-up); ` +
     "last 4/5 = full run minus a run on the first fifth (start-up and JIT warm-up), the one to set beside Nexmark's 100-million-event runs\n"
+  );
+}
+
+export interface BuildComparisonOptions {
+  /** The other build's runner jar (built from a commit with the same pom dependencies). */
+  against: string;
+  rounds: number;
+  events: number;
+  seed: number;
+  input?: string;
+  workDir: string;
+  heap: string;
+  log?: (line: string) => void;
+}
+
+/** One job's full runs, this build's and the other's, in the order they ran. */
+export interface BuildComparison {
+  job: FlinkJobName;
+  inputRecords: number;
+  thisBuild: { cpuMs: number[]; elapsedMs: number[] };
+  otherBuild: { cpuMs: number[]; elapsedMs: number[] };
+}
+
+export interface BuildComparisonReport {
+  machine: Machine;
+  against: string;
+  jobs: BuildComparison[];
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** This build's median full-run CPU time against the other's, as a signed percentage (negative: this build costs less). */
+export function cpuChangePercent(c: BuildComparison): number {
+  const other = median(c.otherBuild.cpuMs);
+  return Math.round((1000 * (median(c.thisBuild.cpuMs) - other)) / other) / 10;
+}
+
+/** Which build runs first in a round (from 0): this build in even rounds, the other in odd ones (ABBA). */
+export function buildsInRound(round: number): readonly ['thisBuild', 'otherBuild'] | readonly ['otherBuild', 'thisBuild'] {
+  return round % 2 === 0 ? ['thisBuild', 'otherBuild'] : ['otherBuild', 'thisBuild'];
+}
+
+/**
+ * Runs each job's full input with this build's runner jar and the other build's, `rounds` times,
+ * alternating which goes first from round to round (ABBA), so that a machine that slows down or
+ * speeds up over the minutes weighs on both alike. Neither uses the class archive. The outputs'
+ * record counts must agree, or the builds do not compute the same thing and the figures say nothing.
+ */
+export async function compareFlinkBuilds(opts: BuildComparisonOptions): Promise<BuildComparisonReport> {
+  const log = opts.log ?? (() => undefined);
+  const against = resolve(opts.against);
+  if (!existsSync(against)) throw new UserError(`--against ${opts.against}: no such file; give the runner jar of another build (sql/runner/target/sluice-flink-runner.jar there)`, 2);
+  const work = resolve(opts.workDir);
+  mkdirSync(work, { recursive: true });
+  let input = opts.input === undefined ? undefined : resolve(opts.input);
+  if (input === undefined) {
+    input = join(work, 'events.jsonl');
+    log(`generating ${opts.events} enriched events (seed ${opts.seed}) into ${input}`);
+    await writeBenchInput(input, opts.events, opts.seed);
+  }
+  const thisJar = ensureRunnerJar(log);
+  const jobs: BuildComparison[] = [];
+  const stages: Array<{ job: FlinkJobName; from: string }> = [
+    { job: 'dedup-filter', from: input },
+    { job: 'aggregate', from: join(work, 'compare', 'dedup-filter', 'processed.jsonl') },
+  ];
+  for (const stage of stages) {
+    const inputRecords = countLines(stage.from);
+    const params = jobSqlParameters(stage.job, { processing: defaultProcessingConfig() });
+    const comparison: BuildComparison = { job: stage.job, inputRecords, thisBuild: { cpuMs: [], elapsedMs: [] }, otherBuild: { cpuMs: [], elapsedMs: [] } };
+    const counts = new Map<string, string>();
+    for (let round = 0; round < opts.rounds; round++) {
+      for (const build of buildsInRound(round)) {
+        // This build's output of the last round stays, for aggregate's input.
+        const output = join(work, 'compare', build === 'thisBuild' ? stage.job : `${stage.job}-other`);
+        rmSync(output, { recursive: true, force: true });
+        const summary = await runFlinkJob({ job: stage.job, input: stage.from, output, params, heap: opts.heap, runnerJar: build === 'thisBuild' ? thisJar : against });
+        comparison[build].cpuMs.push(summary.cpu_ms);
+        comparison[build].elapsedMs.push(summary.elapsed_ms);
+        counts.set(build, JSON.stringify(Object.fromEntries(Object.entries(summary.outputs).map(([sink, o]) => [sink, o.records]))));
+        log(`${stage.job} round ${round + 1}, ${build === 'thisBuild' ? 'this build' : 'the other build'}: ${(summary.cpu_ms / 1000).toFixed(1)} CPU s, ${(summary.elapsed_ms / 1000).toFixed(1)} s`);
+      }
+      if (counts.get('thisBuild') !== counts.get('otherBuild')) {
+        throw new UserError(
+          `${stage.job}: the builds wrote different record counts (this build ${counts.get('thisBuild')}, the other ${counts.get('otherBuild')}); compare builds that compute the same output`,
+          1,
+        );
+      }
+    }
+    jobs.push(comparison);
+  }
+  return { machine: machine(), against, jobs };
+}
+
+/** The table printed by `sluice bench flink --against`. */
+export function formatBuildComparison(report: BuildComparisonReport): string {
+  const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  const rows = report.jobs.flatMap((c) => [
+    [
+      c.job,
+      'this build',
+      String(c.inputRecords),
+      c.thisBuild.cpuMs.map(seconds).join(' '),
+      seconds(median(c.thisBuild.cpuMs)),
+      seconds(median(c.thisBuild.elapsedMs)),
+      `${cpuChangePercent(c) > 0 ? '+' : ''}${cpuChangePercent(c)}%`,
+    ],
+    ['', 'other build', '', c.otherBuild.cpuMs.map(seconds).join(' '), seconds(median(c.otherBuild.cpuMs)), seconds(median(c.otherBuild.elapsedMs)), ''],
+  ]);
+  const header = ['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const m = report.machine;
+  return (
+    `${[header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n')}\n` +
+    `machine: ${m.cores} cores, ${m.cpu}; other build: ${report.against}; full runs, start-up included, the two builds alternately (ABBA), neither with the class archive\n`
   );
 }

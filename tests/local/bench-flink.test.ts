@@ -1,8 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { copyHead, countLines, throughput, type BenchResult } from '../../local/bench/flink';
+import { buildsInRound, copyHead, countLines, cpuChangePercent, formatBuildComparison, median, throughput, type BenchResult, type BuildComparison } from '../../local/bench/flink';
+import { runnerPaths } from '../../local/flink';
+import { runSluice } from '../support/cli';
 
 describe('sluice bench flink: figures from the full run and the runs on its prefixes', () => {
   const run: BenchResult = {
@@ -54,5 +56,83 @@ describe('sluice bench flink: figures from the full run and the runs on its pref
         expect(readFileSync(out, 'utf8')).to.equal(expected.length === 0 ? '' : `${expected.join('\n')}\n`);
       });
     }
+  });
+});
+
+describe('sluice bench flink --against: this build beside another', function () {
+  this.timeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-against-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const comparison: BuildComparison = {
+    job: 'dedup-filter',
+    inputRecords: 1_000_000,
+    thisBuild: { cpuMs: [41_000, 43_000, 40_000, 44_000], elapsedMs: [25_000, 26_000, 24_000, 27_000] },
+    otherBuild: { cpuMs: [46_000, 45_000, 50_000], elapsedMs: [28_000, 27_000, 29_000] },
+  };
+
+  it('takes the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).to.equal(2);
+    expect(median([4, 1, 3, 2])).to.equal(2.5);
+    expect(median([7])).to.equal(7);
+  });
+
+  it("gives this build's median CPU time against the other's, signed", () => {
+    // 42 s against 46 s
+    expect(cpuChangePercent(comparison)).to.equal(-8.7);
+    expect(cpuChangePercent({ ...comparison, thisBuild: comparison.otherBuild, otherBuild: comparison.thisBuild })).to.equal(9.5);
+  });
+
+  it('prints each run, the medians and the change', () => {
+    const text = formatBuildComparison({ machine: { cpu: 'Test CPU', cores: 2, memoryGb: 24, node: 'v20' }, against: '/b/runner.jar', jobs: [comparison] });
+    const [header, ours, theirs, footer] = text.split('\n');
+    expect(header.split(/ {2,}/)).to.deep.equal(['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change']);
+    expect(ours.trim().split(/ {2,}/)).to.deep.equal(['dedup-filter', 'this build', '1000000', '41.0 43.0 40.0 44.0', '42.0', '25.5', '-8.7%']);
+    expect(theirs.trim().split(/ {2,}/)).to.deep.equal(['other build', '46.0 45.0 50.0', '46.0', '28.0']);
+    expect(footer).to.include('other build: /b/runner.jar');
+  });
+
+  it('runs both jobs with each build alternately and reports every run', async () => {
+    const other = join(dir, 'other.jar');
+    copyFileSync(runnerPaths().jar, other);
+    const json = join(dir, 'comparison.json');
+    const run = await runSluice(['bench', 'flink', '--events', '200', '--work-dir', join(dir, 'work'), '--against', other, '--rounds', '1', '--json', json]);
+    expect(run.code, run.stderr).to.equal(0);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    expect(report.against).to.equal(other);
+    expect(report.jobs.map((j: BuildComparison) => [j.job, j.thisBuild.cpuMs.length, j.otherBuild.cpuMs.length])).to.deep.equal([
+      ['dedup-filter', 1, 1],
+      ['aggregate', 1, 1],
+    ]);
+    expect(report.jobs[0].inputRecords).to.equal(200);
+    expect(run.stderr).to.include('dedup-filter round 1, this build: ');
+    expect(run.stderr).to.include('dedup-filter round 1, the other build: ');
+    expect(run.stdout).to.include(`other build: ${other}`);
+  });
+
+  it('alternates which build goes first, so drift over the minutes weighs on both', () => {
+    expect([0, 1, 2, 3].map((round) => buildsInRound(round).join(' then '))).to.deep.equal([
+      'thisBuild then otherBuild',
+      'otherBuild then thisBuild',
+      'thisBuild then otherBuild',
+      'otherBuild then thisBuild',
+    ]);
+  });
+
+  it("runs the other build's jar, not this one's", async () => {
+    const notAJar = join(dir, 'not-a-runner.jar');
+    writeFileSync(notAJar, 'not a jar');
+    const run = await runSluice(['bench', 'flink', '--events', '20', '--work-dir', join(dir, 'work-bad'), '--against', notAJar, '--rounds', '1']);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/flink job dedup-filter failed: .*dev\.sluice\.flink\.SqlRunner/);
+  });
+
+  it('refuses a jar that does not exist, and no rounds', async () => {
+    const missing = await runSluice(['bench', 'flink', '--work-dir', join(dir, 'work'), '--against', join(dir, 'missing.jar')]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.include(`--against ${join(dir, 'missing.jar')}: no such file; give the runner jar of another build`);
+    const none = await runSluice(['bench', 'flink', '--against', join(dir, 'missing.jar'), '--rounds', '0']);
+    expect(none.code).to.equal(2);
+    expect(none.stderr).to.include('--rounds must be at least 1');
   });
 });
