@@ -135,14 +135,12 @@ final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
             RowData[] rows = new RowData[Math.max(16, length / 256)];
             int count = 0;
             int start = 0;
-            for (int i = 0; i < length; i++) {
-                if (buffer[i] == '\n') {
-                    if (count == rows.length) {
-                        rows = Arrays.copyOf(rows, count * 2);
-                    }
-                    rows[count++] = row(buffer, start, i);
-                    start = i + 1;
+            for (int i = Newlines.next(buffer, 0, length); i >= 0; i = Newlines.next(buffer, start, length)) {
+                if (count == rows.length) {
+                    rows = Arrays.copyOf(rows, count * 2);
                 }
+                rows[count++] = row(buffer, start, i);
+                start = i + 1;
             }
             if (endOfFile && start < length) {
                 if (count == rows.length) {
