@@ -154,6 +154,13 @@ export interface FlinkRunSummary {
   elapsed_ms: number;
   /** CPU time the runner's JVM used over the same span (operators, mini-cluster, JIT, GC). */
   cpu_ms: number;
+  /**
+   * The records the source read, and the CPU and wall time, between the moments it had read a fifth
+   * and nine tenths of the input's bytes (sampled every 100 ms): the job past the JIT compiler's
+   * warm-up and before its last commit. Null for an input still appended to, or one read too fast
+   * to sample.
+   */
+  steady: { records: number; cpu_ms: number; elapsed_ms: number } | null;
   outputs: Record<string, FlinkSinkOutput>;
   /**
    * The lake's tables that have a snapshot after the run, each with its live data files, as

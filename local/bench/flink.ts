@@ -52,15 +52,12 @@ export interface BenchResult {
   /** The same job on the first few input lines: start-up alone. */
   startupElapsedMs: number;
   startupCpuMs: number;
-  /** The same job on the first fifth of the input: start-up and the JIT compiler's warm-up. */
-  warmUpInputRecords: number;
-  warmUpElapsedMs: number;
-  warmUpCpuMs: number;
+  /** The full run between a fifth and nine tenths of its input (FlinkRunSummary.steady). */
+  steady: { records: number; cpuMs: number } | null;
 }
 
-/** The runs on a prefix of the input that the full run is compared with: start-up alone, and warm-up. */
+/** The run on the first lines of the input that the full run is compared with: start-up alone. */
 export const STARTUP_LINES = 100;
-export const WARM_UP_FRACTION = 0.2;
 
 export interface Throughput {
   /** Wall-clock events/s net of start-up, every operator at parallelism 1. */
@@ -68,20 +65,21 @@ export interface Throughput {
   /** Events per CPU-second the JVM spent, net of start-up: holds even when other processes share the cores. */
   eventsPerCpuSecond: number;
   /**
-   * Events per CPU-second over the last four fifths of the input (the full run minus the run on
-   * its first fifth): the rate once the JIT compiler has compiled the job's code. Nexmark's
-   * per-core figures come from runs of 100 million events, where that warm-up is a rounding error.
+   * Events per CPU-second while the full run read from a fifth to nine tenths of its input: past
+   * the JIT compiler's warm-up, before the last commit. Nexmark's per-core figures come from runs of
+   * 100 million events, where that warm-up is a rounding error. Null when the run was too short to
+   * sample.
    */
-  steadyEventsPerCpuSecond: number;
+  steadyEventsPerCpuSecond: number | null;
 }
 
-/** Throughput from the full run and the runs on its prefixes. */
+/** Throughput from the full run and the start-up run. */
 export function throughput(r: BenchResult): Throughput {
   const perSecond = (events: number, ms: number) => Math.round(events / (Math.max(1, ms) / 1000));
   return {
     eventsPerSecond: perSecond(r.inputRecords, r.elapsedMs - r.startupElapsedMs),
     eventsPerCpuSecond: perSecond(r.inputRecords, r.cpuMs - r.startupCpuMs),
-    steadyEventsPerCpuSecond: perSecond(r.inputRecords - r.warmUpInputRecords, r.cpuMs - r.warmUpCpuMs),
+    steadyEventsPerCpuSecond: r.steady === null ? null : perSecond(r.steady.records, r.steady.cpuMs),
   };
 }
 
@@ -135,8 +133,7 @@ export interface FlinkBenchReport {
 /**
  * Runs dedup-filter on the input, then aggregate on its output, each in a mini-cluster at
  * parallelism 1 with all its sinks, the lake's Iceberg table included; each job also runs on the
- * first 100 lines, so that start-up can be subtracted, and on the first fifth of its input, so that
- * the JIT compiler's warm-up can be.
+ * first 100 lines, so that start-up can be subtracted.
  */
 export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchReport> {
   const log = opts.log ?? (() => undefined);
@@ -156,22 +153,14 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
   ];
   for (const stage of stages) {
     const inputRecords = countLines(stage.from);
-    const warmUpInputRecords = Math.floor(inputRecords * WARM_UP_FRACTION);
     const startupInput = join(work, `${stage.job}.head.jsonl`);
-    const warmUpInput = join(work, `${stage.job}.fifth.jsonl`);
     copyHead(stage.from, STARTUP_LINES, startupInput);
-    copyHead(stage.from, warmUpInputRecords, warmUpInput);
-    log(`running ${stage.job} on the first ${STARTUP_LINES} lines (start-up), on the first ${warmUpInputRecords} (warm-up), then on all ${inputRecords} of ${stage.from}`);
+    log(`running ${stage.job} on the first ${STARTUP_LINES} lines (start-up), then on all ${inputRecords} of ${stage.from}`);
     const params = jobSqlParameters(stage.job, { processing: defaultProcessingConfig() });
     // Each run writes its lake table into a fresh local lake, so runs do not append to each other.
-    const prefixRun = async (input: string) => {
-      rmSync(join(work, 'prefix'), { recursive: true, force: true });
-      return runFlinkJob({ job: stage.job, input, output: join(work, 'prefix'), lake: join(work, 'prefix', 'lake'), params, heap: opts.heap });
-    };
-    const startup = await prefixRun(startupInput);
-    const warmUp = await prefixRun(warmUpInput);
-    rmSync(join(work, 'prefix'), { recursive: true, force: true });
+    rmSync(join(work, 'startup'), { recursive: true, force: true });
     rmSync(join(work, 'lake'), { recursive: true, force: true });
+    const startup = await runFlinkJob({ job: stage.job, input: startupInput, output: join(work, 'startup'), params, heap: opts.heap });
     const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, lake: join(work, 'lake', stage.job), params, heap: opts.heap });
     const result: BenchResult = {
       job: stage.job,
@@ -181,9 +170,7 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
       cpuMs: summary.cpu_ms,
       startupElapsedMs: startup.elapsed_ms,
       startupCpuMs: startup.cpu_ms,
-      warmUpInputRecords,
-      warmUpElapsedMs: warmUp.elapsed_ms,
-      warmUpCpuMs: warmUp.cpu_ms,
+      steady: summary.steady === null ? null : { records: summary.steady.records, cpuMs: summary.steady.cpu_ms },
     };
     results.push({ ...result, ...throughput(result), nexmark: NEXMARK_PER_CORE[stage.job] });
   }
@@ -196,19 +183,19 @@ export function formatFlinkBench(report: FlinkBenchReport): string {
     r.job,
     String(r.inputRecords),
     `${(r.elapsedMs / 1000).toFixed(1)} (${(r.startupElapsedMs / 1000).toFixed(1)})`,
-    `${(r.cpuMs / 1000).toFixed(1)} (${(r.startupCpuMs / 1000).toFixed(1)}, ${(r.warmUpCpuMs / 1000).toFixed(1)})`,
+    `${(r.cpuMs / 1000).toFixed(1)} (${(r.startupCpuMs / 1000).toFixed(1)})`,
     String(r.eventsPerSecond),
     String(r.eventsPerCpuSecond),
-    String(r.steadyEventsPerCpuSecond),
+    r.steadyEventsPerCpuSecond === null ? 'too short' : String(r.steadyEventsPerCpuSecond),
     `${r.nexmark.query} ${r.nexmark.eventsPerSecond}`,
   ]);
-  const header = ['job', 'events in', 'wall s (start-up)', 'CPU s (start-up, first fifth)', 'events/s net', 'events/CPU-s net', 'events/CPU-s last 4/5', 'Nexmark per core (Flink 1.13)'];
+  const header = ['job', 'events in', 'wall s (start-up)', 'CPU s (start-up)', 'events/s net', 'events/CPU-s net', 'events/CPU-s steady', 'Nexmark per core (Flink 1.13)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const m = report.machine;
   return (
     `${[header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n')}\n` +
     `machine: ${m.cores} cores, ${m.cpu}; parallelism 1; net = full run minus a ${STARTUP_LINES}-line run (start-up); ` +
-    "last 4/5 = full run minus a run on the first fifth (start-up and JIT warm-up), the one to set beside Nexmark's 100-million-event runs\n"
+    "steady = the full run from a fifth to nine tenths of its input (past the JIT's warm-up), the one to set beside Nexmark's 100-million-event runs\n"
   );
 }
 

@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildsInRound, copyHead, countLines, cpuChangePercent, formatBuildComparison, median, throughput, type BenchResult, type BuildComparison } from '../../local/bench/flink';
-import { runnerPaths } from '../../local/flink';
+import { buildsInRound, copyHead, countLines, cpuChangePercent, formatBuildComparison, median, throughput, writeBenchInput, type BenchResult, type BuildComparison } from '../../local/bench/flink';
+import { defaultProcessingConfig } from '../../stacks/load';
+import { jobSqlParameters } from '../../core/jobs';
+import { runFlinkJob, runnerPaths } from '../../local/flink';
 import { runSluice } from '../support/cli';
 
-describe('sluice bench flink: figures from the full run and the runs on its prefixes', () => {
+describe('sluice bench flink: figures from the full run and the start-up run', () => {
   const run: BenchResult = {
     job: 'dedup-filter',
     inputRecords: 1_000_000,
@@ -15,25 +17,41 @@ describe('sluice bench flink: figures from the full run and the runs on its pref
     cpuMs: 40_000,
     startupElapsedMs: 6_000,
     startupCpuMs: 10_000,
-    warmUpInputRecords: 200_000,
-    warmUpElapsedMs: 11_000,
-    warmUpCpuMs: 20_000,
+    steady: { records: 700_000, cpuMs: 14_000 },
   };
 
-  it('nets start-up out of both rates, and warm-up out of the steady one', () => {
+  it('nets start-up out of both rates, and takes the steady one from its window of the full run', () => {
     expect(throughput(run)).to.deep.equal({
       // 1,000,000 / 18 s and / 30 CPU-s
       eventsPerSecond: 55_556,
       eventsPerCpuSecond: 33_333,
-      // the last 800,000 events cost 20 CPU-s
-      steadyEventsPerCpuSecond: 40_000,
+      // 700,000 events in 14 CPU-s
+      steadyEventsPerCpuSecond: 50_000,
     });
   });
 
-  it('never divides by zero or less when a prefix run costs as much as the full run', () => {
-    const figures = throughput({ ...run, warmUpCpuMs: run.cpuMs, startupElapsedMs: run.elapsedMs + 5 });
-    expect(figures.steadyEventsPerCpuSecond).to.equal(800_000_000);
-    expect(figures.eventsPerSecond).to.equal(1_000_000_000);
+  it('never divides by zero or less, and has no steady figure for a run too short to sample', () => {
+    const figures = throughput({ ...run, startupCpuMs: run.cpuMs, startupElapsedMs: run.elapsedMs + 5, steady: null });
+    expect(figures).to.deep.equal({ eventsPerSecond: 1_000_000_000, eventsPerCpuSecond: 1_000_000_000, steadyEventsPerCpuSecond: null });
+  });
+
+  it("takes the steady window from the runner's samples: records read between a fifth and nine tenths of the input", async function () {
+    this.timeout(180_000);
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-steady-'));
+    try {
+      const input = join(dir, 'events.jsonl');
+      const { lines } = await writeBenchInput(input, 30_000, 3);
+      const params = jobSqlParameters('dedup-filter', { processing: defaultProcessingConfig() });
+      const summary = await runFlinkJob({ job: 'dedup-filter', input, output: join(dir, 'out'), params, heap: '1g' });
+      expect(summary.steady, JSON.stringify(summary)).to.not.equal(null);
+      const steady = summary.steady!;
+      // At most seven tenths of the records, give or take the last 1 MiB batch (under 1,000 lines) read.
+      expect(steady.records).to.be.within(1, 0.7 * lines + 1_000);
+      expect(steady.cpu_ms).to.be.within(1, summary.cpu_ms);
+      expect(steady.elapsed_ms).to.be.within(1, summary.elapsed_ms);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('the prefix files', () => {

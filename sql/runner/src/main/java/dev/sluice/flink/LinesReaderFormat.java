@@ -152,6 +152,7 @@ final class LinesReaderFormat implements BulkFormat<RowData, FileSourceSplit> {
             // A line longer than the buffer comes back with a buffer twice as large next time.
             pending = Arrays.copyOfRange(buffer, start, length);
             offset += start;
+            SourceProgress.read(count, start);
             return Arrays.copyOf(rows, count);
         }
 

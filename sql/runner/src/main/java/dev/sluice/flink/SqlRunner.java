@@ -16,6 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.JobStatus;
@@ -165,6 +169,14 @@ public final class SqlRunner {
     public record LocalRun(String job, Path input, Path inputCompleteMarker, boolean follow, Path output, Path lake,
             Duration checkpointInterval, Map<String, String> params) {
         private static final String OUTPUT_SUFFIX = "_output";
+        /**
+         * The summary's steady figure: CPU time and records between the moments the source had read
+         * a fifth and nine tenths of the input, sampled every {@value #PROGRESS_SAMPLE_MILLIS} ms.
+         * The first fifth holds the JIT compiler's warm-up, the last tenth the end of the job.
+         */
+        static final double STEADY_FROM = 0.2;
+        static final double STEADY_TO = 0.9;
+        static final long PROGRESS_SAMPLE_MILLIS = 100;
 
         public LocalRun(String job, Path input, Path output, Map<String, String> params) {
             this(job, input, null, false, output, output.resolve("lake"), null, params);
@@ -346,9 +358,25 @@ public final class SqlRunner {
 
             long cpuBefore = processCpuNanos();
             long started = System.nanoTime();
-            submit(localSettings(checkpointInterval), parts).await();
+            SourceProgress.reset();
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "source-progress-sampler");
+                thread.setDaemon(true);
+                return thread;
+            });
+            List<SourceProgress.Sample> samples = new CopyOnWriteArrayList<>();
+            sampler.scheduleAtFixedRate(() -> samples.add(SourceProgress.sample(System.nanoTime(), processCpuNanos())),
+                    0, PROGRESS_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+            try {
+                submit(localSettings(checkpointInterval), parts).await();
+            } finally {
+                sampler.shutdownNow();
+            }
             long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
             long cpuMillis = (processCpuNanos() - cpuBefore) / 1_000_000;
+            // An input still appended to has no size to take fractions of.
+            SourceProgress.Window steady = appended() ? null
+                    : SourceProgress.steadyWindow(samples, Files.size(input), STEADY_FROM, STEADY_TO);
 
             List<String> summaries = new ArrayList<>();
             for (Map.Entry<String, Path> sink : sinks.entrySet()) {
@@ -366,6 +394,7 @@ public final class SqlRunner {
                 }
             }
             return "{\"job\":" + jsonString(job) + ",\"elapsed_ms\":" + elapsedMillis + ",\"cpu_ms\":" + cpuMillis
+                    + ",\"steady\":" + (steady == null ? "null" : steady.toJson())
                     + ",\"outputs\":{" + String.join(",", summaries) + "},\"lake\":{\"path\":" + jsonString(lake.toString())
                     + ",\"tables\":{" + String.join(",", lakeTables) + "}}}";
         }
