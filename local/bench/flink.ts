@@ -125,6 +125,17 @@ export interface FlinkBenchOptions {
   log?: (line: string) => void;
 }
 
+/** The given input, or `events` generated events written into the work directory. */
+async function benchInput(opts: FlinkBenchOptions, work: string, log: (line: string) => void): Promise<string> {
+  mkdirSync(work, { recursive: true });
+  if (opts.input !== undefined) return resolve(opts.input);
+  const input = join(work, 'events.jsonl');
+  log(`generating ${opts.events} enriched events (seed ${opts.seed}) into ${input}`);
+  const stats = await writeBenchInput(input, opts.events, opts.seed);
+  log(`  ${stats.lines} lines, ${(stats.bytes / 1e6).toFixed(0)} MB, ${stats.duplicates} duplicates, ${stats.late} late`);
+  return input;
+}
+
 export interface FlinkBenchReport {
   machine: Machine;
   results: (BenchResult & Throughput & { nexmark: (typeof NEXMARK_PER_CORE)[FlinkJobName] })[];
@@ -138,14 +149,7 @@ export interface FlinkBenchReport {
 export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchReport> {
   const log = opts.log ?? (() => undefined);
   const work = resolve(opts.workDir);
-  mkdirSync(work, { recursive: true });
-  let input = opts.input === undefined ? undefined : resolve(opts.input);
-  if (input === undefined) {
-    input = join(work, 'events.jsonl');
-    log(`generating ${opts.events} enriched events (seed ${opts.seed}) into ${input}`);
-    const stats = await writeBenchInput(input, opts.events, opts.seed);
-    log(`  ${stats.lines} lines, ${(stats.bytes / 1e6).toFixed(0)} MB, ${stats.duplicates} duplicates, ${stats.late} late`);
-  }
+  const input = await benchInput(opts, work, log);
   const results: FlinkBenchReport['results'] = [];
   const stages: Array<{ job: FlinkJobName; from: string }> = [
     { job: 'dedup-filter', from: input },
@@ -199,16 +203,10 @@ export function formatFlinkBench(report: FlinkBenchReport): string {
   );
 }
 
-export interface BuildComparisonOptions {
+export interface BuildComparisonOptions extends FlinkBenchOptions {
   /** The other build's runner jar (built from a commit with the same pom dependencies). */
   against: string;
   rounds: number;
-  events: number;
-  seed: number;
-  input?: string;
-  workDir: string;
-  heap: string;
-  log?: (line: string) => void;
 }
 
 /** One job's full runs, this build's and the other's, in the order they ran. */
@@ -253,13 +251,7 @@ export async function compareFlinkBuilds(opts: BuildComparisonOptions): Promise<
   const against = resolve(opts.against);
   if (!existsSync(against)) throw new UserError(`--against ${opts.against}: no such file; give the runner jar of another build (sql/runner/target/sluice-flink-runner.jar there)`, 2);
   const work = resolve(opts.workDir);
-  mkdirSync(work, { recursive: true });
-  let input = opts.input === undefined ? undefined : resolve(opts.input);
-  if (input === undefined) {
-    input = join(work, 'events.jsonl');
-    log(`generating ${opts.events} enriched events (seed ${opts.seed}) into ${input}`);
-    await writeBenchInput(input, opts.events, opts.seed);
-  }
+  const input = await benchInput(opts, work, log);
   const thisJar = ensureRunnerJar(log);
   const jobs: BuildComparison[] = [];
   const stages: Array<{ job: FlinkJobName; from: string }> = [
