@@ -51,6 +51,23 @@ class DedupFilterJobTest {
         assertArrayEquals(expected.toByteArray(), LocalJobs.bytes(processed));
     }
 
+    /** The job carries the record as BYTES (record_bytes(), record_string()): nothing decodes it on the way. */
+    @Test
+    void writesBytesThatAreNotUtf8BackUnchanged() throws Exception {
+        ByteArrayOutputStream input = new ByteArrayOutputStream();
+        for (int i = 1; i <= 2; i++) {
+            input.write(("{\"event_uuid\":\"00000000-0000-4000-8000-00000000010" + i + "\",\"event_name\":\"a:b\",\"created_at\":1767225600,"
+                    + "\"event_type\":\"a\",\"ingested_at\":\"2026-01-01T00:00:01.000Z\",\"note\":\"").getBytes(StandardCharsets.UTF_8));
+            // A truncated two-byte sequence, a lone continuation byte and a byte that is never UTF-8.
+            input.write(new byte[] {(byte) 0xC3, '(', (byte) 0x80, (byte) 0xFF});
+            input.write("\"}\n".getBytes(StandardCharsets.UTF_8));
+        }
+        Path file = work.resolve("not-utf8.jsonl");
+        java.nio.file.Files.write(file, input.toByteArray());
+        Path out = LocalJobs.run("dedup-filter", file, work.resolve("not-utf8"), Map.of());
+        assertArrayEquals(input.toByteArray(), LocalJobs.bytes(out.resolve("processed.jsonl")));
+    }
+
     @Test
     void passesUnusualJsonThroughUnchanged() throws Exception {
         String odd = LocalJobs.lines(processed).get(6);
