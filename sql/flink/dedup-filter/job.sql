@@ -12,35 +12,30 @@ SET 'table.exec.state.ttl' = ${dedup_ttl_seconds};
 -- once and shared.
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
 
--- lake_event(record) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
+-- lake_event(record_text) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
 -- the lake's timestamps and where the payload (every other member, as its original text) lies in
 -- the record, from one pass over the record instead of one parse per field. lake_payload() joins
 -- the payload's text for the lake row only, so its bytes do not travel through the dedup's
 -- exchange a second time beside the record that holds them.
 CREATE TEMPORARY FUNCTION lake_event AS 'dev.sluice.flink.LakeEventFunction' LANGUAGE JAVA;
 CREATE TEMPORARY FUNCTION lake_payload AS 'dev.sluice.flink.LakePayloadFunction' LANGUAGE JAVA;
--- The record travels through the job as BYTES (record): Flink's generated calculations copy every
--- STRING column they read, and a BYTES column is passed on as it is. record_bytes() and
--- record_string() convert without decoding, so the bytes stay exactly as read.
-CREATE TEMPORARY FUNCTION record_bytes AS 'dev.sluice.flink.RecordBytesFunction' LANGUAGE JAVA;
-CREATE TEMPORARY FUNCTION record_string AS 'dev.sluice.flink.RecordStringFunction' LANGUAGE JAVA;
 
 -- A view, not a table LIKE events: in the cloud with an MSK source, events is itself a view (the
 -- union of both sources, tables.cloud-msk.sql).
 CREATE TEMPORARY VIEW events_arriving AS
-SELECT record_bytes(record_text) AS record, PROCTIME() AS arrival_time
+SELECT record_text, PROCTIME() AS arrival_time
 FROM events;
 
 CREATE TEMPORARY VIEW events_parsed AS
 SELECT
-  record,
+  record_text,
   arrival_time,
   e.event_uuid,
   -- Numeric, so 1700000000 and 1700000000.0 are the same created_at. Its type is part of the dedup
   -- state's key: changing it makes a snapshot of the running application unrestorable.
   TRY_CAST(e.created_at AS DECIMAL(38, 6)) AS created_at,
   e
-FROM (SELECT record, arrival_time, lake_event(record) AS e FROM events_arriving);
+FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
 -- A record whose key cannot be read (lake_event() read NULL: beyond the JSON parser's limits, not an
 -- object) is never a copy of another: it gets a key of its own, a random UUID, so it passes the
@@ -48,7 +43,7 @@ FROM (SELECT record, arrival_time, lake_event(record) AS e FROM events_arriving)
 -- over every record, rather than a UNION ALL with a bypass branch, keeps lake_event() to one call
 -- per record.
 CREATE TEMPORARY VIEW events_first_seen AS
-SELECT record, created_at, e
+SELECT record_text, created_at, e
 FROM (
   SELECT *,
     ROW_NUMBER() OVER (PARTITION BY dedup_uuid, dedup_created_at ORDER BY arrival_time ASC) AS arrival_rank
@@ -62,7 +57,7 @@ FROM (
 WHERE arrival_rank = 1;
 
 CREATE TEMPORARY VIEW events_kept AS
-SELECT record, e
+SELECT record_text, e
 FROM events_first_seen
 -- Only a proven match drops an event: a missing type or name, or an unreadable created_at or
 -- ingested_at, keeps it.
@@ -76,7 +71,7 @@ WHERE (e.event_type IN (${exclude_event_types})) IS NOT TRUE
   ) IS NOT TRUE;
 
 INSERT INTO processed
-SELECT record_string(record)
+SELECT record_text
 FROM events_kept;
 
 -- The same events, once each: the Iceberg sink commits with the checkpoint, so a restart from it
@@ -91,5 +86,5 @@ SELECT
   CAST(e.created_ts AS TIMESTAMP(6)) AS created_datetime,
   CAST(e.ingested_ts AS TIMESTAMP(6)) AS ingested_at,
   e.source,
-  lake_payload(record, e.payload, e.payload_spans) AS payload
+  lake_payload(record_text, e.payload, e.payload_spans) AS payload
 FROM events_kept;

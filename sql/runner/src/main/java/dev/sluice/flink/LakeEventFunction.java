@@ -22,8 +22,8 @@ import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
- * lake_event(record): everything the dedup-filter job needs from an enriched event (the record's
- * bytes, record_bytes() of its text), read in one pass over the top level of the JSON object. The envelope fields are what envelope() returns
+ * lake_event(record_text): everything the dedup-filter job needs from an enriched event, read in
+ * one pass over the top level of the JSON object. The envelope fields are what envelope() returns
  * (JSON_VALUE's reading); {@code created_datetime} and {@code ingested_at} are parsed as UTC
  * timestamps (NULL when not ISO 8601 UTC). The payload is every member that is not an envelope or
  * enriched field, each taken as the original text from its name to the end of its value, in input
@@ -63,17 +63,16 @@ public final class LakeEventFunction extends ScalarFunction {
 
     /**
      * Reads the record's UTF-8 bytes as they are (no decoding to a Java string and back) and
-     * returns the row in Flink's internal form, so the payload leaves as a slice of the record.
-     * Most records are read by {@link JsonObjectScan}; one it declines is read with Jackson, which
-     * decides what any unusual or malformed text means. Bytes that are not UTF-8 are read as their
-     * lenient decoding, which replaces each bad sequence with U+FFFD, as a STRING argument would be.
+     * returns the row in Flink's internal form, so the payload leaves as a slice of the input's
+     * bytes. Most records are read by {@link JsonObjectScan}; one it declines is read with
+     * Jackson, which decides what any unusual or malformed text means. Bytes that are not UTF-8
+     * are read as their lenient decoding, which replaces each bad sequence with U+FFFD, as a STRING
+     * argument would be.
      */
     @DataTypeHint(value = "ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
             + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING, payload_spans BYTES>",
             bridgedTo = RowData.class)
-    public RowData eval(byte[] record) {
-        // A string over the record's bytes, not a copy of them.
-        StringData recordText = record == null ? null : StringData.fromBytes(record);
+    public RowData eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
         if (recordText != null) {
             RowData scanned = scanned(recordText);
             if (scanned != null) {

@@ -51,7 +51,7 @@ class DedupFilterJobTest {
         assertArrayEquals(expected.toByteArray(), LocalJobs.bytes(processed));
     }
 
-    /** The job carries the record as BYTES (record_bytes(), record_string()): nothing decodes it on the way. */
+    /** Nothing on the record's way through the job decodes it: bytes that are not UTF-8 leave as they came. */
     @Test
     void writesBytesThatAreNotUtf8BackUnchanged() throws Exception {
         ByteArrayOutputStream input = new ByteArrayOutputStream();

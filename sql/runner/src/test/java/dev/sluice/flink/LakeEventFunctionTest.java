@@ -16,17 +16,17 @@ class LakeEventFunctionTest {
     private final LakeEventFunction f = new LakeEventFunction();
 
     private RowData eval(String text) {
-        return f.eval(text == null ? null : text.getBytes(StandardCharsets.UTF_8));
+        return f.eval(text == null ? null : StringData.fromString(text));
     }
 
     /** The lake's payload column for the record: lake_payload() of the record and its lake_event() row. */
     private String payload(String text) {
-        byte[] record = text.getBytes(StandardCharsets.UTF_8);
+        StringData record = StringData.fromString(text);
         StringData payload = payload(record, f.eval(record));
         return payload == null ? null : payload.toString();
     }
 
-    static StringData payload(byte[] record, RowData row) {
+    static StringData payload(StringData record, RowData row) {
         return new LakePayloadFunction().eval(record, row.isNullAt(9) ? null : row.getString(9), row.isNullAt(10) ? null : row.getBinary(10));
     }
 
@@ -66,16 +66,16 @@ class LakeEventFunctionTest {
         assertEquals("ü", row.getString(0).toString());
         assertEquals("t", row.getString(3).toString());
         assertArrayEquals("{\"name\":\"Zoë 東京 😀\",\"emoji\":[\"😀\",\"é\"]}".getBytes(StandardCharsets.UTF_8),
-                payload(text.getBytes(StandardCharsets.UTF_8), row).toBytes());
+                payload(StringData.fromString(text), row).toBytes());
     }
 
     @Test
     void readsBytesThatAreNotUtf8AsTheirLenientDecoding() {
         byte[] utf8 = "{\"event_uuid\":\"u\",\"note\":\"a?b\"}".getBytes(StandardCharsets.UTF_8);
         utf8[utf8.length - 4] = (byte) 0xC3;
-        RowData row = f.eval(utf8);
+        RowData row = f.eval(StringData.fromBytes(utf8));
         assertEquals("u", row.getString(0).toString());
-        assertEquals("{\"note\":\"a\uFFFDb\"}", payload(utf8, row).toString());
+        assertEquals("{\"note\":\"a\uFFFDb\"}", payload(StringData.fromBytes(utf8), row).toString());
     }
 
     @Test
