@@ -16,7 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -364,9 +365,13 @@ public final class SqlRunner {
                 thread.setDaemon(true);
                 return thread;
             });
-            List<SourceProgress.Sample> samples = new CopyOnWriteArrayList<>();
-            sampler.scheduleAtFixedRate(() -> samples.add(SourceProgress.sample(System.nanoTime(), processCpuNanos())),
-                    0, PROGRESS_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+            // A queue, not a copy-on-write list: a run over a large file takes tens of thousands of samples.
+            Queue<SourceProgress.Sample> samples = new ConcurrentLinkedQueue<>();
+            // An input still appended to has no size to take fractions of: nothing to sample.
+            if (!appended()) {
+                sampler.scheduleAtFixedRate(() -> samples.add(SourceProgress.sample(System.nanoTime(), processCpuNanos())),
+                        0, PROGRESS_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
+            }
             try {
                 submit(localSettings(checkpointInterval), parts).await();
             } finally {
@@ -374,9 +379,8 @@ public final class SqlRunner {
             }
             long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
             long cpuMillis = (processCpuNanos() - cpuBefore) / 1_000_000;
-            // An input still appended to has no size to take fractions of.
             SourceProgress.Window steady = appended() ? null
-                    : SourceProgress.steadyWindow(samples, Files.size(input), STEADY_FROM, STEADY_TO);
+                    : SourceProgress.steadyWindow(List.copyOf(samples), Files.size(input), STEADY_FROM, STEADY_TO);
 
             List<String> summaries = new ArrayList<>();
             for (Map.Entry<String, Path> sink : sinks.entrySet()) {
