@@ -181,6 +181,12 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
   return { machine: machine(), results };
 }
 
+/** The header and rows as lines, each column padded to its widest cell. */
+function alignedRows(header: readonly string[], rows: readonly string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => `${r.map((c, i) => c.padEnd(widths[i])).join('  ')}\n`).join('');
+}
+
 /** The table printed by `sluice bench flink`. */
 export function formatFlinkBench(report: FlinkBenchReport): string {
   const rows = report.results.map((r) => [
@@ -194,10 +200,9 @@ export function formatFlinkBench(report: FlinkBenchReport): string {
     `${r.nexmark.query} ${r.nexmark.eventsPerSecond}`,
   ]);
   const header = ['job', 'events in', 'wall s (start-up)', 'CPU s (start-up)', 'events/s net', 'events/CPU-s net', 'events/CPU-s steady', 'Nexmark per core (Flink 1.13)'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const m = report.machine;
   return (
-    `${[header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n')}\n` +
+    alignedRows(header, rows) +
     `machine: ${m.cores} cores, ${m.cpu}; parallelism 1; net = full run minus a ${STARTUP_LINES}-line run (start-up); ` +
     "steady = the full run from a fifth to nine tenths of its input (past the JIT's warm-up), the one to set beside Nexmark's 100-million-event runs\n"
   );
@@ -302,10 +307,8 @@ export function formatBuildComparison(report: BuildComparisonReport): string {
     ['', 'other build', '', c.otherBuild.cpuMs.map(seconds).join(' '), seconds(median(c.otherBuild.cpuMs)), seconds(median(c.otherBuild.elapsedMs)), ''],
   ]);
   const header = ['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const m = report.machine;
   return (
-    `${[header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ')).join('\n')}\n` +
-    `machine: ${m.cores} cores, ${m.cpu}; other build: ${report.against}; full runs, start-up included, the two builds alternately (ABBA), neither with the class archive\n`
+    alignedRows(header, rows) + `machine: ${m.cores} cores, ${m.cpu}; other build: ${report.against}; full runs, start-up included, the two builds alternately (ABBA), neither with the class archive\n`
   );
 }
