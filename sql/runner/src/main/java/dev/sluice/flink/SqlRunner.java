@@ -32,12 +32,20 @@ import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.graph.StreamEdge;
+import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.graph.StreamNode;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
+import org.apache.flink.streaming.runtime.partitioner.ForwardPartitioner;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.StatementSet;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.table.runtime.operators.deduplicate.ProcTimeDeduplicateKeepFirstRowFunction;
 
 /**
  * Runs one Sluice Flink SQL job.
@@ -317,9 +325,27 @@ public final class SqlRunner {
             return new Rendered(sql.render(given), sinks);
         }
 
-        /** Submits the job to a mini-cluster set up by {@code settings}; the lake tables exist before it plans. */
-        public TableResult submit(EnvironmentSettings settings, Path sinkRoot) throws IOException {
-            return submit(TableEnvironment.create(settings), sinkRoot);
+        /**
+         * Submits the job to a mini-cluster set up by {@code conf}, with the dedup's exchange
+         * forwarded (forwardExchangesIntoDedup); the lake tables exist before it plans.
+         */
+        public JobClient submit(Configuration conf, Path sinkRoot) throws Exception {
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+            StreamGraph graph = streamGraph(env, conf, sinkRoot);
+            forwardExchangesIntoDedup(graph);
+            return env.executeAsync(graph);
+        }
+
+        /** The job's operators as the planner lays them out, added to {@code env}. */
+        StreamGraph streamGraph(StreamExecutionEnvironment env, Configuration conf, Path sinkRoot) throws IOException {
+            Rendered rendered = render(sinkRoot);
+            Files.createDirectories(lake);
+            StreamTableEnvironment tableEnv = StreamTableEnvironment.create(env,
+                    EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
+            ((StreamStatementSet) statementSet(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables)).attachAsDataStream();
+            StreamGraph graph = env.getStreamGraph();
+            graph.setJobName("sluice " + job);
+            return graph;
         }
 
         /** Submits the job through {@code tableEnv}, with its sinks under {@code sinkRoot}. */
@@ -336,7 +362,7 @@ public final class SqlRunner {
         public String execute() throws Exception {
             if (follow) {
                 Files.createDirectories(output);
-                submit(localSettings(checkpointInterval), output).await();
+                submit(localConfiguration(checkpointInterval), output).getJobExecutionResult().get();
                 return "{\"job\":" + jsonString(job) + ",\"stopped\":true}";
             }
             if (!Files.isRegularFile(input)) {
@@ -373,7 +399,7 @@ public final class SqlRunner {
                         0, PROGRESS_SAMPLE_MILLIS, TimeUnit.MILLISECONDS);
             }
             try {
-                submit(localSettings(checkpointInterval), parts).await();
+                submit(localConfiguration(checkpointInterval), parts).getJobExecutionResult().get();
             } finally {
                 sampler.shutdownNow();
             }
@@ -608,14 +634,47 @@ public final class SqlRunner {
      * on a wall-clock timer, so which events are late depends only on the input; object reuse
      * between chained operators, for throughput; and little
      * managed memory, since a laptop or CI machine has few cores and little RAM to spare.
+     * Checkpoints every {@code checkpointInterval}, exactly once, when it is given.
      */
-    static EnvironmentSettings localSettings(Duration checkpointInterval) {
+    static Configuration localConfiguration(Duration checkpointInterval) {
         Configuration conf = localConfiguration();
         if (checkpointInterval != null) {
             conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, checkpointInterval);
             conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
         }
-        return EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build();
+        return conf;
+    }
+
+    /**
+     * Makes the exchange into the dedup a forward one when both sides have one instance each, so
+     * the mini-cluster chains the dedup to its source: a record passes from the file through the
+     * dedup to the sinks as an object, instead of being serialized into a network buffer and read
+     * back. With one instance on each side the hash partitioner sends every record to the same
+     * place, and the dedup takes each record's key from the record itself, so what the job computes
+     * is unchanged. Only the dedup's: the planner's two-phase window aggregation (in aggregate)
+     * hands its global phase rows that only a serializing exchange turns into the types it reads
+     * (a slice end held as a long where a timestamp is declared). Returns how many exchanges it
+     * changed.
+     */
+    static int forwardExchangesIntoDedup(StreamGraph graph) {
+        int changed = 0;
+        for (StreamNode node : graph.getStreamNodes()) {
+            for (StreamEdge edge : node.getOutEdges()) {
+                StreamNode target = graph.getStreamNode(edge.getTargetId());
+                if (node.getParallelism() == 1 && target.getParallelism() == 1 && isKeepFirstDedup(target)
+                        && !(edge.getPartitioner() instanceof ForwardPartitioner)) {
+                    edge.setPartitioner(new ForwardPartitioner<>());
+                    changed++;
+                }
+            }
+        }
+        return changed;
+    }
+
+    private static boolean isKeepFirstDedup(StreamNode node) {
+        return node.getOperatorFactory() instanceof SimpleOperatorFactory<?> factory
+                && factory.getOperator() instanceof KeyedProcessOperator<?, ?, ?> operator
+                && operator.getUserFunction() instanceof ProcTimeDeduplicateKeepFirstRowFunction;
     }
 
     private static Path scratch;
@@ -630,8 +689,8 @@ public final class SqlRunner {
                 Path dir = Files.createTempDirectory("sluice-flink-");
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
-                        deleteTree(dir);
-                    } catch (IOException e) {
+                        deleteTreeAlongsideOthers(dir);
+                    } catch (IOException | UncheckedIOException e) {
                         System.err.println("could not remove Flink's scratch directory " + dir + ": " + e.getMessage());
                     }
                 }));
@@ -718,7 +777,37 @@ public final class SqlRunner {
         }
         try (Stream<Path> walk = Files.walk(root)) {
             for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    static final int SCRATCH_REMOVAL_ATTEMPTS = 40;
+    static final long SCRATCH_REMOVAL_PAUSE_MILLIS = 25;
+
+    /**
+     * Removes {@code root} while other threads may still delete or create files in it: the JVM runs
+     * shutdown hooks concurrently, and Flink's own (its blob server's, its io manager's) clean their
+     * directories inside the scratch directory at the same time as this. A file they remove between
+     * the listing and its deletion is skipped; a directory they remove during the listing, or fill
+     * after it, means another pass. Gives up after SCRATCH_REMOVAL_ATTEMPTS passes, within the
+     * owner-gone halt's grace period.
+     */
+    static void deleteTreeAlongsideOthers(Path root) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                deleteTree(root);
+                return;
+            } catch (IOException | UncheckedIOException e) {
+                if (attempt == SCRATCH_REMOVAL_ATTEMPTS) {
+                    throw e;
+                }
+            }
+            try {
+                Thread.sleep(SCRATCH_REMOVAL_PAUSE_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while removing " + root, e);
             }
         }
     }

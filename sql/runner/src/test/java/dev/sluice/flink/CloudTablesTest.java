@@ -41,7 +41,7 @@ class CloudTablesTest {
     static void standInForGlue() throws Exception {
         System.setProperty(GlueCatalogStandIn.WAREHOUSE_PROPERTY, warehouse.toString());
         for (String job : JobSql.JOBS) {
-            TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+            TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
             Map<String, String> local = Map.of("input_path", "/in", "input_complete_marker", "/in", "processed_output", "/p",
                     "aggregates_output", "/a", "late_events_output", "/l", "lake_path", "/lake");
             JobSql sql = JobSql.load(job, "local");
@@ -100,7 +100,7 @@ class CloudTablesTest {
                 statements.add(s);
             }
         }
-        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
         for (JobSql.Statement s : statements) {
             if (s instanceof JobSql.SetOption set) {
                 env.getConfig().set(set.key(), set.value());

@@ -66,7 +66,7 @@ class EnvelopeFunctionTest {
     /** The same answers as JSON_VALUE, run side by side in Flink on fixtures/envelope-parity.jsonl. */
     @Test
     void agreesWithJsonValueInFlink() throws Exception {
-        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
         env.executeSql("CREATE TEMPORARY FUNCTION envelope AS 'dev.sluice.flink.EnvelopeFunction' LANGUAGE JAVA");
         env.executeSql("CREATE TEMPORARY TABLE cases (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '"
                 + LocalJobs.fixture("envelope-parity.jsonl") + "', 'format' = 'raw')");

@@ -118,7 +118,7 @@ class LinesFormatTest {
             lines.add("{\"i\":" + i + ",\"s\":\"\u65e5\u672c\u8a9e \\\"q\\\"\"}");
         }
         Files.write(input, lines, StandardCharsets.UTF_8);
-        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
         env.executeSql("CREATE TEMPORARY TABLE src (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '" + input
                 + "', 'format' = 'raw')");
         for (String format : List.of("raw", LinesFormatFactory.IDENTIFIER)) {
@@ -166,7 +166,7 @@ class LinesFormatTest {
     void aFilesystemSourceReadsTheSameRowsAsTheRawFormat() throws Exception {
         Path input = dir.resolve("awkward.jsonl");
         Files.write(input, awkwardLines());
-        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
         for (String format : List.of("raw", LinesFormatFactory.IDENTIFIER)) {
             env.executeSql("CREATE TEMPORARY TABLE in_" + format.replace('-', '_') + " (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '"
                     + input + "', 'format' = '" + format + "')");
@@ -284,7 +284,7 @@ class LinesFormatTest {
         Path input = dir.resolve("appended.jsonl");
         Path marker = dir.resolve("appended.complete");
         Files.write(input, new byte[0]);
-        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
         env.executeSql("CREATE TEMPORARY TABLE appended (record_text STRING) WITH ('connector' = 'filesystem', 'path' = '" + input
                 + "', 'format' = '" + LinesFormatFactory.IDENTIFIER + "', '" + LinesFormatFactory.IDENTIFIER + ".complete-marker' = '" + marker + "')");
         Thread appender = appendThenMark(input, marker, bytes, 0, 1000, 20);
@@ -304,7 +304,7 @@ class LinesFormatTest {
 
     @Test
     void refusesATableOfOtherColumnsNamingTheFix() {
-        TableEnvironment env = TableEnvironment.create(SqlRunner.localSettings(null));
+        TableEnvironment env = TableEnvironment.create(LocalJobs.settings());
         env.executeSql("CREATE TEMPORARY TABLE wide (a STRING, b INT) WITH ('connector' = 'filesystem', 'path' = '"
                 + dir.resolve("wide") + "', 'format' = '" + LinesFormatFactory.IDENTIFIER + "')");
         ValidationException e = assertThrows(ValidationException.class, () -> env.executeSql("INSERT INTO wide VALUES ('x', 1)"));

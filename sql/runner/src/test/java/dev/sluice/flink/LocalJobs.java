@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.table.api.EnvironmentSettings;
 
 /**
  * Runs the packaged job SQL in a mini-cluster over a fixture file, as `sluice flink` does, with
@@ -21,6 +22,11 @@ final class LocalJobs {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A table environment's settings for the mini-cluster setup of local runs, without checkpoints. */
+    static EnvironmentSettings settings() {
+        return EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(SqlRunner.localConfiguration(null)).build();
     }
 
     static Path run(String job, Path input, Path output, Map<String, String> params) throws Exception {
