@@ -325,34 +325,17 @@ public final class SqlRunner {
             return new Rendered(sql.render(given), sinks);
         }
 
-        /**
-         * Submits the job to a mini-cluster set up by {@code conf}, with the dedup's exchange
-         * forwarded (forwardExchangesIntoDedup); the lake tables exist before it plans.
-         */
+        /** Submits the job to a mini-cluster set up by {@code conf} (submitLocally); the lake tables exist before it plans. */
         public JobClient submit(Configuration conf, Path sinkRoot) throws Exception {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            StreamGraph graph = streamGraph(env, conf, sinkRoot);
-            forwardExchangesIntoDedup(graph);
-            return env.executeAsync(graph);
+            return executeForwarded(env, streamGraph(env, conf, sinkRoot));
         }
 
         /** The job's operators as the planner lays them out, added to {@code env}. */
         StreamGraph streamGraph(StreamExecutionEnvironment env, Configuration conf, Path sinkRoot) throws IOException {
             Rendered rendered = render(sinkRoot);
             Files.createDirectories(lake);
-            StreamTableEnvironment tableEnv = StreamTableEnvironment.create(env,
-                    EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
-            ((StreamStatementSet) statementSet(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables)).attachAsDataStream();
-            StreamGraph graph = env.getStreamGraph();
-            graph.setJobName("sluice " + job);
-            return graph;
-        }
-
-        /** Submits the job through {@code tableEnv}, with its sinks under {@code sinkRoot}. */
-        public TableResult submit(TableEnvironment tableEnv, Path sinkRoot) throws IOException {
-            Rendered rendered = render(sinkRoot);
-            Files.createDirectories(lake);
-            return SqlRunner.submit(tableEnv, rendered.statements(), new LocalLake(lake)::ensureTables);
+            return localStreamGraph(env, conf, job, rendered.statements(), new LocalLake(lake)::ensureTables);
         }
 
         /**
@@ -546,12 +529,9 @@ public final class SqlRunner {
             if (restore != null) {
                 conf.setString("execution.state-recovery.path", restore.toUri().toString());
             }
-            TableEnvironment tableEnv = TableEnvironment.create(
-                    EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
             Files.createDirectories(lake);
             Files.createDirectories(checkpoints);
-            TableResult result = submit(tableEnv, statements, this::beforeInserts);
-            JobClient client = result.getJobClient().orElseThrow();
+            JobClient client = submitLocally(conf, job, statements, this::beforeInserts);
             String jobId = client.getJobID().toHexString();
             System.out.println("{\"job\":" + jsonString(job) + ",\"job_id\":" + jsonString(jobId)
                     + ",\"checkpoints\":" + jsonString(checkpoints.resolve(jobId).toString())
@@ -559,7 +539,7 @@ public final class SqlRunner {
                     + ",\"fail_trigger\":" + (failTrigger == null ? "null" : jsonString(failTrigger.toString())) + "}");
             System.out.flush();
             reportStatusChanges(client);
-            result.await();
+            client.getJobExecutionResult().get();
         }
 
         /** Prints {"job_status": ..., "at_ms": ...} each time the job's status changes, from a daemon thread. */
@@ -643,6 +623,32 @@ public final class SqlRunner {
             conf.set(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE, org.apache.flink.core.execution.CheckpointingMode.EXACTLY_ONCE);
         }
         return conf;
+    }
+
+    /**
+     * Submits the statements to a mini-cluster set up by {@code conf}, as {@link #submit(TableEnvironment,
+     * List, Consumer)} does, with the dedup's exchange forwarded (forwardExchangesIntoDedup).
+     */
+    static JobClient submitLocally(Configuration conf, String job, List<JobSql.Statement> statements,
+            Consumer<TableEnvironment> beforeInserts) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        return executeForwarded(env, localStreamGraph(env, conf, job, statements, beforeInserts));
+    }
+
+    /** The statements' operators as the planner lays them out, added to {@code env}, as the job {@code sluice <job>}. */
+    static StreamGraph localStreamGraph(StreamExecutionEnvironment env, Configuration conf, String job,
+            List<JobSql.Statement> statements, Consumer<TableEnvironment> beforeInserts) {
+        StreamTableEnvironment tableEnv = StreamTableEnvironment.create(env,
+                EnvironmentSettings.newInstance().inStreamingMode().withConfiguration(conf).build());
+        ((StreamStatementSet) statementSet(tableEnv, statements, beforeInserts)).attachAsDataStream();
+        StreamGraph graph = env.getStreamGraph();
+        graph.setJobName("sluice " + job);
+        return graph;
+    }
+
+    private static JobClient executeForwarded(StreamExecutionEnvironment env, StreamGraph graph) throws Exception {
+        forwardExchangesIntoDedup(graph);
+        return env.executeAsync(graph);
     }
 
     /**

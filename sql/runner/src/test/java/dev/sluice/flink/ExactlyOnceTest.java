@@ -26,10 +26,8 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
-import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
@@ -107,13 +105,13 @@ class ExactlyOnceTest {
         Files.move(hidden, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static TableEnvironment streamingTables() {
+    /** As a local run sets up its mini-cluster, with checkpoints; submitted to the extension's cluster. */
+    private static Configuration streaming() {
         Configuration conf = new Configuration();
         conf.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, CHECKPOINTS);
         conf.set(CoreOptions.DEFAULT_PARALLELISM, 1);
         conf.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ZERO);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        return StreamTableEnvironment.create(env, EnvironmentSettings.inStreamingMode());
+        return conf;
     }
 
     private static long committedRecords(Path lake, String table) {
@@ -144,7 +142,7 @@ class ExactlyOnceTest {
         SqlRunner.LocalRun run = new SqlRunner.LocalRun(job, input, null, true, work.resolve(job + "-out"), lake, CHECKPOINTS,
                 TestValues.forJob(job, "follow", params));
         drop(input, "batch-0.jsonl", batches.get(0));
-        JobClient client = run.submit(streamingTables(), work.resolve(job + "-out")).getJobClient().orElseThrow();
+        JobClient client = run.submit(streaming(), work.resolve(job + "-out"));
         try {
             // One file at a time at first: files found in the same listing are read in no set
             // order, and the oracle needs batch 0 to arrive before the copies batch 1 holds.
