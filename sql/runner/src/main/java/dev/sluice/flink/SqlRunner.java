@@ -325,7 +325,10 @@ public final class SqlRunner {
             return new Rendered(sql.render(given), sinks);
         }
 
-        /** Submits the job to a mini-cluster set up by {@code conf} (submitLocally); the lake tables exist before it plans. */
+        /**
+         * Submits the job to a mini-cluster set up by {@code conf}, with the dedup's exchange forwarded
+         * (forwardExchangesIntoDedup); the lake tables exist before it plans.
+         */
         public JobClient submit(Configuration conf, Path sinkRoot) throws Exception {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
             return executeForwarded(env, streamGraph(env, conf, sinkRoot));

@@ -1,6 +1,7 @@
 package dev.sluice.flink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -44,7 +45,7 @@ class ForwardedExchangeTest {
         List<String> chained = tasks(graph);
         assertEquals(1, chained.size(), "forwarded: " + chained);
         String task = chained.get(0);
-        assertEquals(true, task.startsWith("Source: events") && task.contains("Deduplicate"), task);
+        assertTrue(task.startsWith("Source: events") && task.contains("Deduplicate"), task);
     }
 
     @Test
