@@ -173,6 +173,11 @@ describe('both jobs in one JVM (launchPlatformJobs, launchFlinkJobs)', function 
     expect(summary.lake.tables).to.deep.equal({ events: listed.events, aggregates: listed.aggregates });
     expect(summary.lake.tables.events.files.length).to.be.greaterThan(0);
     expect(dedupSummary.lake.tables).to.have.keys('events');
+    // Written as they are, with no Hadoop checksum file beside each (LocalLake.hadoopConfiguration).
+    const lakeFiles = readdirSync(join(work, 'ok', 'lake'), { recursive: true, encoding: 'utf8' });
+    expect(lakeFiles.filter((file) => file.endsWith('.parquet')).length).to.be.greaterThan(1);
+    expect(lakeFiles.filter((file) => file.endsWith('.metadata.json')).length).to.be.greaterThan(1);
+    expect(lakeFiles.filter((file) => file.endsWith('.crc'))).to.deep.equal([]);
   });
 
   it("fails the later job with the runner's reason and keeps the earlier one", async () => {

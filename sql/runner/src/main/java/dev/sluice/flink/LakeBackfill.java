@@ -76,8 +76,9 @@ public final class LakeBackfill {
     /** The local lake directory: a filesystem catalog with the tables in namespace curated. */
     public static Lake hadoopLake(Path dir) {
         String warehouse = dir.toAbsolutePath().normalize().toString();
-        FileIO io = CatalogUtil.loadFileIO("org.apache.iceberg.hadoop.HadoopFileIO", Map.of(), new Configuration());
-        return new Lake(new HadoopCatalog(new Configuration(), warehouse), Namespace.of(LocalLake.NAMESPACE), io,
+        Configuration conf = LocalLake.hadoopConfiguration();
+        FileIO io = CatalogUtil.loadFileIO("org.apache.iceberg.hadoop.HadoopFileIO", Map.of(), conf);
+        return new Lake(new HadoopCatalog(conf, warehouse), Namespace.of(LocalLake.NAMESPACE), io,
                 warehouse + "/" + LocalLake.NAMESPACE + "/" + RECORDS, false, warehouse);
     }
 
@@ -115,7 +116,7 @@ public final class LakeBackfill {
     }
 
     private static Catalog staged(Path backfill) {
-        return new HadoopCatalog(new Configuration(), backfill.toAbsolutePath().normalize().toString());
+        return new HadoopCatalog(LocalLake.hadoopConfiguration(), backfill.toAbsolutePath().normalize().toString());
     }
 
     private static TableIdentifier stagedId(String table) {

@@ -52,6 +52,25 @@ public final class LocalLake {
             TableProperties.PARQUET_COMPRESSION_LEVEL, "1",
             "parquet.enable.dictionary", "false");
 
+    /** The Hadoop settings of the local lake's files (hadoopConfiguration), a resource of this jar. */
+    static final String LOCAL_FILES_RESOURCE = "sluice-local-files.xml";
+
+    /**
+     * Hadoop's configuration for the local lake: {@code file:} paths go through
+     * {@link LocalLakeFileSystem}, Hadoop's RawLocalFileSystem. Hadoop's default for them,
+     * LocalFileSystem, computes a CRC32 of every byte a job writes and writes it to a {@code .crc}
+     * file beside each data and metadata file; nothing reads those (DuckDB and the runner's own
+     * readers do not), and they cost the jobs CPU (README, "Performance"). The settings are added
+     * as a default resource, so every Hadoop configuration made in this JVM from then on has them:
+     * Iceberg's Flink connector builds its own from the classpath and takes none from the table's
+     * options. A file system Hadoop has already made for {@code file:} stays cached as it is, so
+     * this is called before the runner's first use of the lake.
+     */
+    public static Configuration hadoopConfiguration() {
+        Configuration.addDefaultResource(LOCAL_FILES_RESOURCE);
+        return new Configuration();
+    }
+
     private final HadoopCatalog catalog;
     private final String namespace;
 
@@ -61,7 +80,7 @@ public final class LocalLake {
 
     /** A lake whose tables live in {@code namespace} (a stand-in for the Glue database in tests). */
     LocalLake(Path lake, String namespace) {
-        this.catalog = new HadoopCatalog(new Configuration(), lake.toAbsolutePath().normalize().toString());
+        this.catalog = new HadoopCatalog(hadoopConfiguration(), lake.toAbsolutePath().normalize().toString());
         this.namespace = namespace;
     }
 

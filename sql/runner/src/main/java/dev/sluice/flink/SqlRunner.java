@@ -45,6 +45,7 @@ import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamStatementSet;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.runtime.operators.deduplicate.ProcTimeDeduplicateKeepFirstRowFunction;
 
 /**
@@ -327,11 +328,11 @@ public final class SqlRunner {
 
         /**
          * Submits the job to a mini-cluster set up by {@code conf}, with the dedup's exchange forwarded
-         * (forwardExchangesIntoDedup); the lake tables exist before it plans.
+         * and the dedup run as LocalKeepFirstRowDedup (executeLocally); the lake tables exist before it plans.
          */
         public JobClient submit(Configuration conf, Path sinkRoot) throws Exception {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-            return executeForwarded(env, streamGraph(env, conf, sinkRoot));
+            return executeLocally(env, streamGraph(env, conf, sinkRoot));
         }
 
         /** The job's operators as the planner lays them out, added to {@code env}. */
@@ -630,12 +631,13 @@ public final class SqlRunner {
 
     /**
      * Submits the statements to a mini-cluster set up by {@code conf}, as {@link #submit(TableEnvironment,
-     * List, Consumer)} does, with the dedup's exchange forwarded (forwardExchangesIntoDedup).
+     * List, Consumer)} does, with the dedup's exchange forwarded and the dedup run as
+     * LocalKeepFirstRowDedup (executeLocally).
      */
     static JobClient submitLocally(Configuration conf, String job, List<JobSql.Statement> statements,
             Consumer<TableEnvironment> beforeInserts) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        return executeForwarded(env, localStreamGraph(env, conf, job, statements, beforeInserts));
+        return executeLocally(env, localStreamGraph(env, conf, job, statements, beforeInserts));
     }
 
     /** The statements' operators as the planner lays them out, added to {@code env}, as the job {@code sluice <job>}. */
@@ -649,8 +651,10 @@ public final class SqlRunner {
         return graph;
     }
 
-    private static JobClient executeForwarded(StreamExecutionEnvironment env, StreamGraph graph) throws Exception {
+    /** Submits a local job's graph with the dedup chained to its source and swept lightly (forwardExchangesIntoDedup, useLocalDedup). */
+    private static JobClient executeLocally(StreamExecutionEnvironment env, StreamGraph graph) throws Exception {
         forwardExchangesIntoDedup(graph);
+        useLocalDedup(graph);
         return env.executeAsync(graph);
     }
 
@@ -678,6 +682,29 @@ public final class SqlRunner {
             }
         }
         return changed;
+    }
+
+    /**
+     * Runs each first-row dedup the planner built as {@link LocalKeepFirstRowDedup}: the same rows
+     * and state, with the heap state's expired keys swept one entry per access instead of five.
+     * The node, its id and its chaining stay as planned, so checkpoints restore across the swap.
+     * Returns how many dedups it swapped.
+     */
+    static int useLocalDedup(StreamGraph graph) {
+        int swapped = 0;
+        for (StreamNode node : graph.getStreamNodes()) {
+            if (isKeepFirstDedup(node)
+                    && node.getOperatorFactory() instanceof SimpleOperatorFactory<?> planned
+                    && planned.getOperator() instanceof KeyedProcessOperator<?, ?, ?> operator
+                    && operator.getUserFunction().getClass() == ProcTimeDeduplicateKeepFirstRowFunction.class) {
+                SimpleOperatorFactory<RowData> local = SimpleOperatorFactory.of(new KeyedProcessOperator<>(
+                        LocalKeepFirstRowDedup.of((ProcTimeDeduplicateKeepFirstRowFunction) operator.getUserFunction())));
+                local.setChainingStrategy(planned.getChainingStrategy());
+                node.setOperatorFactory(local);
+                swapped++;
+            }
+        }
+        return swapped;
     }
 
     private static boolean isKeepFirstDedup(StreamNode node) {

@@ -11,10 +11,13 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamGraph;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.operators.SimpleOperatorFactory;
+import org.apache.flink.table.runtime.operators.deduplicate.ProcTimeDeduplicateKeepFirstRowFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Local runs chain the dedup to its source; the two phases of aggregate's windows stay apart. */
+/** Local runs chain the dedup to its source and run it as LocalKeepFirstRowDedup; the two phases of aggregate's windows stay apart. */
 class ForwardedExchangeTest {
     @TempDir
     Path dir;
@@ -49,11 +52,30 @@ class ForwardedExchangeTest {
     }
 
     @Test
+    void dedupFilterRunsTheLocalDedupInTheSameChainedTask() throws Exception {
+        StreamGraph graph = plan("dedup-filter", "dedup-filter.input.jsonl");
+        SqlRunner.forwardExchangesIntoDedup(graph);
+        List<String> chained = tasks(graph);
+
+        assertEquals(1, SqlRunner.useLocalDedup(graph));
+        assertEquals(chained, tasks(graph));
+        List<Object> dedups = graph.getStreamNodes().stream()
+                .map(node -> node.getOperatorFactory() instanceof SimpleOperatorFactory<?> factory
+                        && factory.getOperator() instanceof KeyedProcessOperator<?, ?, ?> operator ? operator.getUserFunction() : null)
+                .filter(function -> function instanceof ProcTimeDeduplicateKeepFirstRowFunction)
+                .map(function -> (Object) function.getClass())
+                .toList();
+        assertEquals(List.of(LocalKeepFirstRowDedup.class), dedups);
+        assertEquals(0, SqlRunner.useLocalDedup(graph), "already swapped");
+    }
+
+    @Test
     void aggregateKeepsItsExchangeBetweenTheWindowPhases() throws Exception {
         StreamGraph graph = plan("aggregate", "aggregate.input.jsonl");
         List<String> planned = tasks(graph);
 
         assertEquals(0, SqlRunner.forwardExchangesIntoDedup(graph));
+        assertEquals(0, SqlRunner.useLocalDedup(graph));
         assertEquals(planned, tasks(graph));
         assertEquals(2, planned.size(), "the local and the global window phase in tasks of their own: " + planned);
     }
