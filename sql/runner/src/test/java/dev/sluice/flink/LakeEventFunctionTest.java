@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
+import java.util.Arrays;
+import org.apache.flink.core.memory.MemorySegment;
+import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.data.TimestampData;
+import org.apache.flink.table.data.binary.BinaryStringData;
 import org.junit.jupiter.api.Test;
 
 class LakeEventFunctionTest {
@@ -67,6 +71,20 @@ class LakeEventFunctionTest {
         assertEquals("t", row.getString(3).toString());
         assertArrayEquals("{\"name\":\"Zoë 東京 😀\",\"emoji\":[\"😀\",\"é\"]}".getBytes(StandardCharsets.UTF_8),
                 payload(StringData.fromString(text), row).toBytes());
+    }
+
+    @Test
+    void readsARecordWhoseBytesSpanTwoSegments() {
+        byte[] utf8 = "{\"event_uuid\":\"u-1\",\"amount\":2,\"event_type\":\"order\",\"source\":\"shop\"}".getBytes(StandardCharsets.UTF_8);
+        int cut = 20;
+        StringData split = BinaryStringData.fromAddress(new MemorySegment[] {
+            MemorySegmentFactory.wrap(Arrays.copyOfRange(utf8, 0, cut)), MemorySegmentFactory.wrap(Arrays.copyOfRange(utf8, cut, utf8.length))},
+                0, utf8.length);
+        RowData row = f.eval(split);
+        assertEquals("u-1", row.getString(0).toString());
+        assertEquals("order", row.getString(3).toString());
+        assertEquals("shop", row.getString(8).toString());
+        assertEquals("{\"amount\":2}", payload(split, row).toString());
     }
 
     @Test
