@@ -687,8 +687,8 @@ public final class SqlRunner {
     /**
      * Runs each first-row dedup the planner built as {@link LocalKeepFirstRowDedup}: the same rows
      * and state, with the heap state's expired keys swept one entry per access instead of five.
-     * The node, its id and its chaining stay as planned, so checkpoints restore across the swap.
-     * Returns how many dedups it swapped.
+     * The node, its id and its chaining stay as planned, and the state keeps its name and type, so a
+     * checkpoint taken before the swap restores after it. Returns how many dedups it swapped.
      */
     static int useLocalDedup(StreamGraph graph) {
         int swapped = 0;

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.java.functions.KeySelector;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.table.data.GenericRowData;
@@ -14,12 +15,16 @@ import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
 import org.apache.flink.table.runtime.operators.deduplicate.ProcTimeDeduplicateKeepFirstRowFunction;
 import org.apache.flink.table.runtime.typeutils.InternalTypeInfo;
+import org.apache.flink.table.runtime.typeutils.RowDataSerializer;
 import org.apache.flink.table.runtime.util.StateConfigUtil;
 import org.apache.flink.table.types.logical.VarCharType;
 import org.junit.jupiter.api.Test;
 
 class LocalKeepFirstRowDedupTest {
     private static final long TTL_MILLIS = 1_000;
+    /** The record's first field as a binary row, the form of the planner's keys and of keys read back from a snapshot. */
+    private static final KeySelector<RowData, RowData> KEY = row ->
+            new RowDataSerializer(new VarCharType(VarCharType.MAX_LENGTH)).toBinaryRow(GenericRowData.of(row.getString(0))).copy();
 
     @Test
     void keepsFlinksTimeToLiveAndSweepsOneEntryPerAccess() {
@@ -61,6 +66,34 @@ class LocalKeepFirstRowDedupTest {
     }
 
     @Test
+    void restoresTheStateOfFlinksFunctionAndTheOtherWayRound() throws Exception {
+        OperatorSubtaskState flinks = snapshotAfterKeyA(new ProcTimeDeduplicateKeepFirstRowFunction(TTL_MILLIS));
+        assertEquals(List.of("b"), keys(restoredThenKeysAAndB(new LocalKeepFirstRowDedup(TTL_MILLIS), flinks)));
+        OperatorSubtaskState local = snapshotAfterKeyA(new LocalKeepFirstRowDedup(TTL_MILLIS));
+        assertEquals(List.of("b"), keys(restoredThenKeysAAndB(new ProcTimeDeduplicateKeepFirstRowFunction(TTL_MILLIS), local)));
+    }
+
+    private static OperatorSubtaskState snapshotAfterKeyA(ProcTimeDeduplicateKeepFirstRowFunction dedup) throws Exception {
+        try (var harness = harness(dedup)) {
+            harness.setStateTtlProcessingTime(0);
+            process(harness, "a");
+            return harness.snapshot(1, 0);
+        }
+    }
+
+    private static List<RowData> restoredThenKeysAAndB(ProcTimeDeduplicateKeepFirstRowFunction dedup, OperatorSubtaskState state)
+            throws Exception {
+        try (var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(dedup), KEY,
+                InternalTypeInfo.ofFields(new VarCharType(VarCharType.MAX_LENGTH)))) {
+            harness.initializeState(state);
+            harness.open();
+            harness.setStateTtlProcessingTime(1);
+            process(harness, "a", "b");
+            return harness.extractOutputValues();
+        }
+    }
+
+    @Test
     void sweepsExpiredKeysThatAreNeverReadAgain() throws Exception {
         try (var harness = harness(new LocalKeepFirstRowDedup(TTL_MILLIS))) {
             harness.setStateTtlProcessingTime(0);
@@ -80,8 +113,7 @@ class LocalKeepFirstRowDedupTest {
 
     private static KeyedOneInputStreamOperatorTestHarness<RowData, RowData, RowData> harness(ProcTimeDeduplicateKeepFirstRowFunction dedup)
             throws Exception {
-        KeySelector<RowData, RowData> key = row -> GenericRowData.of(row.getString(0));
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(dedup), key,
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(dedup), KEY,
                 InternalTypeInfo.ofFields(new VarCharType(VarCharType.MAX_LENGTH)));
         harness.open();
         return harness;
