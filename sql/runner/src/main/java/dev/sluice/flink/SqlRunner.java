@@ -674,7 +674,7 @@ public final class SqlRunner {
         for (StreamNode node : graph.getStreamNodes()) {
             for (StreamEdge edge : node.getOutEdges()) {
                 StreamNode target = graph.getStreamNode(edge.getTargetId());
-                if (node.getParallelism() == 1 && target.getParallelism() == 1 && isKeepFirstDedup(target)
+                if (node.getParallelism() == 1 && target.getParallelism() == 1 && keepFirstDedup(target) != null
                         && !(edge.getPartitioner() instanceof ForwardPartitioner)) {
                     edge.setPartitioner(new ForwardPartitioner<>());
                     changed++;
@@ -693,13 +693,10 @@ public final class SqlRunner {
     static int useLocalDedup(StreamGraph graph) {
         int swapped = 0;
         for (StreamNode node : graph.getStreamNodes()) {
-            if (isKeepFirstDedup(node)
-                    && node.getOperatorFactory() instanceof SimpleOperatorFactory<?> planned
-                    && planned.getOperator() instanceof KeyedProcessOperator<?, ?, ?> operator
-                    && operator.getUserFunction().getClass() == ProcTimeDeduplicateKeepFirstRowFunction.class) {
-                SimpleOperatorFactory<RowData> local = SimpleOperatorFactory.of(new KeyedProcessOperator<>(
-                        LocalKeepFirstRowDedup.of((ProcTimeDeduplicateKeepFirstRowFunction) operator.getUserFunction())));
-                local.setChainingStrategy(planned.getChainingStrategy());
+            ProcTimeDeduplicateKeepFirstRowFunction planned = keepFirstDedup(node);
+            if (planned != null && planned.getClass() == ProcTimeDeduplicateKeepFirstRowFunction.class) {
+                SimpleOperatorFactory<RowData> local = SimpleOperatorFactory.of(new KeyedProcessOperator<>(LocalKeepFirstRowDedup.of(planned)));
+                local.setChainingStrategy(node.getOperatorFactory().getChainingStrategy());
                 node.setOperatorFactory(local);
                 swapped++;
             }
@@ -707,10 +704,11 @@ public final class SqlRunner {
         return swapped;
     }
 
-    private static boolean isKeepFirstDedup(StreamNode node) {
+    /** The node's first-row dedup function (Flink's, or LocalKeepFirstRowDedup once swapped); null when it runs something else. */
+    private static ProcTimeDeduplicateKeepFirstRowFunction keepFirstDedup(StreamNode node) {
         return node.getOperatorFactory() instanceof SimpleOperatorFactory<?> factory
                 && factory.getOperator() instanceof KeyedProcessOperator<?, ?, ?> operator
-                && operator.getUserFunction() instanceof ProcTimeDeduplicateKeepFirstRowFunction;
+                && operator.getUserFunction() instanceof ProcTimeDeduplicateKeepFirstRowFunction dedup ? dedup : null;
     }
 
     private static Path scratch;
