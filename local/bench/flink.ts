@@ -141,6 +141,24 @@ export interface FlinkBenchReport {
   results: (BenchResult & Throughput & { nexmark: (typeof NEXMARK_PER_CORE)[FlinkJobName] })[];
 }
 
+/** Where `sluice bench flink` writes a job's full run: its output files and its lake. */
+export function benchRunDirectory(work: string, job: FlinkJobName): string {
+  return join(work, 'runs', job);
+}
+
+/**
+ * Removes a run's output directory, as the run is about to start: every run starts from the same
+ * state, never writing while an earlier run's outputs (1.1 GB of dedup-filter's) are still on disk
+ * and in the page cache. Writing beside them made the kernel take every page the run writes from
+ * free memory, which on this project's benchmark machine (a VM that backs its memory lazily) cost
+ * dedup-filter's full run seconds of system CPU that an emptied directory's pages, reused, do not
+ * (README, Performance).
+ */
+export function emptyRunDirectory(dir: string): string {
+  rmSync(dir, { recursive: true, force: true });
+  return dir;
+}
+
 /**
  * Runs dedup-filter on the input, then aggregate on its output, each in a mini-cluster at
  * parallelism 1 with all its sinks, the lake's Iceberg table included; each job also runs on the
@@ -153,7 +171,7 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
   const results: FlinkBenchReport['results'] = [];
   const stages: Array<{ job: FlinkJobName; from: string }> = [
     { job: 'dedup-filter', from: input },
-    { job: 'aggregate', from: join(work, 'processed.jsonl') },
+    { job: 'aggregate', from: join(benchRunDirectory(work, 'dedup-filter'), 'processed.jsonl') },
   ];
   for (const stage of stages) {
     const inputRecords = countLines(stage.from);
@@ -161,11 +179,10 @@ export async function benchFlink(opts: FlinkBenchOptions): Promise<FlinkBenchRep
     copyHead(stage.from, STARTUP_LINES, startupInput);
     log(`running ${stage.job} on the first ${STARTUP_LINES} lines (start-up), then on all ${inputRecords} of ${stage.from}`);
     const params = jobSqlParameters(stage.job, { processing: defaultProcessingConfig() });
-    // Each run writes its lake table into a fresh local lake, so runs do not append to each other.
-    rmSync(join(work, 'startup'), { recursive: true, force: true });
-    rmSync(join(work, 'lake'), { recursive: true, force: true });
-    const startup = await runFlinkJob({ job: stage.job, input: startupInput, output: join(work, 'startup'), params, heap: opts.heap });
-    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: work, lake: join(work, 'lake', stage.job), params, heap: opts.heap });
+    // Each run writes its outputs and its lake (<output>/lake) into a directory emptied just before
+    // it starts (emptyRunDirectory), so runs do not append to each other.
+    const startup = await runFlinkJob({ job: stage.job, input: startupInput, output: emptyRunDirectory(join(work, 'startup')), params, heap: opts.heap });
+    const summary = await runFlinkJob({ job: stage.job, input: stage.from, output: emptyRunDirectory(benchRunDirectory(work, stage.job)), params, heap: opts.heap });
     const result: BenchResult = {
       job: stage.job,
       inputRecords,
@@ -214,12 +231,22 @@ export interface BuildComparisonOptions extends FlinkBenchOptions {
   rounds: number;
 }
 
-/** One job's full runs, this build's and the other's, in the order they ran. */
+/**
+ * One build's full runs of a job, in the order they ran. steadyEventsPerCpuSecond: each run's steady
+ * figure (Throughput), null for a run too short to sample.
+ */
+export interface BuildRuns {
+  cpuMs: number[];
+  elapsedMs: number[];
+  steadyEventsPerCpuSecond: (number | null)[];
+}
+
+/** One job's full runs, this build's and the other's. */
 export interface BuildComparison {
   job: FlinkJobName;
   inputRecords: number;
-  thisBuild: { cpuMs: number[]; elapsedMs: number[] };
-  otherBuild: { cpuMs: number[]; elapsedMs: number[] };
+  thisBuild: BuildRuns;
+  otherBuild: BuildRuns;
 }
 
 export interface BuildComparisonReport {
@@ -238,6 +265,20 @@ export function median(values: readonly number[]): number {
 export function cpuChangePercent(c: BuildComparison): number {
   const other = median(c.otherBuild.cpuMs);
   return Math.round((1000 * (median(c.thisBuild.cpuMs) - other)) / other) / 10;
+}
+
+/**
+ * This build's median steady events/CPU-s against the other's, as a signed percentage (positive: this
+ * build does more per CPU-second once warm), or null when either build has no run long enough to
+ * sample. Full runs include the JIT compiler's warm-up, whose cost drifts from run to run; the steady
+ * figure tells a change in what each record costs from that drift.
+ */
+export function steadyChangePercent(c: BuildComparison): number | null {
+  const sampled = (runs: BuildRuns) => runs.steadyEventsPerCpuSecond.filter((v): v is number => v !== null);
+  const ours = sampled(c.thisBuild);
+  const other = sampled(c.otherBuild);
+  if (ours.length === 0 || other.length === 0) return null;
+  return Math.round((1000 * (median(ours) - median(other))) / median(other)) / 10;
 }
 
 /** Which build runs first in a round (from 0): this build in even rounds, the other in odd ones (ABBA). */
@@ -266,18 +307,26 @@ export async function compareFlinkBuilds(opts: BuildComparisonOptions): Promise<
   for (const stage of stages) {
     const inputRecords = countLines(stage.from);
     const params = jobSqlParameters(stage.job, { processing: defaultProcessingConfig() });
-    const comparison: BuildComparison = { job: stage.job, inputRecords, thisBuild: { cpuMs: [], elapsedMs: [] }, otherBuild: { cpuMs: [], elapsedMs: [] } };
+    const comparison: BuildComparison = {
+      job: stage.job,
+      inputRecords,
+      thisBuild: { cpuMs: [], elapsedMs: [], steadyEventsPerCpuSecond: [] },
+      otherBuild: { cpuMs: [], elapsedMs: [], steadyEventsPerCpuSecond: [] },
+    };
     const counts = new Map<string, string>();
     for (let round = 0; round < opts.rounds; round++) {
       for (const build of buildsInRound(round)) {
         // This build's output of the last round stays, for aggregate's input.
-        const output = join(work, 'compare', build === 'thisBuild' ? stage.job : `${stage.job}-other`);
-        rmSync(output, { recursive: true, force: true });
+        const output = emptyRunDirectory(join(work, 'compare', build === 'thisBuild' ? stage.job : `${stage.job}-other`));
         const summary = await runFlinkJob({ job: stage.job, input: stage.from, output, params, heap: opts.heap, runnerJar: build === 'thisBuild' ? thisJar : against });
+        const steady = summary.steady === null ? null : Math.round(summary.steady.records / (Math.max(1, summary.steady.cpu_ms) / 1000));
         comparison[build].cpuMs.push(summary.cpu_ms);
         comparison[build].elapsedMs.push(summary.elapsed_ms);
+        comparison[build].steadyEventsPerCpuSecond.push(steady);
         counts.set(build, JSON.stringify(Object.fromEntries(Object.entries(summary.outputs).map(([sink, o]) => [sink, o.records]))));
-        log(`${stage.job} round ${round + 1}, ${build === 'thisBuild' ? 'this build' : 'the other build'}: ${(summary.cpu_ms / 1000).toFixed(1)} CPU s, ${(summary.elapsed_ms / 1000).toFixed(1)} s`);
+        log(
+          `${stage.job} round ${round + 1}, ${build === 'thisBuild' ? 'this build' : 'the other build'}: ${(summary.cpu_ms / 1000).toFixed(1)} CPU s, ${(summary.elapsed_ms / 1000).toFixed(1)} s, steady ${steady ?? '-'} events/CPU-s`,
+        );
       }
       if (counts.get('thisBuild') !== counts.get('otherBuild')) {
         throw new UserError(
@@ -294,6 +343,11 @@ export async function compareFlinkBuilds(opts: BuildComparisonOptions): Promise<
 /** The table printed by `sluice bench flink --against`. */
 export function formatBuildComparison(report: BuildComparisonReport): string {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
+  const signed = (percent: number | null) => (percent === null ? '-' : `${percent > 0 ? '+' : ''}${percent}%`);
+  const steadyMedian = (runs: BuildRuns) => {
+    const sampled = runs.steadyEventsPerCpuSecond.filter((v): v is number => v !== null);
+    return sampled.length === 0 ? '-' : String(Math.round(median(sampled)));
+  };
   const rows = report.jobs.flatMap((c) => [
     [
       c.job,
@@ -302,11 +356,13 @@ export function formatBuildComparison(report: BuildComparisonReport): string {
       c.thisBuild.cpuMs.map(seconds).join(' '),
       seconds(median(c.thisBuild.cpuMs)),
       seconds(median(c.thisBuild.elapsedMs)),
-      `${cpuChangePercent(c) > 0 ? '+' : ''}${cpuChangePercent(c)}%`,
+      signed(cpuChangePercent(c)),
+      steadyMedian(c.thisBuild),
+      signed(steadyChangePercent(c)),
     ],
-    ['', 'other build', '', c.otherBuild.cpuMs.map(seconds).join(' '), seconds(median(c.otherBuild.cpuMs)), seconds(median(c.otherBuild.elapsedMs)), ''],
+    ['', 'other build', '', c.otherBuild.cpuMs.map(seconds).join(' '), seconds(median(c.otherBuild.cpuMs)), seconds(median(c.otherBuild.elapsedMs)), '', steadyMedian(c.otherBuild), ''],
   ]);
-  const header = ['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change'];
+  const header = ['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change', 'median steady events/CPU-s', 'steady change'];
   const m = report.machine;
   return (
     alignedRows(header, rows) + `machine: ${m.cores} cores, ${m.cpu}; other build: ${report.against}; full runs, start-up included, the two builds alternately (ABBA), neither with the class archive\n`

@@ -1,12 +1,26 @@
 import { expect } from 'chai';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildsInRound, copyHead, countLines, cpuChangePercent, formatBuildComparison, median, throughput, writeBenchInput, type BenchResult, type BuildComparison } from '../../local/bench/flink';
+import { dirname, join } from 'node:path';
+import {
+  benchRunDirectory,
+  buildsInRound,
+  copyHead,
+  countLines,
+  cpuChangePercent,
+  steadyChangePercent,
+  formatBuildComparison,
+  median,
+  throughput,
+  writeBenchInput,
+  type BenchResult,
+  type BuildComparison,
+} from '../../local/bench/flink';
 import { defaultProcessingConfig } from '../../stacks/load';
 import { jobSqlParameters } from '../../core/jobs';
 import { runFlinkJob, runnerPaths } from '../../local/flink';
 import { runSluice } from '../support/cli';
+import { planCounts } from '../../local/generator';
 
 describe('sluice bench flink: figures from the full run and the start-up run', () => {
   const run: BenchResult = {
@@ -77,6 +91,35 @@ describe('sluice bench flink: figures from the full run and the start-up run', (
   });
 });
 
+describe('sluice bench flink: each run in a directory of its own', function () {
+  this.timeout(300_000);
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-runs-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('empties it before the run, and runs aggregate over the output of the dedup-filter run', async () => {
+    const work = join(dir, 'work');
+    const stale = [join(benchRunDirectory(work, 'dedup-filter'), 'processed.jsonl'), join(benchRunDirectory(work, 'aggregate'), 'earlier.jsonl')];
+    for (const file of stale) {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, '{"from":"an earlier run"}\n');
+    }
+    const json = join(dir, 'report.json');
+    const run = await runSluice(['bench', 'flink', '--events', '200', '--work-dir', work, '--json', json]);
+    expect(run.code, run.stderr).to.equal(0);
+    const report = JSON.parse(readFileSync(json, 'utf8'));
+    const planned = planCounts({ events: 200, seed: 1, duplicates: 0.02, late: 0.01, invalid: 0 });
+    const kept = 200 - planned.duplicates;
+    expect(report.results.map((r: BenchResult) => [r.job, r.inputRecords, r.outputRecords])).to.deep.equal([
+      ['dedup-filter', 200, { processed: kept }],
+      ['aggregate', kept, { aggregates: report.results[1].outputRecords.aggregates, 'late-events': planned.late }],
+    ]);
+    expect(report.results[1].outputRecords.aggregates).to.be.above(0);
+    expect(countLines(stale[0])).to.equal(kept);
+    expect(existsSync(stale[1])).to.equal(false);
+    expect(readdirSync(join(benchRunDirectory(work, 'dedup-filter'), 'lake', 'curated', 'events', 'metadata')).some((f) => f.endsWith('.metadata.json'))).to.equal(true);
+  });
+});
+
 describe('sluice bench flink --against: this build beside another', function () {
   this.timeout(300_000);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-against-'));
@@ -85,8 +128,8 @@ describe('sluice bench flink --against: this build beside another', function () 
   const comparison: BuildComparison = {
     job: 'dedup-filter',
     inputRecords: 1_000_000,
-    thisBuild: { cpuMs: [41_000, 43_000, 40_000, 44_000], elapsedMs: [25_000, 26_000, 24_000, 27_000] },
-    otherBuild: { cpuMs: [46_000, 45_000, 50_000], elapsedMs: [28_000, 27_000, 29_000] },
+    thisBuild: { cpuMs: [41_000, 43_000, 40_000, 44_000], elapsedMs: [25_000, 26_000, 24_000, 27_000], steadyEventsPerCpuSecond: [66_000, null, 70_000, 68_000] },
+    otherBuild: { cpuMs: [46_000, 45_000, 50_000], elapsedMs: [28_000, 27_000, 29_000], steadyEventsPerCpuSecond: [60_000, 64_000, 62_000] },
   };
 
   it('takes the middle value, or the mean of the two middle ones', () => {
@@ -101,12 +144,20 @@ describe('sluice bench flink --against: this build beside another', function () 
     expect(cpuChangePercent({ ...comparison, thisBuild: comparison.otherBuild, otherBuild: comparison.thisBuild })).to.equal(9.5);
   });
 
+  it("gives this build's median steady figure against the other's, over the runs long enough to sample", () => {
+    // 68,000 (of three sampled runs) against 62,000
+    expect(steadyChangePercent(comparison)).to.equal(9.7);
+    expect(steadyChangePercent({ ...comparison, thisBuild: comparison.otherBuild, otherBuild: comparison.thisBuild })).to.equal(-8.8);
+    const unsampled = { ...comparison.thisBuild, steadyEventsPerCpuSecond: [null, null] };
+    expect(steadyChangePercent({ ...comparison, thisBuild: unsampled })).to.equal(null);
+  });
+
   it('prints each run, the medians and the change', () => {
     const text = formatBuildComparison({ machine: { cpu: 'Test CPU', cores: 2, memoryGb: 24, node: 'v20' }, against: '/b/runner.jar', jobs: [comparison] });
     const [header, ours, theirs, footer] = text.split('\n');
-    expect(header.split(/ {2,}/)).to.deep.equal(['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change']);
-    expect(ours.trim().split(/ {2,}/)).to.deep.equal(['dedup-filter', 'this build', '1000000', '41.0 43.0 40.0 44.0', '42.0', '25.5', '-8.7%']);
-    expect(theirs.trim().split(/ {2,}/)).to.deep.equal(['other build', '46.0 45.0 50.0', '46.0', '28.0']);
+    expect(header.split(/ {2,}/)).to.deep.equal(['job', 'build', 'events in', 'CPU s of each full run', 'median CPU s', 'median wall s', 'CPU change', 'median steady events/CPU-s', 'steady change']);
+    expect(ours.trim().split(/ {2,}/)).to.deep.equal(['dedup-filter', 'this build', '1000000', '41.0 43.0 40.0 44.0', '42.0', '25.5', '-8.7%', '68000', '+9.7%']);
+    expect(theirs.trim().split(/ {2,}/)).to.deep.equal(['other build', '46.0 45.0 50.0', '46.0', '28.0', '62000']);
     expect(footer).to.include('other build: /b/runner.jar');
   });
 
@@ -123,6 +174,8 @@ describe('sluice bench flink --against: this build beside another', function () 
       ['aggregate', 1, 1],
     ]);
     expect(report.jobs[0].inputRecords).to.equal(200);
+    // 200 events are read before the first progress sample: no steady figure, and none printed.
+    expect(report.jobs[0].thisBuild.steadyEventsPerCpuSecond).to.deep.equal([null]);
     expect(run.stderr).to.include('dedup-filter round 1, this build: ');
     expect(run.stderr).to.include('dedup-filter round 1, the other build: ');
     expect(run.stdout).to.include(`other build: ${other}`);
