@@ -73,9 +73,13 @@ export interface Throughput {
   steadyEventsPerCpuSecond: number | null;
 }
 
+/** Events per second over `ms` milliseconds (of wall or CPU time), never dividing by zero or less. */
+function perSecond(events: number, ms: number): number {
+  return Math.round(events / (Math.max(1, ms) / 1000));
+}
+
 /** Throughput from the full run and the start-up run. */
 export function throughput(r: BenchResult): Throughput {
-  const perSecond = (events: number, ms: number) => Math.round(events / (Math.max(1, ms) / 1000));
   return {
     eventsPerSecond: perSecond(r.inputRecords, r.elapsedMs - r.startupElapsedMs),
     eventsPerCpuSecond: perSecond(r.inputRecords, r.cpuMs - r.startupCpuMs),
@@ -150,9 +154,9 @@ export function benchRunDirectory(work: string, job: FlinkJobName): string {
  * Removes a run's output directory, as the run is about to start: every run starts from the same
  * state, never writing while an earlier run's outputs (1.1 GB of dedup-filter's) are still on disk
  * and in the page cache. Writing beside them made the kernel take every page the run writes from
- * free memory, which on this project's benchmark machine (a VM that backs its memory lazily) cost
- * dedup-filter's full run seconds of system CPU that an emptied directory's pages, reused, do not
- * (README, Performance).
+ * free memory, which on the benchmark machine (a VM whose host most likely backs memory only once
+ * it is touched) cost dedup-filter's full run seconds of system CPU that the reused pages of an
+ * emptied directory do not (README, Performance).
  */
 export function emptyRunDirectory(dir: string): string {
   rmSync(dir, { recursive: true, force: true });
@@ -274,11 +278,15 @@ export function cpuChangePercent(c: BuildComparison): number {
  * figure tells a change in what each record costs from that drift.
  */
 export function steadyChangePercent(c: BuildComparison): number | null {
-  const sampled = (runs: BuildRuns) => runs.steadyEventsPerCpuSecond.filter((v): v is number => v !== null);
-  const ours = sampled(c.thisBuild);
-  const other = sampled(c.otherBuild);
+  const ours = sampledSteady(c.thisBuild);
+  const other = sampledSteady(c.otherBuild);
   if (ours.length === 0 || other.length === 0) return null;
   return Math.round((1000 * (median(ours) - median(other))) / median(other)) / 10;
+}
+
+/** The steady figures of a build's runs that were long enough to sample. */
+function sampledSteady(runs: BuildRuns): number[] {
+  return runs.steadyEventsPerCpuSecond.filter((v): v is number => v !== null);
 }
 
 /** Which build runs first in a round (from 0): this build in even rounds, the other in odd ones (ABBA). */
@@ -319,7 +327,7 @@ export async function compareFlinkBuilds(opts: BuildComparisonOptions): Promise<
         // This build's output of the last round stays, for aggregate's input.
         const output = emptyRunDirectory(join(work, 'compare', build === 'thisBuild' ? stage.job : `${stage.job}-other`));
         const summary = await runFlinkJob({ job: stage.job, input: stage.from, output, params, heap: opts.heap, runnerJar: build === 'thisBuild' ? thisJar : against });
-        const steady = summary.steady === null ? null : Math.round(summary.steady.records / (Math.max(1, summary.steady.cpu_ms) / 1000));
+        const steady = summary.steady === null ? null : perSecond(summary.steady.records, summary.steady.cpu_ms);
         comparison[build].cpuMs.push(summary.cpu_ms);
         comparison[build].elapsedMs.push(summary.elapsed_ms);
         comparison[build].steadyEventsPerCpuSecond.push(steady);
@@ -344,10 +352,7 @@ export async function compareFlinkBuilds(opts: BuildComparisonOptions): Promise<
 export function formatBuildComparison(report: BuildComparisonReport): string {
   const seconds = (ms: number) => (ms / 1000).toFixed(1);
   const signed = (percent: number | null) => (percent === null ? '-' : `${percent > 0 ? '+' : ''}${percent}%`);
-  const steadyMedian = (runs: BuildRuns) => {
-    const sampled = runs.steadyEventsPerCpuSecond.filter((v): v is number => v !== null);
-    return sampled.length === 0 ? '-' : String(Math.round(median(sampled)));
-  };
+  const steadyMedian = (runs: BuildRuns) => (sampledSteady(runs).length === 0 ? '-' : String(Math.round(median(sampledSteady(runs)))));
   const rows = report.jobs.flatMap((c) => [
     [
       c.job,
