@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../core/project';
 import { describeMachine, machine, type Machine } from './machine';
+import { median } from './median';
 
 export interface CliBenchOptions {
   /** Runs per command line; the median and the worst are reported. */
@@ -41,10 +42,6 @@ export const CLI_LIMITS = { wallMs: 300, rssMiB: 80 } as const;
 // the CPU time it used (microseconds), which a busy machine inflates less than wall time.
 const REPORT_USAGE = `process.on('exit', () => { const u = process.resourceUsage(); require('node:fs').writeFileSync(process.env.SLUICE_BENCH_USAGE_FILE, u.maxRSS + ' ' + (u.userCPUTime + u.systemCPUTime)); });\n`;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)];
-};
 const round1 = (value: number) => Math.round(value * 10) / 10;
 
 function measure(label: string, args: string[], runs: number, work: string): CliBenchResult {

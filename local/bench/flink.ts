@@ -8,6 +8,7 @@ import { UserError } from '../../core/user-error';
 import { planCounts } from '../generator';
 import { LineWriter } from '../line-writer';
 import { machine, type Machine } from './machine';
+import { median } from './median';
 
 /**
  * Nexmark's published per-core throughput for the queries closest to our jobs (Flink 1.13,
@@ -257,12 +258,6 @@ export interface BuildComparisonReport {
   machine: Machine;
   against: string;
   jobs: BuildComparison[];
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** This build's median full-run CPU time against the other's, as a signed percentage (negative: this build costs less). */

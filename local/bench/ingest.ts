@@ -6,6 +6,7 @@ import { createContext, validateLine } from '../../core/events/validate';
 import { generate } from '../generator';
 import { LineWriter } from '../line-writer';
 import { describeMachine, Machine, machine } from './machine';
+import { median } from './median';
 import { projectRoot } from '../../core/project';
 
 /** Results of `sluice bench ingest`; see {@link benchIngest}. */
@@ -50,8 +51,6 @@ export interface IngestBenchOptions {
   clean?: boolean;
   log?: (line: string) => void;
 }
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function throughput(events: number, rounds: number): IngestBenchResult['throughput'] {
   const lines = [...generate({ events, seed: 1 }).lines];

@@ -10,12 +10,12 @@ import {
   cpuChangePercent,
   steadyChangePercent,
   formatBuildComparison,
-  median,
   throughput,
   writeBenchInput,
   type BenchResult,
   type BuildComparison,
 } from '../../local/bench/flink';
+import { median } from '../../local/bench/median';
 import { defaultProcessingConfig } from '../../stacks/load';
 import { jobSqlParameters } from '../../core/jobs';
 import { runFlinkJob, runnerPaths } from '../../local/flink';
