@@ -95,9 +95,9 @@ export function registerBench(program: Command): void {
     .option('--events <n>', 'number of generated events', count, 1_000_000)
     .option('--seed <s>', 'generator seed', count, 1)
     .option('--input <file.jsonl>', 'use these enriched events instead of generating them')
-    .option('--work-dir <dir>', 'where the input and job outputs are written', FLINK_WORK_DIR)
+    .option('--work-dir <dir>', 'where the input is kept and each run writes its outputs and lake (runs/<job>/, emptied before the run)', FLINK_WORK_DIR)
     .option('--heap <size>', 'maximum JVM heap of the mini-cluster', '2g')
-    .option('--against <runner.jar>', "instead: each job's full run with this build and with another build's runner jar, alternately, to compare their CPU time")
+    .option('--against <runner.jar>', "instead: each job's full run with this build and with another build's runner jar, alternately, to compare their CPU time and steady events per CPU-second")
     .option('--rounds <n>', 'with --against: full runs of each build per job', count, 3)
     .option('--json <file>', 'also write the results as JSON')
     .addHelpText(

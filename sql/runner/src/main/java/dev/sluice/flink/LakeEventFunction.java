@@ -184,8 +184,8 @@ public final class LakeEventFunction extends ScalarFunction {
         return StringData.fromBytes(text);
     }
 
-    /** A string's UTF-8 bytes: {@code bytes[from, to)}, which are {@code segment}'s bytes. */
-    private record Utf8(MemorySegment[] segment, byte[] bytes, int from, int to) {
+    /** A string's UTF-8 bytes: {@code bytes[from, to)}, the array of the one heap segment in {@code segments}. */
+    private record Utf8(MemorySegment[] segments, byte[] bytes, int from, int to) {
         /** Where the string's bytes lie when they are one heap segment (no copy), else a copy of them. */
         static Utf8 of(StringData text) {
             BinaryStringData binary = (BinaryStringData) text;
@@ -206,7 +206,7 @@ public final class LakeEventFunction extends ScalarFunction {
      * segment and an array of their own for every field).
      */
     private StringData slice(Utf8 record, int index) {
-        return valueFrom[index] < 0 ? null : BinaryStringData.fromAddress(record.segment(), valueFrom[index], valueTo[index] - valueFrom[index]);
+        return valueFrom[index] < 0 ? null : BinaryStringData.fromAddress(record.segments(), valueFrom[index], valueTo[index] - valueFrom[index]);
     }
 
     /** The field's text as a string; utcTimestamp refuses anything that is not ASCII, as it does for the decoded text. */
