@@ -12,13 +12,19 @@ SET 'table.exec.state.ttl' = ${dedup_ttl_seconds};
 -- once and shared.
 SET 'table.optimizer.reuse-optimize-block-with-digest-enabled' = 'true';
 
--- lake_event(record_text) returns the envelope fields as JSON_VALUE(record_text, '$.<field>') would,
--- the lake's timestamps and where the payload (every other member, as its original text) lies in
--- the record, from one pass over the record instead of one parse per field. lake_payload() joins
--- the payload's text for the lake row only, so its bytes do not travel through the dedup's
--- exchange a second time beside the record that holds them.
+-- lake_event(record_text) reads the record once: its value e holds the record's bytes and where each
+-- envelope field, the lake's timestamps and the payload (every other member, as its original text)
+-- lie in them. lake_text(e, 'field') gives a field as JSON_VALUE(record_text, '$.field') would,
+-- lake_time(e, 'field') created_datetime or ingested_at as a UTC timestamp, lake_payload(e) the
+-- payload's text and lake_record(e) the record as it came. e is BYTES because Flink's generated
+-- calculations deep-copy every STRING and ROW column they read or pass on and pass BYTES on as they
+-- are: with the record's STRING and a ROW of its fields, each of the calculations between the source
+-- and the sinks copied them again.
 CREATE TEMPORARY FUNCTION lake_event AS 'dev.sluice.flink.LakeEventFunction' LANGUAGE JAVA;
+CREATE TEMPORARY FUNCTION lake_text AS 'dev.sluice.flink.LakeTextFunction' LANGUAGE JAVA;
+CREATE TEMPORARY FUNCTION lake_time AS 'dev.sluice.flink.LakeTimeFunction' LANGUAGE JAVA;
 CREATE TEMPORARY FUNCTION lake_payload AS 'dev.sluice.flink.LakePayloadFunction' LANGUAGE JAVA;
+CREATE TEMPORARY FUNCTION lake_record AS 'dev.sluice.flink.LakeRecordFunction' LANGUAGE JAVA;
 
 -- A view, not a table LIKE events: in the cloud with an MSK source, events is itself a view (the
 -- union of both sources, tables.cloud-msk.sql).
@@ -28,14 +34,13 @@ FROM events;
 
 CREATE TEMPORARY VIEW events_parsed AS
 SELECT
-  record_text,
   arrival_time,
-  e.event_uuid,
+  lake_text(e, 'event_uuid') AS event_uuid,
   -- Numeric, so 1700000000 and 1700000000.0 are the same created_at. Its type is part of the dedup
   -- state's key: changing it makes a snapshot of the running application unrestorable.
-  TRY_CAST(e.created_at AS DECIMAL(38, 6)) AS created_at,
+  TRY_CAST(lake_text(e, 'created_at') AS DECIMAL(38, 6)) AS created_at,
   e
-FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events_arriving);
+FROM (SELECT arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
 -- A record whose key cannot be read (lake_event() read NULL: beyond the JSON parser's limits, not an
 -- object) is never a copy of another: it gets a key of its own, a random UUID, so it passes the
@@ -43,7 +48,7 @@ FROM (SELECT record_text, arrival_time, lake_event(record_text) AS e FROM events
 -- over every record, rather than a UNION ALL with a bypass branch, keeps lake_event() to one call
 -- per record.
 CREATE TEMPORARY VIEW events_first_seen AS
-SELECT record_text, created_at, e
+SELECT created_at, e
 FROM (
   SELECT *,
     ROW_NUMBER() OVER (PARTITION BY dedup_uuid, dedup_created_at ORDER BY arrival_time ASC) AS arrival_rank
@@ -57,34 +62,34 @@ FROM (
 WHERE arrival_rank = 1;
 
 CREATE TEMPORARY VIEW events_kept AS
-SELECT record_text, e
+SELECT e
 FROM events_first_seen
 -- Only a proven match drops an event: a missing type or name, or an unreadable created_at or
 -- ingested_at, keeps it.
-WHERE (e.event_type IN (${exclude_event_types})) IS NOT TRUE
-  AND (e.event_name IN (${exclude_event_names})) IS NOT TRUE
+WHERE (lake_text(e, 'event_type') IN (${exclude_event_types})) IS NOT TRUE
+  AND (lake_text(e, 'event_name') IN (${exclude_event_names})) IS NOT TRUE
   -- ingested_at as lake_event() reads it for the lake (ISO 8601 UTC, as the validator stamps it):
   -- one timestamp parse per record, shared with the lake column.
   AND (
     TO_TIMESTAMP_LTZ(TRY_CAST(FLOOR(created_at * 1000) AS BIGINT), 3)
-      > CAST(e.ingested_ts AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}
+      > CAST(lake_time(e, 'ingested_at') AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}
   ) IS NOT TRUE;
 
 INSERT INTO processed
-SELECT record_text
+SELECT lake_record(e) AS record_text
 FROM events_kept;
 
 -- The same events, once each: the Iceberg sink commits with the checkpoint, so a restart from it
 -- neither loses nor repeats a row.
 INSERT INTO lake_events
 SELECT
-  e.event_uuid,
-  e.event_name,
-  e.event_type,
-  e.event_subtype,
-  TRY_CAST(e.created_at AS DOUBLE) AS created_at,
-  CAST(e.created_ts AS TIMESTAMP(6)) AS created_datetime,
-  CAST(e.ingested_ts AS TIMESTAMP(6)) AS ingested_at,
-  e.source,
-  lake_payload(record_text, e.payload, e.payload_spans) AS payload
+  lake_text(e, 'event_uuid') AS event_uuid,
+  lake_text(e, 'event_name') AS event_name,
+  lake_text(e, 'event_type') AS event_type,
+  lake_text(e, 'event_subtype') AS event_subtype,
+  TRY_CAST(lake_text(e, 'created_at') AS DOUBLE) AS created_at,
+  CAST(lake_time(e, 'created_datetime') AS TIMESTAMP(6)) AS created_datetime,
+  CAST(lake_time(e, 'ingested_at') AS TIMESTAMP(6)) AS ingested_at,
+  lake_text(e, 'source') AS source,
+  lake_payload(e) AS payload
 FROM events_kept;

@@ -1,9 +1,6 @@
 package dev.sluice.flink;
 
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.util.Arrays;
@@ -11,36 +8,30 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonToken;
 import org.apache.flink.core.memory.MemorySegment;
-import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.data.GenericRowData;
-import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.data.StringData;
-import org.apache.flink.table.data.TimestampData;
 import org.apache.flink.table.data.binary.BinaryStringData;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.functions.ScalarFunction;
 
 /**
  * lake_event(record_text): everything the dedup-filter job needs from an enriched event, read in
- * one pass over the top level of the JSON object. The envelope fields are what envelope() returns
- * (JSON_VALUE's reading); {@code created_datetime} and {@code ingested_at} are parsed as UTC
- * timestamps (NULL when not ISO 8601 UTC). The payload is every member that is not an envelope or
- * enriched field, each taken as the original text from its name to the end of its value, in input
- * order, joined by commas inside braces: it is never re-serialised. It comes as its spans in the
- * record ({@code payload_spans}, {@code payload} NULL), or, for a record read with Jackson, as
- * {@code payload}; lake_payload() ({@link LakePayloadFunction}) gives the text either way. A
- * record beyond the parser's limits, or not a JSON object, reads all NULL and is counted in the
+ * one pass over the top level of the JSON object, as a {@link LakeEvent}: the record's bytes and
+ * where each field lies in them. The envelope fields are what envelope() returns (JSON_VALUE's
+ * reading); {@code created_datetime} and {@code ingested_at} are parsed as UTC timestamps (NULL
+ * when not ISO 8601 UTC). The payload is every member that is not an envelope or enriched field,
+ * each taken as the original text from its name to the end of its value, in input order, joined
+ * by commas inside braces: it is never re-serialised. lake_text(), lake_time(), lake_payload() and
+ * lake_record() read the value. A record beyond the parser's limits, or not a JSON object, reads
+ * all NULL (its bytes still there for lake_record()) and is counted in the
  * {@value EnvelopeFunction#UNREADABLE_METRIC} metric, as envelope() counts it.
  */
 public final class LakeEventFunction extends ScalarFunction {
-    /** The fields the validator adds or requires (DESIGN.md, "Event contract"); every other member is payload. */
-    private static final String[] TEXT_FIELDS = {
-        "event_uuid", "event_name", "created_at", "event_type", "event_subtype", "ingested_at", "created_datetime", "source"};
+    private static final String[] TEXT_FIELDS = LakeEvent.TEXT_FIELDS;
     private static final byte[][] TEXT_FIELD_BYTES = JsonObjectScan.names(TEXT_FIELDS);
-    private static final int INGESTED_AT = 5;
-    private static final int CREATED_DATETIME = 6;
+    private static final int INGESTED_AT = LakeEvent.INGESTED_AT;
+    private static final int CREATED_DATETIME = LakeEvent.CREATED_DATETIME;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -53,59 +44,72 @@ public final class LakeEventFunction extends ScalarFunction {
     private transient int[] segmentFrom;
     private transient int[] segmentTo;
 
-    /** A payload span in payload_spans: its first byte and its end in the record, two ints. */
-    private static final int SPAN_BYTES = 2 * Integer.BYTES;
-    private static final VarHandle INTS = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-
     @Override
     public void open(FunctionContext context) {
         unreadable = context.getMetricGroup().counter(EnvelopeFunction.UNREADABLE_METRIC);
     }
 
     /**
-     * Reads the record's UTF-8 bytes as they are (no decoding to a Java string and back) and
-     * returns the row in Flink's internal form, so the payload leaves as a slice of the input's
-     * bytes. Most records are read by {@link JsonObjectScan}; one it declines is read with
-     * Jackson, which decides what any unusual or malformed text means. Bytes that are not UTF-8
-     * are read as their lenient decoding, which replaces each bad sequence with U+FFFD, as a STRING
-     * argument would be.
+     * Reads the record's UTF-8 bytes as they are (no decoding to a Java string and back). Most
+     * records are read by {@link JsonObjectScan}; one it declines is read with Jackson, which
+     * decides what any unusual or malformed text means. Bytes that are not UTF-8 are read as their
+     * lenient decoding, which replaces each bad sequence with U+FFFD, as a STRING argument would be;
+     * lake_record() still gives the bytes as they came.
      */
-    @DataTypeHint(value = "ROW<event_uuid STRING, event_name STRING, created_at STRING, event_type STRING, event_subtype STRING, "
-            + "ingested_at STRING, created_ts TIMESTAMP(3), ingested_ts TIMESTAMP(3), source STRING, payload STRING, payload_spans BYTES>",
-            bridgedTo = RowData.class)
-    public RowData eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
-        if (recordText != null) {
-            RowData scanned = scanned(recordText);
-            if (scanned != null) {
-                return scanned;
-            }
+    public @DataTypeHint("BYTES") byte[] eval(@DataTypeHint(value = "STRING", bridgedTo = StringData.class) StringData recordText) {
+        if (recordText == null) {
+            return null;
         }
-        return parsed(recordText);
+        byte[] scanned = scanned(recordText);
+        return scanned != null ? scanned : parsed(recordText);
     }
 
-    /** The row as Jackson reads the record. */
-    RowData parsed(StringData recordText) {
+    /** The event as Jackson reads the record. */
+    byte[] parsed(StringData recordText) {
         String[] values = new String[TEXT_FIELDS.length];
-        StringData payload = null;
-        if (recordText != null) {
-            payload = EnvelopeFunction.readLeniently(recordText, recordText.toBytes(), bytes -> readObject(bytes, values));
-        }
+        byte[] record = recordText.toBytes();
+        StringData payload = EnvelopeFunction.readLeniently(recordText, record, bytes -> readObject(bytes, values));
         if (payload == null && unreadable != null) {
             unreadable.inc();
         }
-        return GenericRowData.of(text(values[0]), text(values[1]), text(values[2]), text(values[3]), text(values[4]),
-                text(values[INGESTED_AT]), timestamp(utcTimestamp(values[CREATED_DATETIME])), timestamp(utcTimestamp(values[INGESTED_AT])),
-                text(values[7]), payload, null);
+        byte[][] texts = new byte[TEXT_FIELDS.length][];
+        int extra = payload == null ? 0 : payload.toBytes().length;
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != null) {
+                texts[i] = values[i].getBytes(StandardCharsets.UTF_8);
+                extra += texts[i].length;
+            }
+        }
+        byte[] event = LakeEvent.allocate(record.length, payload == null ? 0 : 1, extra);
+        int at = LakeEvent.recordStart(event);
+        System.arraycopy(record, 0, event, at, record.length);
+        at += record.length;
+        for (int i = 0; i < texts.length; i++) {
+            if (texts[i] != null) {
+                System.arraycopy(texts[i], 0, event, at, texts[i].length);
+                LakeEvent.setText(event, i, at, at + texts[i].length);
+                at += texts[i].length;
+            }
+        }
+        LakeEvent.setTime(event, 0, utcTimestamp(values[CREATED_DATETIME]));
+        LakeEvent.setTime(event, 1, utcTimestamp(values[INGESTED_AT]));
+        if (payload != null) {
+            byte[] text = payload.toBytes();
+            System.arraycopy(text, 0, event, at, text.length);
+            LakeEvent.setPayload(event, LakeEvent.PAYLOAD_TEXT);
+            LakeEvent.setSpan(event, 0, at, at + text.length);
+        }
+        return event;
     }
 
     /**
-     * The row as {@link #parsed} would return it, read by one {@link JsonObjectScan} over the
+     * The event as {@link #parsed} would return it, read by one {@link JsonObjectScan} over the
      * record's bytes where they lie (no copy when they are one heap segment); the fields are
-     * slices of those bytes. Null when the scan declines the record, or a field's text would need
-     * Jackson's reading: an escaped string, or a number whose decimal form is not its own text
+     * spans of the record's bytes. Null when the scan declines the record, or a field's text would
+     * need Jackson's reading: an escaped string, or a number whose decimal form is not its own text
      * ({@code -0}, {@code 0.0000001}, {@code 1e3}).
      */
-    RowData scanned(StringData recordText) {
+    byte[] scanned(StringData recordText) {
         Utf8 record = Utf8.of(recordText);
         byte[] bytes = record.bytes();
         int from = record.from();
@@ -141,51 +145,25 @@ public final class LakeEventFunction extends ScalarFunction {
                 previousPayloadEnd = end;
             }
         }
-        byte[] spans = new byte[segments * SPAN_BYTES];
-        for (int k = 0; k < segments; k++) {
-            INTS.set(spans, k * SPAN_BYTES, segmentFrom[k]);
-            INTS.set(spans, k * SPAN_BYTES + Integer.BYTES, segmentTo[k]);
-        }
-        return GenericRowData.of(slice(record, 0), slice(record, 1), slice(record, 2), slice(record, 3), slice(record, 4),
-                slice(record, INGESTED_AT), timestamp(utcTimestamp(ascii(bytes, CREATED_DATETIME))),
-                timestamp(utcTimestamp(ascii(bytes, INGESTED_AT))), slice(record, 7), null, spans);
-    }
-
-    /**
-     * The payload of a row of lake_event(): its {@code payload} when Jackson read the record, else
-     * the spans of {@code recordText} it names, joined by commas inside braces; NULL for an
-     * unreadable record.
-     */
-    static StringData payload(StringData recordText, StringData payload, byte[] spans) {
-        if (payload != null || spans == null || recordText == null) {
-            return payload;
-        }
-        Utf8 record = Utf8.of(recordText);
-        byte[] bytes = record.bytes();
-        int from = record.from();
-        int count = spans.length / SPAN_BYTES;
-        int length = 1 + Math.max(0, count - 1) + 1;
-        for (int k = 0; k < count; k++) {
-            length += (int) INTS.get(spans, k * SPAN_BYTES + Integer.BYTES) - (int) INTS.get(spans, k * SPAN_BYTES);
-        }
-        byte[] text = new byte[length];
-        text[0] = '{';
-        int at = 1;
-        for (int k = 0; k < count; k++) {
-            if (k > 0) {
-                text[at++] = ',';
+        byte[] event = LakeEvent.allocate(to - from, segments, 0);
+        int start = LakeEvent.recordStart(event);
+        System.arraycopy(bytes, from, event, start, to - from);
+        for (int i = 0; i < TEXT_FIELDS.length; i++) {
+            if (valueFrom[i] >= 0) {
+                LakeEvent.setText(event, i, start + valueFrom[i] - from, start + valueTo[i] - from);
             }
-            int spanFrom = (int) INTS.get(spans, k * SPAN_BYTES);
-            int spanTo = (int) INTS.get(spans, k * SPAN_BYTES + Integer.BYTES);
-            System.arraycopy(bytes, from + spanFrom, text, at, spanTo - spanFrom);
-            at += spanTo - spanFrom;
         }
-        text[at] = '}';
-        return StringData.fromBytes(text);
+        LakeEvent.setTime(event, 0, utcTimestamp(ascii(bytes, CREATED_DATETIME)));
+        LakeEvent.setTime(event, 1, utcTimestamp(ascii(bytes, INGESTED_AT)));
+        LakeEvent.setPayload(event, LakeEvent.PAYLOAD_MEMBERS);
+        for (int k = 0; k < segments; k++) {
+            LakeEvent.setSpan(event, k, start + segmentFrom[k], start + segmentTo[k]);
+        }
+        return event;
     }
 
-    /** A string's UTF-8 bytes: {@code bytes[from, to)}, the array of the one heap segment in {@code segments}. */
-    private record Utf8(MemorySegment[] segments, byte[] bytes, int from, int to) {
+    /** A string's UTF-8 bytes: {@code bytes[from, to)}. */
+    private record Utf8(byte[] bytes, int from, int to) {
         /** Where the string's bytes lie when they are one heap segment (no copy), else a copy of them. */
         static Utf8 of(StringData text) {
             BinaryStringData binary = (BinaryStringData) text;
@@ -193,20 +171,11 @@ public final class LakeEventFunction extends ScalarFunction {
             MemorySegment[] segments = binary.getSegments();
             if (segments.length == 1 && !segments[0].isOffHeap()) {
                 int from = binary.getOffset();
-                return new Utf8(segments, segments[0].getArray(), from, from + binary.getSizeInBytes());
+                return new Utf8(segments[0].getArray(), from, from + binary.getSizeInBytes());
             }
             byte[] copy = binary.toBytes();
-            return new Utf8(new MemorySegment[] {MemorySegmentFactory.wrap(copy)}, copy, 0, copy.length);
+            return new Utf8(copy, 0, copy.length);
         }
-    }
-
-    /**
-     * The field's text where it lies in the record: a string over the record's own segment, so the
-     * eight fields of a record add one object each (StringData.fromBytes would wrap the bytes in a
-     * segment and an array of their own for every field).
-     */
-    private StringData slice(Utf8 record, int index) {
-        return valueFrom[index] < 0 ? null : BinaryStringData.fromAddress(record.segments(), valueFrom[index], valueTo[index] - valueFrom[index]);
     }
 
     /** The field's text as a string; utcTimestamp refuses anything that is not ASCII, as it does for the decoded text. */
@@ -279,14 +248,6 @@ public final class LakeEventFunction extends ScalarFunction {
         }
         payload[length++] = '}';
         return StringData.fromBytes(payload, 0, length);
-    }
-
-    private static StringData text(String value) {
-        return value == null ? null : StringData.fromString(value);
-    }
-
-    private static TimestampData timestamp(LocalDateTime value) {
-        return value == null ? null : TimestampData.fromLocalDateTime(value);
     }
 
     private static int indexOf(String name) {

@@ -1,5 +1,6 @@
 package dev.sluice.flink;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -35,32 +36,24 @@ class JsonObjectScanTest {
             + "\"created_datetime\":\"2026-01-02T00:00:00.000Z\",\"event_type\":\"course\",\"event_subtype\":\"certificate_issued\","
             + "\"ingested_at\":\"2026-01-02T02:44:03.000Z\",\"source\":\"bench\"}";
 
-    private RowData scanned(byte[] bytes) {
+    private byte[] scanned(byte[] bytes) {
         return f.scanned(BinaryStringData.fromBytes(bytes));
     }
 
-    /** What the lake gets from a row of lake_event(): its first nine fields and the payload's text. */
-    private static RowData lake(byte[] record, RowData row) {
-        if (row == null) {
-            return null;
-        }
-        GenericRowData lake = new GenericRowData(10);
-        for (int i = 0; i < 9; i++) {
-            lake.setField(i, ((GenericRowData) row).getField(i));
-        }
-        lake.setField(9, LakeEventFunctionTest.payload(StringData.fromBytes(record), row));
-        return lake;
+    /** What the lake gets from lake_event()'s value: its fields and the payload's text; null for null. */
+    private static RowData lake(byte[] event) {
+        return event == null ? null : LakeEvent.row(event);
     }
 
     /** The scan declines, or agrees with Jackson; the function's answer is Jackson's either way. */
     private void assertAgrees(byte[] bytes) {
-        RowData jackson = lake(bytes, f.parsed(StringData.fromBytes(bytes)));
-        RowData scanned = lake(bytes, scanned(bytes));
+        RowData jackson = lake(f.parsed(StringData.fromBytes(bytes)));
+        RowData scanned = lake(scanned(bytes));
         String text = new String(bytes, StandardCharsets.UTF_8);
         if (scanned != null) {
             assertEquals(jackson, scanned, () -> "scan and Jackson differ on " + text);
         }
-        assertEquals(jackson, lake(bytes, f.eval(StringData.fromBytes(bytes))), () -> "lake_event differs from Jackson on " + text);
+        assertEquals(jackson, lake(f.eval(StringData.fromBytes(bytes))), () -> "lake_event differs from Jackson on " + text);
 
         EnvelopeFunction envelope = new EnvelopeFunction();
         RowData envelopeJackson = envelope.parsed(StringData.fromBytes(bytes), bytes);
@@ -78,24 +71,23 @@ class JsonObjectScanTest {
 
     @Test
     void readsTheUsualEventItselfAndAsJacksonDoes() {
-        RowData row = scanned(utf8(EVENT));
-        assertNotNull(row);
-        assertEquals(lake(utf8(EVENT), f.parsed(StringData.fromString(EVENT))), lake(utf8(EVENT), row));
-        assertEquals("1767312000", row.getString(2).toString());
+        byte[] event = scanned(utf8(EVENT));
+        assertNotNull(event);
+        assertEquals(lake(f.parsed(StringData.fromString(EVENT))), lake(event));
+        assertEquals("1767312000", lake(event).getString(2).toString());
         RowData envelope = new EnvelopeFunction().scanned(utf8(EVENT));
         assertNotNull(envelope);
         assertEquals(new EnvelopeFunction().parsed(StringData.fromString(EVENT), utf8(EVENT)), envelope);
     }
 
     @Test
-    void readsARecordInsideALargerBufferWithoutCopyingIt() {
+    void readsARecordInsideALargerBufferAndKeepsOnlyItsBytes() {
         byte[] buffer = utf8("xx\n" + EVENT + "\n{\"event_uuid\":\"other\"}\n");
         int start = 3;
         int length = utf8(EVENT).length;
-        StringData record = BinaryStringData.fromBytes(buffer, start, length);
-        RowData row = f.scanned(record);
-        assertEquals(lake(utf8(EVENT), f.parsed(StringData.fromString(EVENT))), lake(utf8(EVENT), row));
-        assertEquals(lake(utf8(EVENT), row).getString(9), LakeEventFunctionTest.payload(record, row));
+        byte[] event = f.scanned(BinaryStringData.fromBytes(buffer, start, length));
+        assertEquals(lake(f.parsed(StringData.fromString(EVENT))), lake(event));
+        assertArrayEquals(utf8(EVENT), new LakeEvent.Reader().record(event).toBytes());
     }
 
     @Test

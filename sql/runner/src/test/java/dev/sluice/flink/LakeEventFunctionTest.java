@@ -3,6 +3,7 @@ package dev.sluice.flink;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
@@ -19,19 +20,15 @@ import org.junit.jupiter.api.Test;
 class LakeEventFunctionTest {
     private final LakeEventFunction f = new LakeEventFunction();
 
+    /** lake_event()'s value for the text, as the row LakeEvent.row reads from it. */
     private RowData eval(String text) {
-        return f.eval(text == null ? null : StringData.fromString(text));
+        return LakeEvent.row(f.eval(text == null ? null : StringData.fromString(text)));
     }
 
-    /** The lake's payload column for the record: lake_payload() of the record and its lake_event() row. */
+    /** The lake's payload column for the record: lake_payload() of its lake_event() value. */
     private String payload(String text) {
-        StringData record = StringData.fromString(text);
-        StringData payload = payload(record, f.eval(record));
+        StringData payload = new LakePayloadFunction().eval(f.eval(StringData.fromString(text)));
         return payload == null ? null : payload.toString();
-    }
-
-    static StringData payload(StringData record, RowData row) {
-        return new LakePayloadFunction().eval(record, row.isNullAt(9) ? null : row.getString(9), row.isNullAt(10) ? null : row.getBinary(10));
     }
 
     @Test
@@ -45,7 +42,8 @@ class LakeEventFunctionTest {
                 StringData.fromString("a"), StringData.fromString("b"), StringData.fromString("2026-03-17T10:15:31Z"),
                 TimestampData.fromLocalDateTime(LocalDateTime.parse("2026-03-17T10:15:30.250")),
                 TimestampData.fromLocalDateTime(LocalDateTime.parse("2026-03-17T10:15:31")), StringData.fromString("s"),
-                ((GenericRowData) row).getField(9), ((GenericRowData) row).getField(10)), row);
+                StringData.fromString("{\"order\":\"o-1\" , \"amount\" : 1.50e0,\"x\":{\"y\":[1, \"]\"]},\"esc\":\"caf\\u00e9 \\\"q\\\"\",\"n\":null}")),
+                row);
     }
 
     @Test
@@ -57,9 +55,10 @@ class LakeEventFunctionTest {
         String hugeExponent = "{\"event_uuid\":\"u\",\"created_at\":12345E78901234567890}";
         assertNull(payload(hugeExponent));
         assertNull(eval(hugeExponent).getString(0));
-        RowData none = eval(null);
-        for (int i = 0; i < none.getArity(); i++) {
-            assertNull(((GenericRowData) none).getField(i));
+        assertNull(f.eval(null));
+        RowData unreadable = eval("[1]");
+        for (int i = 0; i < unreadable.getArity(); i++) {
+            assertNull(((GenericRowData) unreadable).getField(i));
         }
     }
 
@@ -70,7 +69,7 @@ class LakeEventFunctionTest {
         assertEquals("ü", row.getString(0).toString());
         assertEquals("t", row.getString(3).toString());
         assertArrayEquals("{\"name\":\"Zoë 東京 😀\",\"emoji\":[\"😀\",\"é\"]}".getBytes(StandardCharsets.UTF_8),
-                payload(StringData.fromString(text), row).toBytes());
+                row.getString(9).toBytes());
     }
 
     @Test
@@ -80,20 +79,52 @@ class LakeEventFunctionTest {
         StringData split = BinaryStringData.fromAddress(new MemorySegment[] {
             MemorySegmentFactory.wrap(Arrays.copyOfRange(utf8, 0, cut)), MemorySegmentFactory.wrap(Arrays.copyOfRange(utf8, cut, utf8.length))},
                 0, utf8.length);
-        RowData row = f.eval(split);
+        byte[] event = f.eval(split);
+        RowData row = LakeEvent.row(event);
         assertEquals("u-1", row.getString(0).toString());
         assertEquals("order", row.getString(3).toString());
         assertEquals("shop", row.getString(8).toString());
-        assertEquals("{\"amount\":2}", payload(split, row).toString());
+        assertEquals("{\"amount\":2}", row.getString(9).toString());
+        assertArrayEquals(utf8, new LakeEvent.Reader().record(event).toBytes());
     }
 
     @Test
     void readsBytesThatAreNotUtf8AsTheirLenientDecoding() {
         byte[] utf8 = "{\"event_uuid\":\"u\",\"note\":\"a?b\"}".getBytes(StandardCharsets.UTF_8);
         utf8[utf8.length - 4] = (byte) 0xC3;
-        RowData row = f.eval(StringData.fromBytes(utf8));
+        byte[] event = f.eval(StringData.fromBytes(utf8));
+        RowData row = LakeEvent.row(event);
         assertEquals("u", row.getString(0).toString());
-        assertEquals("{\"note\":\"a\uFFFDb\"}", payload(StringData.fromBytes(utf8), row).toString());
+        assertEquals("{\"note\":\"a\uFFFDb\"}", row.getString(9).toString());
+        // The processed stream gets the bytes as they came, not their decoding.
+        assertArrayEquals(utf8, new LakeEvent.Reader().record(event).toBytes());
+    }
+
+    @Test
+    void readsEachFieldThroughItsFunctionAndRefusesAFieldItDoesNotHave() {
+        String text = "{\"event_uuid\":\"u\",\"event_type\":\"t\",\"ingested_at\":\"2026-03-17T10:15:31.250Z\",\"n\":1}";
+        byte[] event = f.eval(StringData.fromString(text));
+        LakeTextFunction lakeText = new LakeTextFunction();
+        lakeText.open(null);
+        LakeRecordFunction lakeRecord = new LakeRecordFunction();
+        lakeRecord.open(null);
+        LakeTimeFunction lakeTime = new LakeTimeFunction();
+
+        assertEquals(StringData.fromString("u"), lakeText.eval(event, StringData.fromString("event_uuid")));
+        assertEquals(StringData.fromString("t"), lakeText.eval(event, StringData.fromString("event_type")));
+        assertNull(lakeText.eval(event, StringData.fromString("event_name")));
+        assertNull(lakeText.eval(null, StringData.fromString("event_uuid")));
+        assertEquals(TimestampData.fromLocalDateTime(LocalDateTime.parse("2026-03-17T10:15:31.250")),
+                lakeTime.eval(event, StringData.fromString("ingested_at")));
+        assertNull(lakeTime.eval(event, StringData.fromString("created_datetime")));
+        assertArrayEquals(text.getBytes(StandardCharsets.UTF_8), lakeRecord.eval(event).toBytes());
+        assertEquals("{\"n\":1}", new LakePayloadFunction().eval(event).toString());
+
+        assertEquals("lake_text(e, 'type'): no such field; use one of 'event_uuid', 'event_name', 'created_at', 'event_type', "
+                + "'event_subtype', 'ingested_at', 'created_datetime', 'source'",
+                assertThrows(IllegalArgumentException.class, () -> lakeText.eval(event, StringData.fromString("type"))).getMessage());
+        assertEquals("lake_time(e, 'event_uuid'): no such field; use one of 'created_datetime', 'ingested_at'",
+                assertThrows(IllegalArgumentException.class, () -> lakeTime.eval(event, StringData.fromString("event_uuid"))).getMessage());
     }
 
     @Test
