@@ -48,7 +48,7 @@ public final class EnvelopeFunction extends ScalarFunction {
      */
     private transient byte[] lastText;
     private transient RowData lastEnvelope;
-    private static final byte[][] FIELD_BYTES = JsonObjectScan.names(FIELDS);
+    private static final JsonObjectScan.Names FIELD_NAMES = JsonObjectScan.names(FIELDS);
     private transient JsonObjectScan scan;
     /** Where each of FIELDS lies in the record the scan read; -1 for NULL. */
     private transient int[] valueFrom;
@@ -107,7 +107,7 @@ public final class EnvelopeFunction extends ScalarFunction {
             valueFrom = new int[FIELDS.length];
             valueTo = new int[FIELDS.length];
         }
-        if (!scan.scan(bytes, 0, bytes.length) || !scan.fields(bytes, FIELD_BYTES, valueFrom, valueTo)) {
+        if (!scan.scan(bytes, 0, bytes.length) || !scan.fields(bytes, FIELD_NAMES, valueFrom, valueTo)) {
             return null;
         }
         GenericRowData values = new GenericRowData(FIELDS.length);

@@ -111,13 +111,55 @@ final class JsonObjectScan {
         }
     }
 
-    /** Names as {@link #fields} takes them: their UTF-8 bytes. */
-    static byte[][] names(String... names) {
-        byte[][] bytes = new byte[names.length][];
-        for (int i = 0; i < names.length; i++) {
-            bytes[i] = names[i].getBytes(StandardCharsets.UTF_8);
+    /** Names as {@link #fields} takes them. */
+    static Names names(String... names) {
+        return new Names(names);
+    }
+
+    /**
+     * Member names to look for, by their UTF-8 bytes, grouped by length so that a member's name is
+     * compared only with the names of its own length (most payload members match none).
+     */
+    static final class Names {
+        private final byte[][] names;
+        private final int[][] byLength;
+
+        private Names(String... names) {
+            this.names = new byte[names.length][];
+            int longest = 0;
+            for (int i = 0; i < names.length; i++) {
+                this.names[i] = names[i].getBytes(StandardCharsets.UTF_8);
+                longest = Math.max(longest, this.names[i].length);
+            }
+            byLength = new int[longest + 1][];
+            for (int length = 0; length <= longest; length++) {
+                int count = 0;
+                for (byte[] name : this.names) {
+                    count += name.length == length ? 1 : 0;
+                }
+                byLength[length] = new int[count];
+                count = 0;
+                for (int i = 0; i < this.names.length; i++) {
+                    if (this.names[i].length == length) {
+                        byLength[length][count++] = i;
+                    }
+                }
+            }
         }
-        return bytes;
+
+        /** The index of the name in {@code bytes[from, to)}, or -1. */
+        int index(byte[] bytes, int from, int to) {
+            int length = to - from;
+            if (length >= byLength.length) {
+                return -1;
+            }
+            for (int i : byLength[length]) {
+                if (Arrays.equals(names[i], 0, length, bytes, from, to)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
     }
 
     /** The number of top-level members of the last accepted object. */
@@ -144,10 +186,10 @@ final class JsonObjectScan {
      * whose decimal form (BigDecimal's toString) is not its own text, which is a number whose
      * integer part is zero (-0 reads 0, 0.0000001 reads 1E-7) or one with an exponent.
      */
-    boolean fields(byte[] bytes, byte[][] names, int[] from, int[] to) {
+    boolean fields(byte[] bytes, Names names, int[] from, int[] to) {
         Arrays.fill(from, -1);
         for (int m = 0; m < members; m++) {
-            int index = nameIndex(bytes, memberStart[m] + 1, nameEnd[m], names);
+            int index = names.index(bytes, memberStart[m] + 1, nameEnd[m]);
             field[m] = index;
             if (index < 0) {
                 continue;
@@ -182,15 +224,6 @@ final class JsonObjectScan {
     /** Which of {@code names} member {@code m} is, after {@link #fields}; -1 for none. */
     int field(int m) {
         return field[m];
-    }
-
-    private static int nameIndex(byte[] bytes, int from, int to, byte[][] names) {
-        for (int i = 0; i < names.length; i++) {
-            if (Arrays.equals(names[i], 0, names[i].length, bytes, from, to)) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private void record(int start, int end, int value, int valueTo, byte valueKind) {

@@ -3,8 +3,6 @@ package dev.sluice.flink;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.data.GenericRowData;
@@ -93,9 +91,9 @@ final class LakeEvent {
         INTS.set(event, FIELDS + field * 2 * Integer.BYTES + Integer.BYTES, to);
     }
 
-    /** Sets time field {@code field} (an index of TIME_FIELDS) from a UTC wall-clock time; NULL when null. */
-    static void setTime(byte[] event, int field, LocalDateTime utc) {
-        LONGS.set(event, TIMES + field * Long.BYTES, utc == null ? NULL_TIME : utc.toInstant(ZoneOffset.UTC).toEpochMilli());
+    /** Sets time field {@code field} (an index of TIME_FIELDS) in epoch milliseconds UTC, or NULL_TIME. */
+    static void setTime(byte[] event, int field, long millis) {
+        LONGS.set(event, TIMES + field * Long.BYTES, millis);
     }
 
     static void setPayload(byte[] event, int kind) {

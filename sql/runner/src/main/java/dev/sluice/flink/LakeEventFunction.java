@@ -2,7 +2,6 @@ package dev.sluice.flink;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.time.LocalDateTime;
 import java.util.Arrays;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonFactory;
 import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonParser;
@@ -29,7 +28,7 @@ import org.apache.flink.table.functions.ScalarFunction;
  */
 public final class LakeEventFunction extends ScalarFunction {
     private static final String[] TEXT_FIELDS = LakeEvent.TEXT_FIELDS;
-    private static final byte[][] TEXT_FIELD_BYTES = JsonObjectScan.names(TEXT_FIELDS);
+    private static final JsonObjectScan.Names TEXT_FIELD_NAMES = JsonObjectScan.names(TEXT_FIELDS);
     private static final int INGESTED_AT = LakeEvent.INGESTED_AT;
     private static final int CREATED_DATETIME = LakeEvent.CREATED_DATETIME;
 
@@ -91,8 +90,8 @@ public final class LakeEventFunction extends ScalarFunction {
                 at += texts[i].length;
             }
         }
-        LakeEvent.setTime(event, 0, utcTimestamp(values[CREATED_DATETIME]));
-        LakeEvent.setTime(event, 1, utcTimestamp(values[INGESTED_AT]));
+        LakeEvent.setTime(event, 0, utcMillis(values[CREATED_DATETIME]));
+        LakeEvent.setTime(event, 1, utcMillis(values[INGESTED_AT]));
         if (payload != null) {
             byte[] text = payload.toBytes();
             System.arraycopy(text, 0, event, at, text.length);
@@ -121,7 +120,7 @@ public final class LakeEventFunction extends ScalarFunction {
             segmentFrom = new int[8];
             segmentTo = new int[8];
         }
-        if (!scan.scan(bytes, from, to) || !scan.fields(bytes, TEXT_FIELD_BYTES, valueFrom, valueTo)) {
+        if (!scan.scan(bytes, from, to) || !scan.fields(bytes, TEXT_FIELD_NAMES, valueFrom, valueTo)) {
             return null;
         }
         int segments = 0;
@@ -153,8 +152,8 @@ public final class LakeEventFunction extends ScalarFunction {
                 LakeEvent.setText(event, i, start + valueFrom[i] - from, start + valueTo[i] - from);
             }
         }
-        LakeEvent.setTime(event, 0, utcTimestamp(ascii(bytes, CREATED_DATETIME)));
-        LakeEvent.setTime(event, 1, utcTimestamp(ascii(bytes, INGESTED_AT)));
+        LakeEvent.setTime(event, 0, utcMillis(bytes, valueFrom[CREATED_DATETIME], valueTo[CREATED_DATETIME]));
+        LakeEvent.setTime(event, 1, utcMillis(bytes, valueFrom[INGESTED_AT], valueTo[INGESTED_AT]));
         LakeEvent.setPayload(event, LakeEvent.PAYLOAD_MEMBERS);
         for (int k = 0; k < segments; k++) {
             LakeEvent.setSpan(event, k, start + segmentFrom[k], start + segmentTo[k]);
@@ -176,11 +175,6 @@ public final class LakeEventFunction extends ScalarFunction {
             byte[] copy = binary.toBytes();
             return new Utf8(copy, 0, copy.length);
         }
-    }
-
-    /** The field's text as a string; utcTimestamp refuses anything that is not ASCII, as it does for the decoded text. */
-    private String ascii(byte[] bytes, int index) {
-        return valueFrom[index] < 0 ? null : new String(bytes, valueFrom[index], valueTo[index] - valueFrom[index], StandardCharsets.UTF_8);
     }
 
     /** The payload of a JSON object with its fields read into {@code values}; null, and no field, for anything else. */
@@ -260,64 +254,113 @@ public final class LakeEventFunction extends ScalarFunction {
     }
 
     /**
-     * {@code yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z|+00:00]} as a UTC wall-clock time truncated to
-     * milliseconds (the form the validator writes, and what the lake readers accept); NULL for
-     * anything else, including impossible dates.
+     * {@code yyyy-MM-dd[T ]HH:mm:ss[.f{1,9}][Z|+00:00]} in {@code bytes[from, to)} as a UTC time in
+     * epoch milliseconds, the fraction truncated to milliseconds (the form the validator writes, and
+     * what the lake readers accept); {@link LakeEvent#NULL_TIME} for anything else, including
+     * impossible dates. Read from the bytes themselves: no string, no java.time object per record.
      */
-    static LocalDateTime utcTimestamp(String s) {
-        if (s == null || s.length() < 19) {
-            return null;
+    static long utcMillis(byte[] bytes, int from, int to) {
+        if (from < 0 || to - from < 19) {
+            return LakeEvent.NULL_TIME;
         }
-        if (!(digits(s, 0, 4) && s.charAt(4) == '-' && digits(s, 5, 2) && s.charAt(7) == '-' && digits(s, 8, 2)
-                && (s.charAt(10) == 'T' || s.charAt(10) == ' ') && digits(s, 11, 2) && s.charAt(13) == ':'
-                && digits(s, 14, 2) && s.charAt(16) == ':' && digits(s, 17, 2))) {
-            return null;
+        if (!(digits(bytes, from, 4) && bytes[from + 4] == '-' && digits(bytes, from + 5, 2) && bytes[from + 7] == '-'
+                && digits(bytes, from + 8, 2) && (bytes[from + 10] == 'T' || bytes[from + 10] == ' ') && digits(bytes, from + 11, 2)
+                && bytes[from + 13] == ':' && digits(bytes, from + 14, 2) && bytes[from + 16] == ':' && digits(bytes, from + 17, 2))) {
+            return LakeEvent.NULL_TIME;
         }
-        int i = 19;
-        int nanos = 0;
-        if (i < s.length() && s.charAt(i) == '.') {
+        int i = from + 19;
+        int millis = 0;
+        if (i < to && bytes[i] == '.') {
             int digits = 0;
             i++;
-            while (i < s.length() && isDigit(s.charAt(i)) && digits < 9) {
-                nanos = nanos * 10 + (s.charAt(i) - '0');
+            while (i < to && isDigit(bytes[i]) && digits < 9) {
+                if (digits < 3) {
+                    millis = millis * 10 + (bytes[i] - '0');
+                }
                 digits++;
                 i++;
             }
             if (digits == 0) {
-                return null;
+                return LakeEvent.NULL_TIME;
             }
-            for (int d = digits; d < 9; d++) {
-                nanos *= 10;
+            for (int d = digits; d < 3; d++) {
+                millis *= 10;
             }
         }
-        String zone = s.substring(i);
-        if (!(zone.isEmpty() || zone.equals("Z") || zone.equals("+00:00"))) {
-            return null;
+        int zone = to - i;
+        if (!(zone == 0 || (zone == 1 && bytes[i] == 'Z') || (zone == 6 && bytes[i] == '+' && bytes[i + 1] == '0' && bytes[i + 2] == '0'
+                && bytes[i + 3] == ':' && bytes[i + 4] == '0' && bytes[i + 5] == '0'))) {
+            return LakeEvent.NULL_TIME;
         }
-        try {
-            return LocalDateTime.of(number(s, 0, 4), number(s, 5, 2), number(s, 8, 2),
-                    number(s, 11, 2), number(s, 14, 2), number(s, 17, 2), nanos / 1_000_000 * 1_000_000);
-        } catch (java.time.DateTimeException e) {
-            return null;
+        int year = number(bytes, from, 4);
+        int month = number(bytes, from + 5, 2);
+        int day = number(bytes, from + 8, 2);
+        int hour = number(bytes, from + 11, 2);
+        int minute = number(bytes, from + 14, 2);
+        int second = number(bytes, from + 17, 2);
+        if (month < 1 || month > 12 || day < 1 || day > lengthOfMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
+            return LakeEvent.NULL_TIME;
         }
+        return epochDay(year, month, day) * 86_400_000L + ((hour * 60L + minute) * 60L + second) * 1000L + millis;
     }
 
-    private static boolean digits(String s, int from, int count) {
+    /** As {@link #utcMillis(byte[], int, int)}, for text Jackson decoded. */
+    static long utcMillis(String text) {
+        if (text == null) {
+            return LakeEvent.NULL_TIME;
+        }
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        return utcMillis(bytes, 0, bytes.length);
+    }
+
+    private static boolean digits(byte[] bytes, int from, int count) {
         for (int i = from; i < from + count; i++) {
-            if (!isDigit(s.charAt(i))) {
+            if (!isDigit(bytes[i])) {
                 return false;
             }
         }
         return true;
     }
 
-    private static boolean isDigit(char c) {
+    private static boolean isDigit(byte c) {
         return c >= '0' && c <= '9';
     }
 
-    private static int number(String s, int from, int count) {
-        return Integer.parseInt(s, from, from + count, 10);
+    private static int number(byte[] bytes, int from, int count) {
+        int n = 0;
+        for (int i = from; i < from + count; i++) {
+            n = n * 10 + (bytes[i] - '0');
+        }
+        return n;
     }
+
+    private static boolean isLeapYear(int year) {
+        return (year & 3) == 0 && (year % 100 != 0 || year % 400 == 0);
+    }
+
+    private static int lengthOfMonth(int year, int month) {
+        return switch (month) {
+            case 2 -> isLeapYear(year) ? 29 : 28;
+            case 4, 6, 9, 11 -> 30;
+            default -> 31;
+        };
+    }
+
+    /** Days from 1970-01-01 to the date in the proleptic Gregorian calendar (java.time's LocalDate.toEpochDay), for years 0 to 9999. */
+    private static long epochDay(int year, int month, int day) {
+        long total = 365L * year + (year + 3) / 4 - (year + 99) / 100 + (year + 399) / 400;
+        total += (367 * month - 362) / 12;
+        total += day - 1;
+        if (month > 2) {
+            total--;
+            if (!isLeapYear(year)) {
+                total--;
+            }
+        }
+        return total - DAYS_0000_TO_1970;
+    }
+
+    private static final long DAYS_0000_TO_1970 = (146_097L * 5L) - (30L * 365L + 7L);
 
     /** Called once per record for all fields; the planner must not copy the call per field. */
     @Override

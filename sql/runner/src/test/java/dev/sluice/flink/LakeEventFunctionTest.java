@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.LocalDateTime;
+import java.time.ZoneOffset;
 import java.util.Arrays;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.data.GenericRowData;
@@ -129,11 +134,58 @@ class LakeEventFunctionTest {
 
     @Test
     void readsUtcTimestampsAndRefusesOthers() {
-        assertEquals(LocalDateTime.parse("2026-03-17T10:15:30.123"), LakeEventFunction.utcTimestamp("2026-03-17 10:15:30.123456789+00:00"));
-        assertEquals(LocalDateTime.parse("2026-03-17T10:15:30"), LakeEventFunction.utcTimestamp("2026-03-17T10:15:30"));
-        assertNull(LakeEventFunction.utcTimestamp("2026-02-30T10:15:30Z"));
-        assertNull(LakeEventFunction.utcTimestamp("2026-03-17T10:15:30+01:00"));
-        assertNull(LakeEventFunction.utcTimestamp("2026-03-17T10:15:30."));
-        assertNull(LakeEventFunction.utcTimestamp("2026-03-17T1:15:30Z"));
+        assertEquals(millis("2026-03-17T10:15:30.123"), LakeEventFunction.utcMillis("2026-03-17 10:15:30.123456789+00:00"));
+        assertEquals(millis("2026-03-17T10:15:30"), LakeEventFunction.utcMillis("2026-03-17T10:15:30"));
+        assertEquals(millis("2024-02-29T23:59:59.900"), LakeEventFunction.utcMillis("2024-02-29T23:59:59.9Z"));
+        assertEquals(millis("0000-01-01T00:00:00"), LakeEventFunction.utcMillis("0000-01-01T00:00:00Z"));
+        for (String refused : new String[] {"2026-02-30T10:15:30Z", "2025-02-29T00:00:00Z", "2026-03-17T10:15:30+01:00",
+            "2026-03-17T10:15:30.", "2026-03-17T1:15:30Z", "2026-03-17T24:00:00Z", "2026-03-17T10:15:30.1234567890Z",
+            "2026-13-01T00:00:00Z", "2026-03-17T10:15:30z", "2026-03-17T10:15:30 ", "２026-03-17T10:15:30Z"}) {
+            assertEquals(LakeEvent.NULL_TIME, LakeEventFunction.utcMillis(refused), refused);
+        }
+        assertEquals(LakeEvent.NULL_TIME, LakeEventFunction.utcMillis((String) null));
+    }
+
+    /** The reading of java.time, on random text near the accepted form: every answer the same. */
+    @Test
+    void readsTimestampsAsJavaTimeDoes() {
+        Random random = new Random(11);
+        String[] zones = {"", "Z", "+00:00", "+01:00", "z", "+00:0", " "};
+        for (int n = 0; n < 200_000; n++) {
+            String text = String.format("%04d-%02d-%02d%c%02d:%02d:%02d", random.nextInt(10_000), random.nextInt(14), random.nextInt(33),
+                    random.nextBoolean() ? 'T' : (random.nextInt(10) == 0 ? 'x' : ' '), random.nextInt(26), random.nextInt(62), random.nextInt(62));
+            int fraction = random.nextInt(12) - 1;
+            if (fraction >= 0) {
+                StringBuilder digits = new StringBuilder(".");
+                for (int d = 0; d < fraction; d++) {
+                    digits.append((char) ('0' + random.nextInt(10)));
+                }
+                text += digits;
+            }
+            text += zones[random.nextInt(zones.length)];
+            assertEquals(javaTime(text), LakeEventFunction.utcMillis(text), text);
+        }
+    }
+
+    private static final Pattern UTC = Pattern.compile("(\\d{4})-(\\d{2})-(\\d{2})[T ](\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d{1,9}))?(?:Z|\\+00:00)?");
+
+    /** The accepted form read with java.time, truncated to milliseconds; NULL_TIME for anything else. */
+    private static long javaTime(String text) {
+        Matcher m = UTC.matcher(text);
+        if (!m.matches()) {
+            return LakeEvent.NULL_TIME;
+        }
+        int nanos = m.group(7) == null ? 0 : Integer.parseInt((m.group(7) + "00000000").substring(0, 9));
+        try {
+            return LocalDateTime.of(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)),
+                    Integer.parseInt(m.group(4)), Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)), nanos / 1_000_000 * 1_000_000)
+                    .toInstant(ZoneOffset.UTC).toEpochMilli();
+        } catch (DateTimeException e) {
+            return LakeEvent.NULL_TIME;
+        }
+    }
+
+    private static long millis(String isoLocal) {
+        return LocalDateTime.parse(isoLocal).toInstant(ZoneOffset.UTC).toEpochMilli();
     }
 }
