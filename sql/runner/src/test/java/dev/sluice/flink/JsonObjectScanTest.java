@@ -42,7 +42,7 @@ class JsonObjectScanTest {
 
     /** What the lake gets from lake_event()'s value: its fields and the payload's text; null for null. */
     private static RowData lake(byte[] event) {
-        return event == null ? null : LakeEvent.row(event);
+        return event == null ? null : LakeEventFunctionTest.row(event);
     }
 
     /** The scan declines, or agrees with Jackson; the function's answer is Jackson's either way. */

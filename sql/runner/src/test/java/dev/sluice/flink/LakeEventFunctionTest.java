@@ -25,9 +25,24 @@ import org.junit.jupiter.api.Test;
 class LakeEventFunctionTest {
     private final LakeEventFunction f = new LakeEventFunction();
 
-    /** lake_event()'s value for the text, as the row LakeEvent.row reads from it. */
+    /** lake_event()'s value for the text, as {@link #row} reads it. */
     private RowData eval(String text) {
-        return LakeEvent.row(f.eval(text == null ? null : StringData.fromString(text)));
+        return row(f.eval(text == null ? null : StringData.fromString(text)));
+    }
+
+    /**
+     * Everything the job reads from lake_event()'s value, as a row: the text fields event_uuid,
+     * event_name, created_at, event_type, event_subtype, ingested_at, the timestamps
+     * created_datetime and ingested_at, source, and the payload.
+     */
+    static RowData row(byte[] event) {
+        if (event == null) {
+            return new GenericRowData(10);
+        }
+        LakeEvent.Reader read = new LakeEvent.Reader();
+        return GenericRowData.of(read.text(event, 0), read.text(event, 1), read.text(event, 2), read.text(event, 3), read.text(event, 4),
+                read.text(event, LakeEvent.INGESTED_AT), LakeEvent.timestamp(LakeEvent.time(event, 0)),
+                LakeEvent.timestamp(LakeEvent.time(event, 1)), read.text(event, 7), LakeEvent.payload(event));
     }
 
     /** The lake's payload column for the record: lake_payload() of its lake_event() value. */
@@ -85,7 +100,7 @@ class LakeEventFunctionTest {
             MemorySegmentFactory.wrap(Arrays.copyOfRange(utf8, 0, cut)), MemorySegmentFactory.wrap(Arrays.copyOfRange(utf8, cut, utf8.length))},
                 0, utf8.length);
         byte[] event = f.eval(split);
-        RowData row = LakeEvent.row(event);
+        RowData row = row(event);
         assertEquals("u-1", row.getString(0).toString());
         assertEquals("order", row.getString(3).toString());
         assertEquals("shop", row.getString(8).toString());
@@ -98,7 +113,7 @@ class LakeEventFunctionTest {
         byte[] utf8 = "{\"event_uuid\":\"u\",\"note\":\"a?b\"}".getBytes(StandardCharsets.UTF_8);
         utf8[utf8.length - 4] = (byte) 0xC3;
         byte[] event = f.eval(StringData.fromBytes(utf8));
-        RowData row = LakeEvent.row(event);
+        RowData row = row(event);
         assertEquals("u", row.getString(0).toString());
         assertEquals("{\"note\":\"a\uFFFDb\"}", row.getString(9).toString());
         // The processed stream gets the bytes as they came, not their decoding.
