@@ -3,6 +3,7 @@ package dev.sluice.flink;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.apache.flink.core.memory.MemorySegment;
 import org.apache.flink.core.memory.MemorySegmentFactory;
 import org.apache.flink.table.data.StringData;
@@ -126,7 +127,7 @@ final class LakeEvent {
         }
         if (kind == PAYLOAD_TEXT) {
             int from = spanFrom(event, 0);
-            return StringData.fromBytes(java.util.Arrays.copyOfRange(event, from, spanTo(event, 0)));
+            return StringData.fromBytes(Arrays.copyOfRange(event, from, spanTo(event, 0)));
         }
         int length = 1 + Math.max(0, spans - 1) + 1;
         for (int k = 0; k < spans; k++) {
