@@ -42,9 +42,10 @@ SELECT
   e
 FROM (SELECT arrival_time, lake_event(record_text) AS e FROM events_arriving);
 
--- A record whose key cannot be read (lake_event() read NULL: beyond the JSON parser's limits, not an
--- object) is never a copy of another: it gets a key of its own, a random UUID, so it passes the
--- dedup as a first arrival; lake_event() counts it in the unreadableRecords metric. One ROW_NUMBER
+-- A record whose key cannot be read (its event_uuid or created_at reads NULL: beyond the JSON
+-- parser's limits, not an object) is never a copy of another: it gets a key of its own, a random
+-- UUID, so it passes the dedup as a first arrival; lake_event() counts an unreadable record in the
+-- unreadableRecords metric. One ROW_NUMBER
 -- over every record, rather than a UNION ALL with a bypass branch, keeps lake_event() to one call
 -- per record.
 CREATE TEMPORARY VIEW events_first_seen AS
@@ -69,7 +70,7 @@ FROM events_first_seen
 WHERE (lake_text(e, 'event_type') IN (${exclude_event_types})) IS NOT TRUE
   AND (lake_text(e, 'event_name') IN (${exclude_event_names})) IS NOT TRUE
   -- ingested_at as lake_event() reads it for the lake (ISO 8601 UTC, as the validator stamps it):
-  -- one timestamp parse per record, shared with the lake column.
+  -- parsed once per record, in lake_event(), and shared with the lake column.
   AND (
     TO_TIMESTAMP_LTZ(TRY_CAST(FLOOR(created_at * 1000) AS BIGINT), 3)
       > CAST(lake_time(e, 'ingested_at') AS TIMESTAMP_LTZ(3)) + ${max_future_skew_seconds}
