@@ -40,6 +40,8 @@ final class LakeEvent {
     static final int CREATED_DATETIME = 6;
     /** The fields lake_time() reads: created_datetime and ingested_at, as UTC timestamps. */
     static final String[] TIME_FIELDS = {"created_datetime", "ingested_at"};
+    static final int CREATED_TIME = 0;
+    static final int INGESTED_TIME = 1;
 
     /** The payload is NULL: the record is unreadable. */
     static final int PAYLOAD_NULL = 0;
@@ -72,8 +74,9 @@ final class LakeEvent {
         for (int i = 0; i < TEXT_FIELDS.length; i++) {
             INTS.set(event, FIELDS + i * 2 * Integer.BYTES, -1);
         }
-        LONGS.set(event, TIMES, NULL_TIME);
-        LONGS.set(event, TIMES + Long.BYTES, NULL_TIME);
+        for (int i = 0; i < TIME_FIELDS.length; i++) {
+            LONGS.set(event, TIMES + i * Long.BYTES, NULL_TIME);
+        }
         INTS.set(event, PAYLOAD + Integer.BYTES, spans);
         return event;
     }

@@ -1,5 +1,11 @@
 package dev.sluice.flink;
 
+import static dev.sluice.flink.LakeEvent.CREATED_DATETIME;
+import static dev.sluice.flink.LakeEvent.CREATED_TIME;
+import static dev.sluice.flink.LakeEvent.INGESTED_AT;
+import static dev.sluice.flink.LakeEvent.INGESTED_TIME;
+import static dev.sluice.flink.LakeEvent.TEXT_FIELDS;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -27,10 +33,7 @@ import org.apache.flink.table.functions.ScalarFunction;
  * {@value EnvelopeFunction#UNREADABLE_METRIC} metric, as envelope() counts it.
  */
 public final class LakeEventFunction extends ScalarFunction {
-    private static final String[] TEXT_FIELDS = LakeEvent.TEXT_FIELDS;
     private static final JsonObjectScan.Names TEXT_FIELD_NAMES = JsonObjectScan.names(TEXT_FIELDS);
-    private static final int INGESTED_AT = LakeEvent.INGESTED_AT;
-    private static final int CREATED_DATETIME = LakeEvent.CREATED_DATETIME;
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -71,15 +74,16 @@ public final class LakeEventFunction extends ScalarFunction {
         if (payload == null && unreadable != null) {
             unreadable.inc();
         }
+        byte[] payloadText = payload == null ? null : payload.toBytes();
         byte[][] texts = new byte[TEXT_FIELDS.length][];
-        int extra = payload == null ? 0 : payload.toBytes().length;
+        int extra = payloadText == null ? 0 : payloadText.length;
         for (int i = 0; i < values.length; i++) {
             if (values[i] != null) {
                 texts[i] = values[i].getBytes(StandardCharsets.UTF_8);
                 extra += texts[i].length;
             }
         }
-        byte[] event = LakeEvent.allocate(record.length, payload == null ? 0 : 1, extra);
+        byte[] event = LakeEvent.allocate(record.length, payloadText == null ? 0 : 1, extra);
         int at = LakeEvent.recordStart(event);
         System.arraycopy(record, 0, event, at, record.length);
         at += record.length;
@@ -90,13 +94,12 @@ public final class LakeEventFunction extends ScalarFunction {
                 at += texts[i].length;
             }
         }
-        LakeEvent.setTime(event, 0, utcMillis(values[CREATED_DATETIME]));
-        LakeEvent.setTime(event, 1, utcMillis(values[INGESTED_AT]));
-        if (payload != null) {
-            byte[] text = payload.toBytes();
-            System.arraycopy(text, 0, event, at, text.length);
+        LakeEvent.setTime(event, CREATED_TIME, utcMillis(values[CREATED_DATETIME]));
+        LakeEvent.setTime(event, INGESTED_TIME, utcMillis(values[INGESTED_AT]));
+        if (payloadText != null) {
+            System.arraycopy(payloadText, 0, event, at, payloadText.length);
             LakeEvent.setPayload(event, LakeEvent.PAYLOAD_TEXT);
-            LakeEvent.setSpan(event, 0, at, at + text.length);
+            LakeEvent.setSpan(event, 0, at, at + payloadText.length);
         }
         return event;
     }
@@ -152,8 +155,8 @@ public final class LakeEventFunction extends ScalarFunction {
                 LakeEvent.setText(event, i, start + valueFrom[i] - from, start + valueTo[i] - from);
             }
         }
-        LakeEvent.setTime(event, 0, utcMillis(bytes, valueFrom[CREATED_DATETIME], valueTo[CREATED_DATETIME]));
-        LakeEvent.setTime(event, 1, utcMillis(bytes, valueFrom[INGESTED_AT], valueTo[INGESTED_AT]));
+        LakeEvent.setTime(event, CREATED_TIME, utcMillis(bytes, valueFrom[CREATED_DATETIME], valueTo[CREATED_DATETIME]));
+        LakeEvent.setTime(event, INGESTED_TIME, utcMillis(bytes, valueFrom[INGESTED_AT], valueTo[INGESTED_AT]));
         LakeEvent.setPayload(event, LakeEvent.PAYLOAD_MEMBERS);
         for (int k = 0; k < segments; k++) {
             LakeEvent.setSpan(event, k, start + segmentFrom[k], start + segmentTo[k]);

@@ -41,8 +41,8 @@ class LakeEventFunctionTest {
         }
         LakeEvent.Reader read = new LakeEvent.Reader();
         return GenericRowData.of(read.text(event, 0), read.text(event, 1), read.text(event, 2), read.text(event, 3), read.text(event, 4),
-                read.text(event, LakeEvent.INGESTED_AT), LakeEvent.timestamp(LakeEvent.time(event, 0)),
-                LakeEvent.timestamp(LakeEvent.time(event, 1)), read.text(event, 7), LakeEvent.payload(event));
+                read.text(event, LakeEvent.INGESTED_AT), LakeEvent.timestamp(LakeEvent.time(event, LakeEvent.CREATED_TIME)),
+                LakeEvent.timestamp(LakeEvent.time(event, LakeEvent.INGESTED_TIME)), read.text(event, 7), LakeEvent.payload(event));
     }
 
     /** The lake's payload column for the record: lake_payload() of its lake_event() value. */
